@@ -1,0 +1,58 @@
+# cs_metrics — the two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DBT := $(BIN)/dbt
+DBT_FLAGS := --profiles-dir profiles
+DEMO_DIR := data/demo
+DEMO_ACCOUNTS ?= 1000
+DEMO_SEED ?= 42
+export CS_METRICS_DB ?= target/cs_metrics.duckdb
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: help install demo demo-data build docs lint test pytest clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(BIN)/.installed ## Create .venv and install the pinned dependencies
+
+$(DEMO_DIR)/.cs_metrics_demo: | $(BIN)/.installed
+	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
+
+demo-data: $(DEMO_DIR)/.cs_metrics_demo ## Generate the demo raw data (data/demo)
+
+build: install demo-data ## dbt build (models + all tests) on the demo data
+	$(DBT) build $(DBT_FLAGS)
+
+demo: build ## Install, generate demo data, build everything and print a summary
+	$(BIN)/cs-metrics summary --db $(CS_METRICS_DB)
+	@echo "DuckDB database: $(CS_METRICS_DB)   (open it with: duckdb $(CS_METRICS_DB))"
+	@echo "Docs: make docs, then open target/index.html"
+
+docs: install demo-data ## Generate the dbt docs site into target/
+	$(DBT) docs generate $(DBT_FLAGS)
+
+lint: install demo-data ## ruff + SQLFluff (dbt templater, duckdb dialect)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/sqlfluff lint models analyses data-tests macros
+
+pytest: install ## pytest suites (generator, pipeline, metrics recomputed in Python)
+	$(BIN)/pytest
+
+test: build lint pytest ## Everything CI checks
+
+clean: ## Remove build output and the demo data
+	rm -rf target target_lint logs $(DEMO_DIR)

@@ -1,0 +1,89 @@
+"""`cs-metrics` command line: generate demo data, validate raw data, print summaries."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+
+def _month(value: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {value!r}") from exc
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from exc
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cs-metrics", description="Customer-success metrics tooling around the dbt project."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write realistic demo raw data in the contract layout")
+    gen.add_argument("--accounts", type=int, default=1000, help="number of CRM accounts")
+    gen.add_argument(
+        "--start", type=_month, default=None, help="first month YYYY-MM (default: 36 months back)"
+    )
+    gen.add_argument(
+        "--end", type=_day, default=None, help="last day YYYY-MM-DD (default: today, UTC)"
+    )
+    gen.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
+    gen.add_argument("--out", type=Path, default=Path("data/demo"), help="output directory")
+    gen.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty directory that was not made by this generator",
+    )
+
+    val = sub.add_parser("validate", help="check a raw data directory against the contract")
+    val.add_argument("raw_dir", type=Path, help="directory holding <source>/<table>.parquet")
+
+    summ = sub.add_parser("summary", help="print the latest complete month from the marts")
+    summ.add_argument("--db", type=Path, default=Path("target/cs_metrics.duckdb"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    if args.command == "generate":
+        from cs_metrics.generate.core import generate
+
+        end = args.end or dt.datetime.now(dt.UTC).date()
+        start = args.start or dt.date(end.year - 3, end.month, 1)
+        generate(
+            out_dir=args.out,
+            accounts=args.accounts,
+            start=start,
+            end=end,
+            seed=args.seed,
+            force=args.force,
+        )
+        return 0
+    if args.command == "validate":
+        from cs_metrics.validate.contract import validate_raw_dir
+
+        problems = validate_raw_dir(args.raw_dir)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            return 1
+        print(f"{args.raw_dir}: every contract table and required column is present")
+        return 0
+    if args.command == "summary":
+        from cs_metrics.report.summary import print_summary
+
+        return print_summary(args.db)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Human-readable reports printed from the built marts."""
