@@ -24,6 +24,20 @@ SMALL_ACCOUNTS = 150
 SMALL_SEED = 7
 
 
+def _release_duckdb() -> None:
+    """Close the database dbt-duckdb keeps open after an in-process run.
+
+    Otherwise the same process cannot open the file again with another configuration
+    (e.g. read_only=True in the `db` fixture) and DuckDB raises a ConnectionException.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
 def run_dbt(args: list[str], *, db_path: Path, target_path: Path, vars_: dict) -> None:
     """Run dbt in-process against a given DuckDB file; raise with dbt's message on failure."""
     from dbt.cli.main import dbtRunner
@@ -41,7 +55,10 @@ def run_dbt(args: list[str], *, db_path: Path, target_path: Path, vars_: dict) -
         "--vars",
         json.dumps(vars_),
     ]
-    result = dbtRunner().invoke(full)
+    try:
+        result = dbtRunner().invoke(full)
+    finally:
+        _release_duckdb()
     if not result.success:
         detail = result.exception or ""
         if result.result is not None and hasattr(result.result, "results"):

@@ -1,0 +1,155 @@
+{#-
+    on-run-start check of the raw input contract: every source table exists
+    and has every documented required column (columns whose meta says
+    `required: false` may be absent). Fails with one message listing every
+    problem, naming table and column, before any model runs.
+    Skipped when var check_raw_contract is false and while parsing.
+-#}
+{% macro check_raw_contract() %}
+    {%- set enabled = var('check_raw_contract', true) -%}
+    {%- if not execute or enabled in [false, 'false', 'False', 0, '0'] -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set problems = adapter.dispatch(
+        'raw_contract_problems', 'cs_metrics'
+    )(cs_metrics.raw_contract_tables()) -%}
+    {%- if problems | length > 0 -%}
+        {%- set message -%}
+The raw data does not follow the raw input contract (checked before running):
+{% for problem in problems %}  - {{ problem }}
+{% endfor -%}
+Each source table and column is described in
+models/staging/<source>/_<source>__sources.yml. Fix the raw data or the
+location vars, or skip this check with --vars '{check_raw_contract: false}'.
+        {%- endset -%}
+        {{ exceptions.raise_compiler_error(message) }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#- The project's source tables: (label, relation, required columns). -#}
+{% macro raw_contract_tables() %}
+    {%- set tables = [] -%}
+    {%- set nodes = graph.sources.values() | sort(attribute='unique_id') -%}
+    {%- for node in nodes if node.package_name == project_name -%}
+        {%- set required = [] -%}
+        {%- for column in node.columns.values() -%}
+            {%- set meta = column.config.meta
+                if column.config and column.config.meta
+                else column.meta -%}
+            {%- if meta.get('required', true) not in [false, 'false'] -%}
+                {%- do required.append(column.name | lower) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do tables.append({
+            'label': node.source_name ~ '.' ~ node.name,
+            'source_name': node.source_name,
+            'relation': source(node.source_name, node.name),
+            'required': required,
+        }) -%}
+    {%- endfor -%}
+    {{ return(tables) }}
+{% endmacro %}
+
+
+{#- Problems with one existing table's columns, as a list of messages. -#}
+{% macro raw_contract_column_problems(table, where) %}
+    {%- set present = cs_metrics.raw_column_names(table.relation) -%}
+    {%- set missing = [] -%}
+    {%- for column in table.required if column not in present -%}
+        {%- do missing.append(column) -%}
+    {%- endfor -%}
+    {%- if missing | length > 0 -%}
+        {{ return([
+            'Raw table ' ~ table.label ~ ' is missing required column(s): '
+            ~ missing | join(', ') ~ '. Expected at ' ~ where
+            ~ '; add the column(s) to the export (extra columns are ignored).'
+        ]) }}
+    {%- endif -%}
+    {{ return([]) }}
+{% endmacro %}
+
+
+{% macro default__raw_contract_problems(tables) %}
+    {%- set problems = [] -%}
+    {%- for table in tables -%}
+        {%- set relation = table.relation -%}
+        {%- set where = relation ~ ' (vars ' ~ table.source_name
+            ~ '_schema / ' ~ table.source_name ~ '_database)' -%}
+        {%- if not cs_metrics.default__raw_relation_exists(relation) -%}
+            {%- do problems.append(
+                'Raw table ' ~ table.label ~ ' not found: expected table '
+                ~ where ~ '.'
+            ) -%}
+        {%- else -%}
+            {%- do problems.extend(
+                cs_metrics.raw_contract_column_problems(table, where)
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(problems) }}
+{% endmacro %}
+
+
+{#-
+    DuckDB: sources read Parquet files. One glob query finds every file,
+    then one metadata-only query per table lists its columns.
+-#}
+{% macro duckdb__raw_contract_problems(tables) %}
+    {%- set file_tables = [] -%}
+    {%- set other_tables = [] -%}
+    {%- for table in tables -%}
+        {%- set location = cs_metrics.raw_source_location(table.relation) -%}
+        {%- if location is none -%}
+            {%- do other_tables.append(table) -%}
+        {%- else -%}
+            {%- do file_tables.append({'table': table, 'location': location}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- set problems = cs_metrics.default__raw_contract_problems(other_tables) -%}
+    {%- if file_tables | length == 0 -%}
+        {{ return(problems) }}
+    {%- endif -%}
+
+    {%- set queries = [] -%}
+    {%- for item in file_tables -%}
+        {%- do queries.append(
+            'select ' ~ loop.index0 ~ ' as table_index, count(*) as file_count'
+            ~ " from glob('" ~ item.location ~ "')"
+        ) -%}
+    {%- endfor -%}
+    {%- set result = run_query(queries | join(' union all ')) -%}
+    {%- set file_counts = {} -%}
+    {%- for row in result.rows -%}
+        {%- do file_counts.update({row[0] | int: row[1] | int}) -%}
+    {%- endfor -%}
+
+    {%- if file_counts.values() | select('gt', 0) | list | length == 0 -%}
+        {#- nothing at all: one message about the directory, not fifteen -#}
+        {%- do problems.append(
+            'No raw table found at all (e.g. ' ~ file_tables[0].table.label
+            ~ ': expected file ' ~ file_tables[0].location
+            ~ "). Set var raw_data_dir to the"
+            ~ " directory holding <source>/<table>.parquet (now '"
+            ~ var('raw_data_dir') ~ "'; relative to where dbt runs), or"
+            ~ ' generate demo data with `cs-metrics generate`.'
+        ) -%}
+        {{ return(problems) }}
+    {%- endif -%}
+
+    {%- for item in file_tables -%}
+        {%- if file_counts.get(loop.index0, 0) == 0 -%}
+            {%- do problems.append(
+                'Raw table ' ~ item.table.label ~ ' not found: expected file '
+                ~ item.location ~ ' (set var raw_data_dir).'
+            ) -%}
+        {%- else -%}
+            {%- do problems.extend(cs_metrics.raw_contract_column_problems(
+                item.table, item.location ~ ' (var raw_data_dir)'
+            )) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(problems) }}
+{% endmacro %}

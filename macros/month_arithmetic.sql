@@ -1,0 +1,36 @@
+{#-
+    Month arithmetic on `date` values. dbt's cross-database macros return a
+    timestamp on some engines (DuckDB: date + interval); these keep dates.
+-#}
+
+{#- The date `months` calendar months after `date_expr` (negative: before). -#}
+{% macro add_months(date_expr, months) %}
+    {{ return(adapter.dispatch('add_months', 'cs_metrics')(date_expr, months)) }}
+{% endmacro %}
+
+{% macro default__add_months(date_expr, months) -%}
+    cast({{ dbt.dateadd('month', months, date_expr) }} as date)
+{%- endmacro %}
+
+
+{#- The first day of the month holding a date or timestamp, as a date. -#}
+{% macro month_start_of(date_expr) %}
+    {{ return(adapter.dispatch('month_start_of', 'cs_metrics')(date_expr)) }}
+{% endmacro %}
+
+{% macro default__month_start_of(date_expr) -%}
+    cast({{ dbt.date_trunc('month', date_expr) }} as date)
+{%- endmacro %}
+
+
+{#-
+    t(as-of month): the first instant after the as-of month, i.e. the last
+    snapshot instant the project builds. Open-ended validity ranges are
+    capped here so they join the month spine on a plain range.
+-#}
+{% macro last_snapshot_at() -%}
+    cast(
+        {{ cs_metrics.add_months(as_of_month(), 1) }}
+        as {{ dbt.type_timestamp() }}
+    )
+{%- endmacro %}

@@ -1,0 +1,52 @@
+with
+
+invoices as (
+    select * from {{ source('billing', 'invoices') }}
+),
+
+renamed as (
+    select
+        ---------- ids
+        cast(invoice_id as {{ dbt.type_string() }}) as invoice_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
+
+        ---------- strings
+        lower(trim(cast(status as {{ dbt.type_string() }}))) as status,
+        upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
+
+        ---------- numerics
+        cast(subtotal as {{ dbt.type_numeric() }}) as subtotal,
+        cast(tax as {{ dbt.type_numeric() }}) as tax,
+        cast(total as {{ dbt.type_numeric() }}) as total,
+        cast(amount_paid as {{ dbt.type_numeric() }}) as amount_paid,
+
+        ---------- timestamps
+        cast(issued_at as {{ dbt.type_timestamp() }}) as issued_at,
+        cast(due_at as {{ dbt.type_timestamp() }}) as due_at,
+        cast(paid_at as {{ dbt.type_timestamp() }}) as paid_at
+    from invoices
+),
+
+checked as (
+    select
+        *,
+        {{ contract_violation_reason([
+            ("status not in ('draft', 'open', 'paid', 'void', 'uncollectible')",
+                'unknown status'),
+            ('currency is null', 'missing currency'),
+            ('subtotal < 0 or tax < 0 or total < 0 or amount_paid < 0',
+                'negative amount'),
+            ('due_at is null', 'missing due_at'),
+        ]) }} as contract_violation_reason
+    from renamed
+),
+
+final as (
+    select
+        *,
+        contract_violation_reason is not null as is_contract_violation
+    from checked
+)
+
+select * from final

@@ -1,0 +1,50 @@
+with
+
+subscriptions as (
+    select * from {{ source('billing', 'subscriptions') }}
+),
+
+renamed as (
+    select
+        ---------- ids
+        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+
+        ---------- strings
+        lower(trim(cast(status as {{ dbt.type_string() }}))) as status,
+
+        ---------- numerics
+        cast(term_months as {{ dbt.type_int() }}) as term_months,
+
+        ---------- timestamps
+        cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
+        cast(started_at as {{ dbt.type_timestamp() }}) as started_at,
+        cast(trial_end_at as {{ dbt.type_timestamp() }}) as trial_end_at,
+        cast(canceled_at as {{ dbt.type_timestamp() }}) as canceled_at,
+        cast(cancel_at as {{ dbt.type_timestamp() }}) as cancel_at,
+        cast(ended_at as {{ dbt.type_timestamp() }}) as ended_at
+    from subscriptions
+),
+
+checked as (
+    select
+        *,
+        {{ contract_violation_reason([
+            ("status not in ('trialing', 'active', 'past_due', 'paused',"
+                ~ " 'canceled', 'incomplete')",
+                'unknown status'),
+            ('term_months is null or term_months < 1', 'term_months below 1'),
+            ('started_at is null', 'missing started_at'),
+            ('ended_at < started_at', 'ended_at before started_at'),
+        ]) }} as contract_violation_reason
+    from renamed
+),
+
+final as (
+    select
+        *,
+        contract_violation_reason is not null as is_contract_violation
+    from checked
+)
+
+select * from final

@@ -1,0 +1,54 @@
+with
+
+tickets as (
+    select * from {{ source('support', 'tickets') }}
+),
+
+renamed as (
+    select
+        ---------- ids
+        cast(ticket_id as {{ dbt.type_string() }}) as ticket_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+
+        ---------- strings
+        -- unknown priorities are kept as they are (and flagged); later
+        -- models give them the SLA of var support_default_priority
+        lower(trim(cast(priority as {{ dbt.type_string() }}))) as priority,
+        lower(trim(cast(status as {{ dbt.type_string() }}))) as status,
+
+        ---------- numerics
+        cast(csat_score as {{ dbt.type_int() }}) as csat_score,
+
+        ---------- timestamps
+        cast(opened_at as {{ dbt.type_timestamp() }}) as opened_at,
+        cast(
+            first_response_at as {{ dbt.type_timestamp() }}
+        ) as first_response_at,
+        cast(solved_at as {{ dbt.type_timestamp() }}) as solved_at
+    from tickets
+),
+
+checked as (
+    select
+        *,
+        {{ contract_violation_reason([
+            ("priority is null or priority not in"
+                ~ " ('low', 'normal', 'high', 'urgent')",
+                'unknown priority'),
+            ("status not in ('open', 'pending', 'solved', 'closed')",
+                'unknown status'),
+            ('csat_score not between 1 and 5', 'csat_score outside 1-5'),
+            ('first_response_at < opened_at',
+                'first_response_at before opened_at'),
+        ]) }} as contract_violation_reason
+    from renamed
+),
+
+final as (
+    select
+        *,
+        contract_violation_reason is not null as is_contract_violation
+    from checked
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Checks of user-supplied raw data against the raw input contract (`cs-metrics validate`)."""
