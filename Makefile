@@ -24,6 +24,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $@
 
 install: $(BIN)/.installed ## Create .venv and install the pinned dependencies
@@ -37,9 +38,12 @@ build: install demo-data ## dbt build (models + all tests) on the demo data
 	$(DBT) build $(DBT_FLAGS)
 
 demo: build ## Install, generate demo data, build everything and print a summary
+	$(DBT) --quiet docs generate $(DBT_FLAGS)
+	@echo
 	$(BIN)/cs-metrics summary --db $(CS_METRICS_DB)
-	@echo "DuckDB database: $(CS_METRICS_DB)   (open it with: duckdb $(CS_METRICS_DB))"
-	@echo "Docs: make docs, then open target/index.html"
+	@echo
+	@echo "DuckDB database: $(CS_METRICS_DB)  (query the marts schema with any DuckDB client)"
+	@echo "Docs: target/index.html  (serve with: .venv/bin/dbt docs serve --profiles-dir profiles)"
 
 docs: install demo-data ## Generate the dbt docs site into target/
 	$(DBT) docs generate $(DBT_FLAGS)

@@ -1,0 +1,65 @@
+"""Project hygiene checks that need no database: vars documented, layout conventions."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _project() -> dict:
+    return yaml.safe_load((ROOT / "dbt_project.yml").read_text())
+
+
+def test_every_var_has_a_comment_line_in_dbt_project() -> None:
+    lines = (ROOT / "dbt_project.yml").read_text().splitlines()
+    in_vars = False
+    undocumented = []
+    for index, line in enumerate(lines):
+        if line.startswith("vars:"):
+            in_vars = True
+            continue
+        if in_vars and line and not line.startswith(" "):
+            break
+        match = re.match(r"^  ([a-z_]+):", line)
+        if in_vars and match:
+            previous = lines[index - 1].strip()
+            if not previous.startswith("#") and not re.match(r"^[a-z_]+:", previous):
+                undocumented.append(match.group(1))
+    assert not undocumented, f"vars without a comment line above them: {undocumented}"
+
+
+def test_every_var_is_in_the_configuration_doc_with_its_default() -> None:
+    doc = (ROOT / "docs" / "configuration.md").read_text()
+    rows = {
+        m.group(1): m.group(2).strip()
+        for m in re.finditer(r"^\| `([a-z_]+)` \| `?([^|`]*)`? \|", doc, re.M)
+    }
+    problems = []
+    for name, default in _project()["vars"].items():
+        if name not in rows:
+            problems.append(f"{name}: missing from docs/configuration.md")
+        elif yaml.safe_load(rows[name] or "null") != default:
+            problems.append(f"{name}: default {default!r} but the doc says {rows[name]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_staging_models_follow_naming_convention() -> None:
+    for path in (ROOT / "models" / "staging").rglob("*.sql"):
+        source = path.parent.name
+        assert path.stem.startswith(f"stg_{source}__"), path
+
+
+def test_marts_are_public_tables_with_enforced_contracts() -> None:
+    for yml in (ROOT / "models" / "marts").rglob("*.yml"):
+        for model in yaml.safe_load(yml.read_text()).get("models", []) or []:
+            config = model.get("config", {})
+            assert config.get("contract", {}).get("enforced") is True, model["name"]
+            columns = model.get("columns", [])
+            assert columns, model["name"]
+            for column in columns:
+                assert column.get("description"), f"{model['name']}.{column['name']}"
+                assert column.get("data_type"), f"{model['name']}.{column['name']}"
