@@ -1,0 +1,148 @@
+{#-
+    One row per subscription item version with everything the counting rule
+    needs: the subscription's dates, the account the revenue belongs to and
+    the version's monthly amount in the plan's currency. Versions that
+    cannot be priced or placed in time are kept here with a reason
+    (is_excluded_from_mrr) so int_revenue_data_quality_issues can list them.
+-#}
+with
+
+items as (
+    select * from {{ ref('stg_billing__subscription_items') }}
+),
+
+subscriptions as (
+    select * from {{ ref('stg_billing__subscriptions') }}
+),
+
+plans as (
+    select * from {{ ref('stg_billing__plans') }}
+),
+
+customers as (
+    select * from {{ ref('int_billing_customers_mapped') }}
+),
+
+joined as (
+    select
+        ---------- ids
+        items.subscription_item_id,
+        items.subscription_id,
+        items.plan_id,
+        subscriptions.customer_id,
+        customers.account_id,
+
+        ---------- strings
+        plans.currency,
+        customers.customer_currency,
+        plans.billing_interval,
+        case
+            when items.is_contract_violation
+                then {{ dbt.concat([
+                    "'subscription item breaks the raw contract: '",
+                    "coalesce(items.contract_violation_reason, 'unknown')",
+                ]) }}
+            when subscriptions.subscription_id is null
+                then 'subscription not found in billing.subscriptions'
+            when subscriptions.started_at is null
+                then 'subscription has no started_at'
+            when subscriptions.customer_id is null
+                then 'subscription has no customer_id'
+            when plans.plan_id is null
+                then 'plan not found in billing.plans'
+            when plans.is_contract_violation
+                then {{ dbt.concat([
+                    "'plan breaks the raw contract: '",
+                    "coalesce(plans.contract_violation_reason, 'unknown')",
+                ]) }}
+            when
+                plans.unit_amount is null
+                or plans.currency is null
+                or plans.interval_count is null
+                or plans.interval_count < 1
+                or plans.billing_interval not in ('month', 'quarter', 'year')
+                then 'plan has no usable price, currency or billing interval'
+        end as exclusion_reason,
+
+        ---------- numerics
+        items.quantity,
+        coalesce(
+            items.unit_amount_override, plans.unit_amount
+        ) as unit_amount,
+        items.discount_percent,
+        plans.interval_count,
+        case plans.billing_interval
+            when 'month' then 1
+            when 'quarter' then 3
+            when 'year' then 12
+        end as months_per_interval,
+
+        ---------- booleans
+        plans.is_per_seat,
+
+        ---------- timestamps
+        items.valid_from_at,
+        items.valid_to_at,
+        subscriptions.started_at,
+        subscriptions.trial_end_at,
+        subscriptions.ended_at
+    from items
+    left outer join subscriptions
+        on items.subscription_id = subscriptions.subscription_id
+    left outer join plans
+        on items.plan_id = plans.plan_id
+    left outer join customers
+        on subscriptions.customer_id = customers.customer_id
+),
+
+final as (
+    select
+        ---------- ids
+        subscription_item_id,
+        subscription_id,
+        plan_id,
+        customer_id,
+        account_id,
+
+        ---------- strings
+        currency,
+        customer_currency,
+        billing_interval,
+        exclusion_reason,
+
+        ---------- numerics
+        quantity,
+        unit_amount,
+        discount_percent,
+        interval_count,
+        -- quantity x unit price x (1 - discount / 100), spread over the
+        -- months one billing interval covers (a 2-year prepaid plan: 24)
+        case
+            when exclusion_reason is null
+                then cast(
+                    quantity * unit_amount * (100 - discount_percent)
+                    / cast(
+                        100 * interval_count * months_per_interval
+                        as {{ dbt.type_numeric() }}
+                    )
+                    as {{ dbt.type_numeric() }}
+                )
+        end as mrr_local,
+
+        ---------- booleans
+        is_per_seat,
+        exclusion_reason is not null as is_excluded_from_mrr,
+        coalesce(
+            currency <> customer_currency, false
+        ) as has_currency_mismatch,
+
+        ---------- timestamps
+        valid_from_at,
+        valid_to_at,
+        started_at,
+        trial_end_at,
+        ended_at
+    from joined
+)
+
+select * from final
