@@ -1,0 +1,177 @@
+{#-
+    Every raw row that breaks the contract or is left out of (or treated
+    specially by) a metric, from every layer, in one shape:
+    one row per (source table, record, issue).
+    Staging flags rows instead of dropping them; this model lists them.
+    Subscription items and FX rates are listed by the revenue models with
+    what MRR did about them, so the staging part skips those two tables.
+-#}
+{%- set staging_tables = [
+    ('stg_crm__accounts', 'crm.accounts', 'account_id', 'account_id',
+        'dimensions', 'false'),
+    ('stg_crm__users', 'crm.users', 'user_id', 'null', 'dimensions',
+        'false'),
+    ('stg_crm__contacts', 'crm.contacts', 'contact_id', 'account_id',
+        'none', 'false'),
+    ('stg_crm__opportunities', 'crm.opportunities', 'opportunity_id',
+        'account_id', 'none', 'false'),
+    ('stg_crm__activities', 'crm.activities', 'activity_id', 'account_id',
+        'cs_coverage', 'false'),
+    ('stg_crm__nps_responses', 'crm.nps_responses', 'response_id',
+        'account_id', 'nps', 'not is_score_valid'),
+    ('stg_billing__customers', 'billing.customers', 'customer_id',
+        'account_id', 'mrr', 'false'),
+    ('stg_billing__plans', 'billing.plans', 'plan_id', 'null', 'mrr',
+        'false'),
+    ('stg_billing__subscriptions', 'billing.subscriptions',
+        'subscription_id', 'null', 'mrr', 'false'),
+    ('stg_billing__invoices', 'billing.invoices', 'invoice_id', 'null',
+        'payment', 'false'),
+    ('stg_billing__invoice_lines', 'billing.invoice_lines',
+        'invoice_line_id', 'null', 'revenue_recognition', 'false'),
+    ('stg_product__events', 'product.events', 'event_id', 'account_id',
+        'usage', 'false'),
+    ('stg_support__tickets', 'support.tickets', 'ticket_id', 'account_id',
+        'support', 'false'),
+] -%}
+
+with
+
+revenue_issues as (
+    select * from {{ ref('int_revenue_data_quality_issues') }}
+),
+
+billing_customers as (
+    select * from {{ ref('int_billing_customers_mapped') }}
+),
+
+account_currency_months as (
+    select * from {{ ref('int_account_currency_months_summed') }}
+),
+
+crm_accounts as (
+    select * from {{ ref('stg_crm__accounts') }}
+),
+
+events as (
+    select * from {{ ref('stg_product__events') }}
+),
+
+{% for model, source_table, key, account, metric, excluded
+    in staging_tables %}
+{{ model }}_violations as (
+    select
+        '{{ source_table }}' as source_table,
+        cast({{ key }} as {{ dbt.type_string() }}) as record_id,
+        'contract_violation' as issue_type,
+        contract_violation_reason as issue_description,
+        cast({{ account }} as {{ dbt.type_string() }}) as account_id,
+        '{{ metric }}' as affected_metric,
+        1 as affected_rows,
+        coalesce({{ excluded }}, false) as is_excluded_from_metric
+    from {{ ref(model) }}
+    where is_contract_violation
+),
+
+{% endfor %}
+revenue as (
+    select
+        source_table,
+        record_id,
+        issue_type,
+        issue_description,
+        account_id,
+        'mrr' as affected_metric,
+        1 as affected_rows,
+        is_excluded_from_mrr as is_excluded_from_metric
+    from revenue_issues
+),
+
+unmapped_customers as (
+    select
+        'billing.customers' as source_table,
+        customer_id as record_id,
+        'unmapped_billing_customer' as issue_type,
+        {{ dbt.concat([
+            "'billing customer '", 'customer_id',
+            "' has no CRM account; its revenue is kept under the stand-in '",
+            "'account '", 'account_id',
+        ]) }} as issue_description,
+        account_id,
+        'mrr' as affected_metric,
+        1 as affected_rows,
+        false as is_excluded_from_metric
+    from billing_customers
+    where mapping_status = 'unmapped'
+),
+
+paying_accounts as (
+    select distinct account_id
+    from account_currency_months
+    where mrr_local > 0
+),
+
+deleted_paying_accounts as (
+    select
+        'crm.accounts' as source_table,
+        crm_accounts.account_id as record_id,
+        'deleted_account_with_revenue' as issue_type,
+        {{ dbt.concat([
+            "'account '", 'crm_accounts.account_id',
+            "' is soft-deleted in the CRM but has billed revenue; the '",
+            "'revenue is kept and the account flagged is_deleted'",
+        ]) }} as issue_description,
+        crm_accounts.account_id,
+        'mrr' as affected_metric,
+        1 as affected_rows,
+        false as is_excluded_from_metric
+    from crm_accounts
+    inner join paying_accounts
+        on crm_accounts.account_id = paying_accounts.account_id
+    where crm_accounts.is_deleted
+),
+
+unknown_account_events as (
+    select
+        events.account_id,
+        count(*) as event_count
+    from events
+    left outer join crm_accounts
+        on events.account_id = crm_accounts.account_id
+    where crm_accounts.account_id is null
+    group by events.account_id
+),
+
+events_for_unknown_accounts as (
+    select
+        'product.events' as source_table,
+        coalesce(account_id, '(null)') as record_id,
+        'event_for_unknown_account' as issue_type,
+        {{ dbt.concat([
+            'cast(event_count as ' ~ dbt.type_string() ~ ')',
+            "' events name an account_id that crm.accounts does not hold; '",
+            "'they are left out of usage metrics'",
+        ]) }} as issue_description,
+        account_id,
+        'usage' as affected_metric,
+        event_count as affected_rows,
+        true as is_excluded_from_metric
+    from unknown_account_events
+),
+
+final as (
+    {% for model, source_table, key, account, metric, excluded
+        in staging_tables %}
+    select * from {{ model }}_violations
+    union all
+    {% endfor %}
+    select * from revenue
+    union all
+    select * from unmapped_customers
+    union all
+    select * from deleted_paying_accounts
+    union all
+    select * from events_for_unknown_accounts
+)
+
+select * from final
