@@ -1,0 +1,1 @@
+"""Realistic, deterministic demo raw data in the contract layout (`cs-metrics generate`)."""
