@@ -9,7 +9,7 @@
     Ratios are ratios of sums, null when the denominator is 0.
 -#}
 {%- set money = dbt.type_numeric() -%}
-{%- set ratio = api.Column.numeric_type('numeric', 20, 10) -%}
+{%- set ratio = api.Column.numeric_type('numeric', 38, 10) -%}
 {%- set count_type = dbt.type_bigint() -%}
 
 with
@@ -352,15 +352,21 @@ final as (
         cast(churned_mrr as {{ money }}) as churned_mrr,
         cast(fx_impact_mrr as {{ money }}) as fx_impact_mrr,
         cast(ending_mrr as {{ money }}) as ending_mrr,
-        cast(
-            1 - power(1 - logo_churn_rate, 12) as {{ ratio }}
-        ) as annualised_logo_churn_rate,
-        cast(
-            1 - power(1 - gross_mrr_churn_rate, 12) as {{ ratio }}
-        ) as annualised_gross_mrr_churn_rate,
-        cast(
-            1 - power(1 - net_mrr_churn_rate, 12) as {{ ratio }}
-        ) as annualised_net_mrr_churn_rate,
+        -- compounding a monthly rate beyond +/-100% has no meaning: null
+        case
+            when logo_churn_rate between -1 and 1
+                then cast(1 - power(1 - logo_churn_rate, 12) as {{ ratio }})
+        end as annualised_logo_churn_rate,
+        -- compounding a monthly rate beyond +/-100% has no meaning: null
+        case
+            when gross_mrr_churn_rate between -1 and 1
+                then cast(1 - power(1 - gross_mrr_churn_rate, 12) as {{ ratio }})
+        end as annualised_gross_mrr_churn_rate,
+        -- compounding a monthly rate beyond +/-100% has no meaning: null
+        case
+            when net_mrr_churn_rate between -1 and 1
+                then cast(1 - power(1 - net_mrr_churn_rate, 12) as {{ ratio }})
+        end as annualised_net_mrr_churn_rate,
         case
             when has_ttm then cast(retained_customers_ttm as {{ count_type }})
         end as retained_customers_ttm,
