@@ -1,0 +1,65 @@
+{#-
+    CS coverage per account and month (every account-month of
+    fct_account_months): touches in the month and by type, days since the
+    last touch and whether a QBR happened in the last qbr_window_days days,
+    both at the month's snapshot (t(M); the start of as_of_date in the
+    as-of month). Lifecycle stage and service model are the account's at
+    the end of M; the CSM owner is the current CRM owner.
+-#}
+with
+
+account_months as (
+    select * from {{ ref('fct_account_months') }}
+),
+
+accounts as (
+    select * from {{ ref('dim_accounts') }}
+),
+
+touched as (
+    select * from {{ ref('int_account_months_touched') }}
+),
+
+final as (
+    select
+        ---------- keys
+        account_months.account_id,
+        account_months.month_start,
+
+        ---------- ids
+        accounts.csm_owner_id,
+
+        ---------- strings
+        account_months.lifecycle_stage,
+        account_months.service_model,
+        account_months.tier,
+
+        ---------- numerics
+        coalesce(touched.touches, 0) as touches,
+        coalesce(touched.calls, 0) as calls,
+        coalesce(touched.meetings, 0) as meetings,
+        coalesce(touched.qbrs, 0) as qbrs,
+        coalesce(touched.onboarding_sessions, 0) as onboarding_sessions,
+        coalesce(touched.emails, 0) as emails,
+        coalesce(touched.escalations, 0) as escalations,
+        touched.days_since_last_touch,
+        account_months.mrr,
+
+        ---------- booleans
+        account_months.is_active,
+        coalesce(touched.has_qbr_last_90_days, false) as has_qbr_last_90_days,
+        account_months.is_month_complete,
+
+        ---------- timestamps
+        touched.snapshot_at,
+        touched.last_touch_at
+    from account_months
+    left outer join accounts
+        on account_months.account_id = accounts.account_id
+    left outer join touched
+        on
+            account_months.account_id = touched.account_id
+            and account_months.month_start = touched.month_start
+)
+
+select * from final
