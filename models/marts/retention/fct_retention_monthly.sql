@@ -355,17 +355,23 @@ final as (
         -- compounding a monthly rate beyond +/-100% has no meaning: null
         case
             when logo_churn_rate between -1 and 1
-                then cast(1 - power(1 - logo_churn_rate, 12) as {{ ratio }})
+                then cast(
+                    1 - power(1 - logo_churn_rate, 12) as {{ ratio }}
+                )
         end as annualised_logo_churn_rate,
         -- compounding a monthly rate beyond +/-100% has no meaning: null
         case
             when gross_mrr_churn_rate between -1 and 1
-                then cast(1 - power(1 - gross_mrr_churn_rate, 12) as {{ ratio }})
+                then cast(
+                    1 - power(1 - gross_mrr_churn_rate, 12) as {{ ratio }}
+                )
         end as annualised_gross_mrr_churn_rate,
         -- compounding a monthly rate beyond +/-100% has no meaning: null
         case
             when net_mrr_churn_rate between -1 and 1
-                then cast(1 - power(1 - net_mrr_churn_rate, 12) as {{ ratio }})
+                then cast(
+                    1 - power(1 - net_mrr_churn_rate, 12) as {{ ratio }}
+                )
         end as annualised_net_mrr_churn_rate,
         case
             when has_ttm then cast(retained_customers_ttm as {{ count_type }})
