@@ -1,9 +1,9 @@
 {#-
     One row per account and month from the account's cohort_month through
     the as-of month: MRR in the reporting currency, its movements classified
-    in constant currency (metrics.md), segment tier and service model.
-    Usage, health and lifecycle columns are typed nulls until they are built
-    (their contract is fixed now so consumers can rely on it).
+    in constant currency (metrics.md), segment tier and service model, and
+    the usage, health, lifecycle and committed-MRR columns of
+    int_account_months_health_scored (same account-month spine).
 -#}
 {%- set money = dbt.type_numeric() -%}
 {%- set score = dbt.type_numeric() -%}
@@ -16,6 +16,10 @@ account_months as (
 
 currency_months as (
     select * from {{ ref('int_account_currency_months_summed') }}
+),
+
+health_months as (
+    select * from {{ ref('int_account_months_health_scored') }}
 ),
 
 account_totals as (
@@ -93,6 +97,36 @@ tiered as (
     from classified
 ),
 
+with_health as (
+    select
+        tiered.*,
+        health_months.seats,
+        health_months.active_users,
+        health_months.active_days,
+        health_months.event_count,
+        health_months.core_features_used,
+        health_months.utilization_score,
+        health_months.usage_trend_score,
+        health_months.feature_breadth_score,
+        health_months.payment_score,
+        health_months.nps_score,
+        health_months.support_score,
+        health_months.outcome_score,
+        health_months.experience_score,
+        health_months.health_score,
+        health_months.health_status,
+        health_months.health_change_3m,
+        health_months.value_health_quadrant,
+        health_months.lifecycle_stage,
+        health_months.next_renewal_at,
+        health_months.cmrr
+    from tiered
+    left outer join health_months
+        on
+            tiered.account_id = health_months.account_id
+            and tiered.month_start = health_months.month_start
+),
+
 final as (
     select
         ---------- keys
@@ -140,32 +174,34 @@ final as (
             when 'smb' then 'tech_touch'
         end as service_model,
 
-        ---------- usage (later issue: typed nulls for a stable contract)
-        cast(null as {{ dbt.type_int() }}) as seats,
-        cast(null as {{ dbt.type_int() }}) as active_users,
-        cast(null as {{ dbt.type_int() }}) as active_days,
-        cast(null as {{ dbt.type_bigint() }}) as event_count,
-        cast(null as {{ dbt.type_int() }}) as core_features_used,
+        ---------- usage
+        cast(seats as {{ dbt.type_int() }}) as seats,
+        cast(active_users as {{ dbt.type_int() }}) as active_users,
+        cast(active_days as {{ dbt.type_int() }}) as active_days,
+        cast(event_count as {{ dbt.type_bigint() }}) as event_count,
+        cast(core_features_used as {{ dbt.type_int() }}) as core_features_used,
 
-        ---------- health (later issue)
-        cast(null as {{ score }}) as utilization_score,
-        cast(null as {{ score }}) as usage_trend_score,
-        cast(null as {{ score }}) as feature_breadth_score,
-        cast(null as {{ score }}) as payment_score,
-        cast(null as {{ score }}) as nps_score,
-        cast(null as {{ score }}) as support_score,
-        cast(null as {{ score }}) as outcome_score,
-        cast(null as {{ score }}) as experience_score,
-        cast(null as {{ score }}) as health_score,
-        cast(null as {{ dbt.type_string() }}) as health_status,
-        cast(null as {{ score }}) as health_change_3m,
-        cast(null as {{ dbt.type_string() }}) as value_health_quadrant,
+        ---------- health (null on months without MRR)
+        cast(utilization_score as {{ score }}) as utilization_score,
+        cast(usage_trend_score as {{ score }}) as usage_trend_score,
+        cast(feature_breadth_score as {{ score }}) as feature_breadth_score,
+        cast(payment_score as {{ score }}) as payment_score,
+        cast(nps_score as {{ score }}) as nps_score,
+        cast(support_score as {{ score }}) as support_score,
+        cast(outcome_score as {{ score }}) as outcome_score,
+        cast(experience_score as {{ score }}) as experience_score,
+        cast(health_score as {{ score }}) as health_score,
+        cast(health_status as {{ dbt.type_string() }}) as health_status,
+        cast(health_change_3m as {{ score }}) as health_change_3m,
+        cast(
+            value_health_quadrant as {{ dbt.type_string() }}
+        ) as value_health_quadrant,
 
-        ---------- lifecycle and commitments (later issue)
-        cast(null as {{ dbt.type_string() }}) as lifecycle_stage,
-        cast(null as {{ dbt.type_timestamp() }}) as next_renewal_at,
-        cast(null as {{ money }}) as cmrr
-    from tiered
+        ---------- lifecycle and commitments
+        cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
+        cast(next_renewal_at as {{ dbt.type_timestamp() }}) as next_renewal_at,
+        cast(cmrr as {{ money }}) as cmrr
+    from with_health
 )
 
 select * from final

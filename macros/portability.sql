@@ -1,0 +1,88 @@
+{#-
+    Small dispatched helpers for SQL that differs between DuckDB, PostgreSQL
+    and Spark. Models call these (or dbt's cross-database macros) instead of
+    engine-specific syntax; see macros/_macros.yml.
+-#}
+
+{#- Spark: add_months() returns a date and clamps to the month's end. -#}
+{% macro spark__add_months(date_expr, months) -%}
+    add_months(cast({{ date_expr }} as date), cast({{ months }} as int))
+{%- endmacro %}
+
+{#- Spark: trunc(date, 'MM') is the month's first day, as a date. -#}
+{% macro spark__month_start_of(date_expr) -%}
+    trunc(cast({{ date_expr }} as date), 'MM')
+{%- endmacro %}
+
+
+{#-
+    `expression` matches the regular expression `pattern` (a SQL string
+    literal, e.g. "'^[A-Z]{3}$'") anywhere, as a boolean.
+-#}
+{% macro regexp_like(expression, pattern) %}
+    {{ return(adapter.dispatch('regexp_like', 'cs_metrics')(
+        expression, pattern
+    )) }}
+{% endmacro %}
+
+{% macro default__regexp_like(expression, pattern) -%}
+    regexp_matches({{ expression }}, {{ pattern }})
+{%- endmacro %}
+
+{% macro postgres__regexp_like(expression, pattern) -%}
+    ({{ expression }} ~ {{ pattern }})
+{%- endmacro %}
+
+{% macro spark__regexp_like(expression, pattern) -%}
+    ({{ expression }} rlike {{ pattern }})
+{%- endmacro %}
+
+
+{#-
+    Cast text to a number, or null when it is not one (dbt.safe_cast is a
+    plain, failing cast on PostgreSQL).
+-#}
+{% macro safe_cast_number(expression, data_type) %}
+    {{ return(adapter.dispatch('safe_cast_number', 'cs_metrics')(
+        expression, data_type
+    )) }}
+{% endmacro %}
+
+{% macro default__safe_cast_number(expression, data_type) -%}
+    {{ dbt.safe_cast(expression, data_type) }}
+{%- endmacro %}
+
+{% macro postgres__safe_cast_number(expression, data_type) -%}
+    case
+        when
+            trim(cast({{ expression }} as text))
+            ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$'
+            then cast(trim(cast({{ expression }} as text)) as {{ data_type }})
+    end
+{%- endmacro %}
+
+
+{#-
+    The incremental strategy of models that re-process a look-back window:
+    delete+insert (with unique_key) on DuckDB and PostgreSQL,
+    insert_overwrite of whole partitions on Spark (with
+    partition_by=cs_metrics.incremental_partition_by('<day column>')).
+-#}
+{% macro incremental_config_strategy() %}
+    {{ return(adapter.dispatch(
+        'incremental_config_strategy', 'cs_metrics'
+    )()) }}
+{% endmacro %}
+
+{% macro default__incremental_config_strategy() %}
+    {{ return('delete+insert') }}
+{% endmacro %}
+
+{% macro spark__incremental_config_strategy() %}
+    {{ return('insert_overwrite') }}
+{% endmacro %}
+
+{#- partition_by for incremental models: the day column on Spark only. -#}
+{% macro incremental_partition_by(column) %}
+    {{ return([column] if target.type == 'spark' else none) }}
+{% endmacro %}

@@ -1,0 +1,129 @@
+{#-
+    Payment component per account and month (every month of the account
+    spine). An invoice is overdue at the snapshot t(M) when it is not void
+    or draft, due_at < t(M) and it was not paid before t(M) (paid_at null or
+    >= t(M)). 100 with none overdue; var payment_partial_score when the
+    oldest overdue invoice is at most var payment_grace_days days past due
+    at t(M); 0 otherwise. Invoices reach accounts through their billing
+    customer (stand-in 'billing:<customer_id>' when unmapped).
+-#}
+with
+
+account_months as (
+    select * from {{ ref('int_account_months_spined') }}
+),
+
+months as (
+    select * from {{ ref('int_months_spined') }}
+),
+
+invoices as (
+    select * from {{ ref('stg_billing__invoices') }}
+),
+
+billing_customers as (
+    select * from {{ ref('int_billing_customers_mapped') }}
+),
+
+-- Only invoices that are overdue at some month-end snapshot: not paid by
+-- the first month boundary after their due date.
+overdue_candidates as (
+    select
+        invoices.invoice_id,
+        coalesce(
+            billing_customers.account_id,
+            {{ dbt.concat(["'billing:'", 'invoices.customer_id']) }}
+        ) as account_id,
+        invoices.due_at,
+        invoices.paid_at
+    from invoices
+    left outer join billing_customers
+        on invoices.customer_id = billing_customers.customer_id
+    where
+        invoices.status not in ('void', 'draft')
+        and invoices.due_at is not null
+        and (
+            invoices.paid_at is null
+            or invoices.paid_at >= {{ cs_metrics.add_months(
+                cs_metrics.month_start_of('invoices.due_at'), 1
+            ) }}
+        )
+),
+
+account_snapshots as (
+    select
+        account_months.account_id,
+        account_months.month_start,
+        months.snapshot_at
+    from account_months
+    inner join months
+        on account_months.month_start = months.month_start
+),
+
+overdue_at_snapshot as (
+    select
+        account_snapshots.account_id,
+        account_snapshots.month_start,
+        count(*) as overdue_invoice_count,
+        min(overdue_candidates.due_at) as oldest_overdue_due_at
+    from account_snapshots
+    inner join overdue_candidates
+        on
+            account_snapshots.account_id = overdue_candidates.account_id
+            and account_snapshots.snapshot_at > overdue_candidates.due_at
+            and (
+                overdue_candidates.paid_at is null
+                or account_snapshots.snapshot_at <= overdue_candidates.paid_at
+            )
+    group by
+        account_snapshots.account_id,
+        account_snapshots.month_start
+),
+
+measured as (
+    select
+        account_snapshots.account_id,
+        account_snapshots.month_start,
+        coalesce(overdue_at_snapshot.overdue_invoice_count, 0)
+            as overdue_invoice_count,
+        -- calendar days: t(M) is midnight, so "at most N days past due" on
+        -- whole days equals the exact elapsed time being at most N days
+        {{ dbt.datediff(
+            'overdue_at_snapshot.oldest_overdue_due_at',
+            'account_snapshots.snapshot_at',
+            'day'
+        ) }} as oldest_overdue_days,
+        overdue_at_snapshot.oldest_overdue_due_at
+    from account_snapshots
+    left outer join overdue_at_snapshot
+        on
+            account_snapshots.account_id = overdue_at_snapshot.account_id
+            and account_snapshots.month_start = overdue_at_snapshot.month_start
+),
+
+final as (
+    select
+        ---------- keys
+        account_id,
+        month_start,
+
+        ---------- numerics
+        cast(overdue_invoice_count as {{ dbt.type_int() }})
+            as overdue_invoice_count,
+        cast(oldest_overdue_days as {{ dbt.type_int() }})
+            as oldest_overdue_days,
+        cast(
+            case
+                when overdue_invoice_count = 0 then 100
+                when oldest_overdue_days <= {{ var('payment_grace_days') }}
+                    then {{ var('payment_partial_score') }}
+                else 0
+            end as {{ dbt.type_numeric() }}
+        ) as payment_score,
+
+        ---------- timestamps
+        oldest_overdue_due_at
+    from measured
+)
+
+select * from final
