@@ -26,9 +26,8 @@ with
 
 user_event_days as (
     select * from {{ ref('int_account_user_event_days_aggregated') }}
-    {%- if lookback_start is not none %}
-    where activity_date >= cast('{{ lookback_start }}' as date)
-    {%- endif %}
+    -- full builds: every day (the floor date); incremental: the look-back
+    where activity_date >= cast('{{ lookback_start or "1900-01-01" }}' as date)
 ),
 
 final as (

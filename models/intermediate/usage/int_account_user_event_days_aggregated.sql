@@ -34,13 +34,13 @@ events as (
     select * from {{ ref('stg_product__events') }}
     -- rows breaking the raw contract (no account, user, name or time) are
     -- left out of usage
+    -- full builds read every day (the floor date); incremental runs only
+    -- the look-back window, so engines can prune the scan on it
     where
         not is_contract_violation
-    {% if lookback_start is not none %}
         and occurred_at >= cast(
-            '{{ lookback_start }}' as {{ dbt.type_timestamp() }}
+            '{{ lookback_start or "1900-01-01" }}' as {{ dbt.type_timestamp() }}
         )
-    {% endif %}
 ),
 
 final as (
