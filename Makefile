@@ -49,9 +49,9 @@ docs: install demo-data ## Generate the dbt docs site into target/
 	$(DBT) docs generate $(DBT_FLAGS)
 
 lint: install demo-data ## ruff + SQLFluff (dbt templater, duckdb dialect)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
-	$(BIN)/sqlfluff lint models analyses data-tests macros
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/sqlfluff lint models analyses data-tests
 
 pytest: install ## pytest suites (generator, pipeline, metrics recomputed in Python)
 	$(BIN)/pytest

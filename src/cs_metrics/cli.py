@@ -55,17 +55,28 @@ def _build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.command == "generate":
-        from cs_metrics.generate.core import generate
+        from cs_metrics.generate.core import DemoDirectoryError, generate
 
         end = args.end or dt.datetime.now(dt.UTC).date()
         start = args.start or dt.date(end.year - 3, end.month, 1)
-        generate(
-            out_dir=args.out,
-            accounts=args.accounts,
-            start=start,
-            end=end,
-            seed=args.seed,
-            force=args.force,
+        try:
+            stats = generate(
+                out_dir=args.out,
+                accounts=args.accounts,
+                start=start,
+                end=end,
+                seed=args.seed,
+                force=args.force,
+            )
+        except DemoDirectoryError as exc:
+            print(f"cs-metrics generate: {exc}", file=sys.stderr)
+            return 1
+        rows = stats["rows"]
+        print(
+            f"Demo data for {args.accounts:,} accounts, {start:%Y-%m} to {end:%Y-%m-%d}, "
+            f"seed {args.seed}: {sum(rows.values()):,} rows in {len(rows)} tables "
+            f"({rows['product.events']:,} events), {stats['bytes'] / 1e6:.1f} MB "
+            f"in {stats['seconds']:.1f} s -> {args.out}"
         )
         return 0
     if args.command == "validate":
