@@ -14,7 +14,7 @@ DEMO_SEED ?= 42
 export CS_METRICS_DB ?= target/cs_metrics.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install demo demo-data build docs lint test pytest clean
+.PHONY: help install demo demo-data build docs lint test pytest test-engines clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,7 +56,10 @@ lint: install demo-data ## ruff + SQLFluff (dbt templater, duckdb dialect)
 pytest: install ## pytest suites (generator, pipeline, metrics recomputed in Python)
 	$(BIN)/pytest
 
-test: build lint pytest ## Everything CI checks
+test-engines: install ## The project on PostgreSQL and Spark (apt-installs them when missing), compared with DuckDB
+	bash scripts/engines/run.sh
+
+test: build lint pytest test-engines ## Everything CI checks
 
 clean: ## Remove build output and the demo data
 	rm -rf target target_lint logs $(DEMO_DIR)

@@ -1,4 +1,4 @@
-"""`cs-metrics` command line: generate demo data, validate raw data, print summaries."""
+"""`cs-metrics` command line: generate demo data, validate and load raw data, print summaries."""
 
 from __future__ import annotations
 
@@ -47,6 +47,10 @@ def _build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a raw data directory against the contract")
     val.add_argument("raw_dir", type=Path, help="directory holding <source>/<table>.parquet")
 
+    from cs_metrics.load.command import add_parser as add_load_parser
+
+    add_load_parser(sub)
+
     summ = sub.add_parser("summary", help="print the latest complete month from the marts")
     summ.add_argument("--db", type=Path, default=Path("target/cs_metrics.duckdb"))
     return parser
@@ -89,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"{args.raw_dir}: every contract table and required column is present")
         return 0
+    if args.command == "load":
+        from cs_metrics.load.command import run as run_load
+
+        return run_load(args)
     if args.command == "summary":
         from cs_metrics.report.summary import print_summary
 

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Engine suite: the same project on a real PostgreSQL server and on Apache Spark,
+# with the same numbers as on DuckDB.
+#
+#   1. installs Debian's PostgreSQL 15 and a Java 17 runtime when missing (apt-get);
+#   2. generates a demo-size raw data set with fixed dates (36 months to 2025-06-15);
+#   3. builds the DuckDB reference (models only: DuckDB's tests run in `make build`);
+#   4. starts a throw-away PostgreSQL server (initdb in a temporary directory, listening
+#      on 127.0.0.1 only, a free port; stopped on exit, even on failure), loads the data
+#      with `cs-metrics load`, runs `dbt build` (models, data and unit tests) and checks
+#      the read-only BI role (tests/engines/test_engine_postgres_grants.py);
+#   5. the same on Spark (local session, its own warehouse and metastore);
+#      on both, the incremental models are then re-run incrementally and tested again;
+#   6. compares every public mart with DuckDB row by row (cs_metrics.engines.compare).
+#
+# Usage: scripts/engines/run.sh [postgres] [spark]   (default: both)
+# Settings: ENGINES_ACCOUNTS (1000, the demo size), ENGINES_KEEP=1 keeps the work directory.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+BIN=$ROOT/.venv/bin
+ENGINES=("${@:-postgres spark}")
+read -r -a ENGINES <<<"${ENGINES[*]}"
+ACCOUNTS=${ENGINES_ACCOUNTS:-1000}
+START=2022-07
+END=2025-06-15
+AS_OF=$END
+PG_BIN=/usr/lib/postgresql/15/bin
+
+export DBT_SEND_ANONYMOUS_USAGE_STATS=false
+unset CS_METRICS_TARGET
+
+log() { printf '\n=== %s  %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+wants() { [[ " ${ENGINES[*]} " == *" $1 "* ]]; }
+elapsed() { echo $((SECONDS - $1)); }
+
+# ---------------------------------------------------------------- packages
+JAVA_HOME_17=$(ls -d /usr/lib/jvm/java-17-openjdk-* 2>/dev/null | head -n 1 || true)
+missing=()
+if wants postgres && [ ! -x "$PG_BIN/initdb" ]; then missing+=(postgresql-15); fi
+if wants spark && [ -z "$JAVA_HOME_17" ]; then missing+=(openjdk-17-jre-headless); fi
+if ((${#missing[@]})); then
+    log "installing ${missing[*]} (apt-get)"
+    SUDO=()
+    if [ "$(id -u)" != 0 ]; then SUDO=(sudo -n); fi
+    "${SUDO[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}" >/dev/null
+    JAVA_HOME_17=$(ls -d /usr/lib/jvm/java-17-openjdk-* 2>/dev/null | head -n 1 || true)
+fi
+
+# ---------------------------------------------------------------- work dir
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cs-metrics-engines.XXXXXX")
+chmod 755 "$WORK"
+PGDATA=$WORK/pg/data
+as_pg() {
+    # initdb and postgres refuse to run as root: use the postgres system user then
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+cleanup() {
+    status=$?
+    if [ -f "$PGDATA/postmaster.pid" ]; then
+        as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 ||
+            as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    if [ "${ENGINES_KEEP:-0}" = 1 ]; then
+        echo "work directory kept: $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+RAW=$WORK/raw
+VARS="{raw_data_dir: '$RAW', as_of_date: '$AS_OF'}"
+dbt() { # <command> <target> [args]: own target and log paths, so target/ is untouched
+    local command=$1 target=$2
+    shift 2
+    "$BIN/dbt" --no-use-colors "$command" --target "$target" --profiles-dir "$ROOT/profiles" \
+        --target-path "$WORK/target-$target" --log-path "$WORK/logs-$target" --vars "$VARS" "$@"
+}
+quietly() { # <log> <command...>: output to the log, shown when the command fails
+    local output=$1
+    shift
+    "$@" >"$output" 2>&1 || {
+        tail -n 40 "$output"
+        return 1
+    }
+}
+build() { # <target> [args]: dbt build, a one-line summary or the failures
+    local target=$1 output=$WORK/dbt-$1-$SECONDS.log
+    shift
+    if dbt build "$target" "$@" >"$output" 2>&1; then
+        grep -E "Done\. PASS" "$output" || true
+    else
+        grep -E "ERROR|FAIL|Error|Done\." "$output" |
+            grep -vE " START |CodeGenerator|WARN " | tail -n 40
+        return 1
+    fi
+}
+incremental() { # <target>: re-run the incremental models (their engine strategy) and test them
+    log "$1: the incremental models re-run incrementally, and their tests"
+    build "$1" --select config.materialized:incremental
+}
+timings=()
+
+# ---------------------------------------------------------------- data + reference
+log "generating $ACCOUNTS accounts, $START .. $END"
+"$BIN/cs-metrics" generate --accounts "$ACCOUNTS" --start "$START" --end "$END" --seed 7 \
+    --out "$RAW" >/dev/null
+
+log "DuckDB reference build (models and seeds)"
+t=$SECONDS
+CS_METRICS_DB=$WORK/reference.duckdb quietly "$WORK/dbt-duckdb.log" \
+    dbt build duckdb --exclude-resource-type test --exclude-resource-type unit_test
+timings+=("duckdb reference (models only): $(elapsed $t)s")
+COMPARE=("$BIN/python" -m cs_metrics.engines.compare --profiles-dir "$ROOT/profiles"
+    --manifest "$WORK/target-duckdb/manifest.json" --duckdb "$WORK/reference.duckdb")
+failed=0
+
+# ---------------------------------------------------------------- PostgreSQL
+if wants postgres; then
+    log "PostgreSQL: throw-away server"
+    mkdir -p "$WORK/pg"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$WORK/pg"; fi
+    PG_PASSWORD=$("$BIN/python" -c 'import secrets; print(secrets.token_hex(16))')
+    BI_PASSWORD=$("$BIN/python" -c 'import secrets; print(secrets.token_hex(16))')
+    printf '%s\n' "$PG_PASSWORD" >"$WORK/pg/pwfile"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$WORK/pg/pwfile"; fi
+    as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$WORK/pg/pwfile" \
+        --auth=scram-sha-256 --encoding=UTF8 --locale=C >"$WORK/pg/initdb.log"
+    PG_PORT=$("$BIN/python" -c \
+        'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg/server.log" -w -t 60 start -o \
+        "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK/pg -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+        >/dev/null
+    export CS_METRICS_PG_HOST=127.0.0.1 CS_METRICS_PG_PORT=$PG_PORT \
+        CS_METRICS_PG_USER=cs_metrics CS_METRICS_PG_PASSWORD=$PG_PASSWORD \
+        CS_METRICS_PG_DATABASE=cs_metrics CS_METRICS_PG_SSLMODE=disable
+    # the build user owns its database and may create the BI role; a BI user logs in
+    PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 \
+        -p "$PG_PORT" -U postgres -d postgres <<SQL
+create role cs_metrics login createrole password '$PG_PASSWORD';
+create database cs_metrics owner cs_metrics;
+-- deep view stacks get huge cost estimates: JIT compiling them costs more than running them
+alter database cs_metrics set jit = off;
+create role cs_metrics_bi_reader login password '$BI_PASSWORD';
+SQL
+    echo "listening on 127.0.0.1:$PG_PORT (data in $PGDATA)"
+
+    log "PostgreSQL: cs-metrics load"
+    t=$SECONDS
+    quietly "$WORK/load-postgres.log" "$BIN/cs-metrics" load --target postgres "$RAW"
+    tail -n 1 "$WORK/load-postgres.log"
+    timings+=("postgres load: $(elapsed $t)s")
+
+    log "PostgreSQL: dbt build (models, data tests, unit tests)"
+    t=$SECONDS
+    build postgres || failed=1
+    timings+=("postgres dbt build: $(elapsed $t)s")
+    t=$SECONDS
+    incremental postgres || failed=1
+    timings+=("postgres incremental re-run: $(elapsed $t)s")
+
+    log "PostgreSQL: read-only BI role"
+    PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 \
+        -p "$PG_PORT" -U postgres -d cs_metrics \
+        -c "grant cs_metrics_bi to cs_metrics_bi_reader"
+    CS_METRICS_ENGINES_BI_USER=cs_metrics_bi_reader \
+        CS_METRICS_ENGINES_BI_PASSWORD=$BI_PASSWORD \
+        CS_METRICS_ENGINES_MANIFEST=$WORK/target-postgres/manifest.json \
+        "$BIN/pytest" -q -p no:cacheprovider tests/engines/test_engine_postgres_grants.py || failed=1
+
+    log "PostgreSQL: compare the public marts with DuckDB"
+    "${COMPARE[@]}" --postgres-target postgres || failed=1
+fi
+
+# ---------------------------------------------------------------- Spark
+if wants spark; then
+    export JAVA_HOME=$JAVA_HOME_17
+    export CS_METRICS_SPARK_WAREHOUSE=$WORK/spark/warehouse
+    export CS_METRICS_SPARK_METASTORE=$WORK/spark/metastore
+
+    log "Spark: cs-metrics load (local session, Java in $JAVA_HOME)"
+    t=$SECONDS
+    quietly "$WORK/load-spark.log" "$BIN/cs-metrics" load --target spark "$RAW"
+    tail -n 1 "$WORK/load-spark.log"
+    timings+=("spark load: $(elapsed $t)s")
+
+    log "Spark: dbt build (models, data tests, unit tests)"
+    t=$SECONDS
+    build spark || failed=1
+    timings+=("spark dbt build: $(elapsed $t)s")
+    t=$SECONDS
+    incremental spark || failed=1
+    timings+=("spark incremental re-run: $(elapsed $t)s")
+
+    log "Spark: compare the public marts with DuckDB"
+    "${COMPARE[@]}" --spark-warehouse "$CS_METRICS_SPARK_WAREHOUSE" || failed=1
+fi
+
+log "timings"
+printf '  %s\n' "${timings[@]}"
+if [ "$failed" != 0 ]; then
+    echo "engine suite FAILED (logs: ENGINES_KEEP=1 keeps $WORK)"
+    exit 1
+fi
+echo "engine suite passed: ${ENGINES[*]} build, test and match DuckDB"

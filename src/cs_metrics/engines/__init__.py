@@ -1,0 +1,1 @@
+"""Run the project on PostgreSQL and Spark and compare the public marts with DuckDB."""

@@ -1,0 +1,96 @@
+"""`cs-metrics load --target postgres|spark RAW_DIR`: argument parsing and the run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def _schema_override(value: str) -> tuple[str, str]:
+    source, sep, schema = value.partition("=")
+    if not sep or not source or not schema:
+        raise argparse.ArgumentTypeError(
+            f"expected SOURCE=SCHEMA (e.g. crm=raw_crm), got {value!r}"
+        )
+    return source.strip(), schema.strip()
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    load = sub.add_parser(
+        "load",
+        help="load raw data (<source>/<table>.parquet) into a PostgreSQL or Spark target",
+        description=(
+            "Check RAW_DIR against the raw input contract, then load every table into the "
+            "schema of its source (dbt vars <source>_schema: crm, billing, finance, product, "
+            "support). Connection settings come from the dbt target in profiles/profiles.yml "
+            "and its environment variables."
+        ),
+    )
+    load.add_argument("raw_dir", type=Path, help="directory holding <source>/<table>.parquet")
+    load.add_argument(
+        "--target",
+        required=True,
+        help="dbt target of the cs_metrics profile (a postgres or spark output), e.g. postgres",
+    )
+    load.add_argument(
+        "--schema",
+        type=_schema_override,
+        action="append",
+        default=[],
+        metavar="SOURCE=SCHEMA",
+        help="load a source into another schema (repeatable; set the dbt var too)",
+    )
+    load.add_argument(
+        "--project-dir", type=Path, default=None, help="dbt project (default: current directory)"
+    )
+    load.add_argument(
+        "--profiles-dir",
+        type=Path,
+        default=None,
+        help="directory of profiles.yml (default: <project-dir>/profiles)",
+    )
+    load.add_argument(
+        "--batch-rows", type=int, default=100_000, help="rows per COPY batch (PostgreSQL)"
+    )
+    load.add_argument(
+        "--spark-copy",
+        action="store_true",
+        help="Spark: copy the rows into warehouse tables instead of tables over the files",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from cs_metrics.load.plan import plan_load
+    from cs_metrics.load.project import LoadError, find_project_dir, read_target, source_schemas
+
+    try:
+        project_dir = find_project_dir(args.project_dir)
+        settings = read_target(args.profiles_dir or project_dir / "profiles", args.target)
+        kind = settings.get("type")
+        if kind not in ("postgres", "spark"):
+            raise LoadError(
+                f"target {args.target!r} is of type {kind!r}; `load` supports postgres and "
+                "spark (DuckDB reads the Parquet files directly: set var raw_data_dir)."
+            )
+        schemas = source_schemas(project_dir, dict(args.schema))
+        plan = plan_load(args.raw_dir, schemas)
+        started = time.monotonic()
+        if kind == "postgres":
+            from cs_metrics.load.postgres import load_postgres
+
+            loaded = load_postgres(plan, settings, batch_rows=args.batch_rows)
+        else:
+            from cs_metrics.load.spark import load_spark
+
+            loaded = load_spark(plan, settings, copy=args.spark_copy)
+    except LoadError as exc:
+        print(f"cs-metrics load: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"loaded {sum(loaded.values()):,} rows into {len(loaded)} tables "
+        f"({', '.join(sorted(set(schemas.values())))}) on target {args.target} "
+        f"in {time.monotonic() - started:.1f}s"
+    )
+    return 0

@@ -1,0 +1,135 @@
+"""cs-metrics load: contract checks, schema names, profile rendering and COPY batches."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+import pytest
+
+from cs_metrics import contract
+from cs_metrics.load.plan import plan_load
+from cs_metrics.load.postgres import csv_batches, postgres_type
+from cs_metrics.load.project import LoadError, read_target, source_schemas
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = {source: source for source in contract.SOURCES}
+
+
+@pytest.fixture()
+def raw_dir(tmp_path: Path) -> Path:
+    """Every contract table present (empty) with its exact schema."""
+    for table in contract.TABLES:
+        path = tmp_path / table.source / f"{table.name}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.schema.empty_table(), path)
+    return tmp_path
+
+
+def test_postgres_types_follow_the_contract() -> None:
+    plans = contract.table("billing", "plans")
+    fx = contract.table("finance", "fx_rates")
+    types = {c.name: postgres_type(c.type) for c in (*plans.columns, *fx.columns)}
+    assert types["plan_id"] == "text"
+    assert types["interval_count"] == "bigint"
+    assert types["unit_amount"] == "numeric(18,4)"
+    assert types["is_per_seat"] == "boolean"
+    assert types["rate_date"] == "date"
+    assert types["rate_to_reporting"] == "numeric(18,8)"
+    occurred_at = contract.table("product", "events").columns[4]
+    assert postgres_type(occurred_at.type) == "timestamp"
+
+
+def test_a_complete_directory_plans_every_table(raw_dir: Path) -> None:
+    plan = plan_load(raw_dir, {**SCHEMAS, "crm": "raw_crm"})
+    assert len(plan) == len(contract.TABLES)
+    accounts = next(item for item in plan if item.table.name == "accounts")
+    assert accounts.label == "raw_crm.accounts"
+
+
+def test_a_missing_column_stops_the_load_and_is_named(raw_dir: Path) -> None:
+    users = contract.table("crm", "users")
+    path = raw_dir / "crm" / "users.parquet"
+    pq.write_table(pa.schema([f for f in users.schema if f.name != "role"]).empty_table(), path)
+    (raw_dir / "support" / "tickets.parquet").unlink()
+    with pytest.raises(LoadError) as error:
+        plan_load(raw_dir, SCHEMAS)
+    message = str(error.value)
+    assert "crm.users: missing required column(s): role" in message
+    assert "support.tickets: file not found" in message
+    assert "nothing was loaded" in message
+
+
+def test_optional_columns_may_be_absent(raw_dir: Path) -> None:
+    events = contract.table("product", "events")
+    schema = pa.schema([f for f in events.schema if f.name != "_loaded_at"])
+    pq.write_table(schema.empty_table(), raw_dir / "product" / "events.parquet")
+    item = next(i for i in plan_load(raw_dir, SCHEMAS) if i.table.name == "events")
+    assert [column.name for column, _ in item.columns] == [f.name for f in schema]
+
+
+def test_csv_batches_keep_nulls_and_empty_strings_apart(raw_dir: Path) -> None:
+    users = contract.table("crm", "users")
+    rows = pa.table(
+        {
+            "USER_ID": ["u1", "u2"],  # the file's spelling may differ in case
+            "full_name": ["Ann", ""],
+            "email": pa.array([None, "b@x"]).dictionary_encode(),
+            "role": ["csm", "ae"],
+            "team": [None, "EMEA"],
+            "is_active": [True, None],
+            "extra": [1, 2],  # extra columns are not loaded
+        }
+    )
+    pq.write_table(rows, raw_dir / "crm" / "users.parquet")
+    item = next(i for i in plan_load(raw_dir, SCHEMAS) if i.table.name == "users")
+    [(count, buffer)] = list(csv_batches(item, batch_rows=10))
+    assert count == 2
+    parsed = pa_csv.read_csv(
+        io.BytesIO(buffer.getvalue()),
+        read_options=pa_csv.ReadOptions(column_names=[c.name for c in users.columns]),
+        convert_options=pa_csv.ConvertOptions(
+            strings_can_be_null=True, quoted_strings_can_be_null=False
+        ),
+    )
+    assert parsed.column("user_id").to_pylist() == ["u1", "u2"]
+    assert parsed.column("full_name").to_pylist() == ["Ann", ""]
+    assert parsed.column("email").to_pylist() == [None, "b@x"]
+    assert parsed.column("is_active").to_pylist() == [True, None]
+
+
+def test_schemas_default_to_the_dbt_vars_and_can_be_overridden() -> None:
+    assert source_schemas(ROOT) == SCHEMAS
+    assert source_schemas(ROOT, {"billing": "stripe"})["billing"] == "stripe"
+    with pytest.raises(LoadError, match="unknown source 'hubspot'"):
+        source_schemas(ROOT, {"hubspot": "x"})
+
+
+def test_the_target_comes_from_the_dbt_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CS_METRICS_PG_HOST", raising=False)
+    monkeypatch.setenv("CS_METRICS_PG_PORT", "6543")
+    settings = read_target(ROOT / "profiles", "postgres")
+    assert (settings["type"], settings["host"], settings["port"]) == (
+        "postgres",
+        "127.0.0.1",
+        "6543",
+    )
+    spark = read_target(ROOT / "profiles", "spark")["server_side_parameters"]
+    assert spark["spark.driver.bindAddress"] == "127.0.0.1"
+    with pytest.raises(LoadError, match="known targets"):
+        read_target(ROOT / "profiles", "snowflake")
+
+
+def test_the_load_command_refuses_duckdb_and_bad_data(
+    raw_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cs_metrics.cli import main
+
+    assert main(["load", "--target", "duckdb", str(raw_dir)]) == 1
+    assert "supports postgres and spark" in capsys.readouterr().err
+    (raw_dir / "crm" / "accounts.parquet").unlink()
+    assert main(["load", "--target", "postgres", str(raw_dir)]) == 1
+    assert "crm.accounts: file not found" in capsys.readouterr().err
