@@ -59,7 +59,17 @@ def test_missing_required_column_names_table_and_column(raw_copy: Path, tmp_path
 def test_optional_columns_may_be_absent(raw_copy: Path, tmp_path: Path) -> None:
     _drop_columns(raw_copy / "crm" / "accounts.parquet", "_loaded_at")
     _drop_columns(raw_copy / "product" / "events.parquet", "_loaded_at")
-    _run(["run", "--select", "stg_crm__accounts", "stg_product__events"], raw_copy, tmp_path)
+    _run(
+        [
+            "run",
+            "--select",
+            "stg_crm__accounts",
+            "stg_product__events",
+            "int_product_events_deduplicated",
+        ],
+        raw_copy,
+        tmp_path,
+    )
 
     import duckdb
 
@@ -67,7 +77,7 @@ def test_optional_columns_may_be_absent(raw_copy: Path, tmp_path: Path) -> None:
     try:
         total, distinct, loaded = con.execute(
             "select count(*), count(distinct event_id), count(loaded_at)"
-            " from staging.stg_product__events"
+            " from intermediate.int_product_events_deduplicated"
         ).fetchone()
         accounts = con.execute("select count(*) from staging.stg_crm__accounts").fetchone()[0]
     finally:

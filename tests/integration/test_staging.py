@@ -117,16 +117,21 @@ def test_accounts_one_row_per_account_latest_version_wins(db, small_raw_dir: Pat
 
 
 # -------------------------------------------------------------------------------- events
-def test_events_unique_per_event_id_and_first_loaded_copy_kept(db, small_raw_dir: Path) -> None:
+def test_events_staged_per_copy_and_first_loaded_copy_kept(db, small_raw_dir: Path) -> None:
+    """Staging keeps every delivered copy; the de-duplicated events keep the first-loaded one."""
     table = pq.read_table(small_raw_dir / "product" / "events.parquet")
     ids = table.column("event_id").to_pylist()
     distinct = set(ids)
     assert len(ids) > len(distinct), "the data should hold duplicated event deliveries"
 
-    total, unique_ids = db.execute(
-        "select count(*), count(distinct event_id) from staging.stg_product__events"
+    staged = db.execute("select count(*) from staging.stg_product__events").fetchone()[0]
+    assert staged == len(ids)
+    total, unique_ids, copies = db.execute(
+        "select count(*), count(distinct event_id), sum(copy_count)"
+        " from intermediate.int_product_events_deduplicated"
     ).fetchone()
     assert total == unique_ids == len(distinct)
+    assert copies == len(ids)
 
     if "_loaded_at" in table.column_names:
         # the copy loaded first is kept (copies without _loaded_at lose)
@@ -136,7 +141,9 @@ def test_events_unique_per_event_id_and_first_loaded_copy_kept(db, small_raw_dir
             if loaded_at is not None and (current is None or loaded_at < current):
                 expected[event_id] = loaded_at
         kept = dict(
-            db.execute("select event_id, loaded_at from staging.stg_product__events").fetchall()
+            db.execute(
+                "select event_id, loaded_at from intermediate.int_product_events_deduplicated"
+            ).fetchall()
         )
         assert kept == expected
 

@@ -12,26 +12,21 @@ account_months as (
     select * from {{ ref('int_account_months_spined') }}
 ),
 
-months as (
-    select * from {{ ref('int_months_spined') }}
-),
-
+-- NPS validity is decided once, in int_nps_responses_scored
 responses as (
-    select * from {{ ref('stg_crm__nps_responses') }}
-    where is_score_valid
+    select * from {{ ref('int_nps_responses_scored') }}
+    where not is_excluded
 ),
 
 account_windows as (
     select
-        account_months.account_id,
-        account_months.month_start,
-        months.snapshot_at,
+        account_id,
+        month_start,
+        snapshot_at,
         {{ dbt.dateadd(
-            'day', -var('nps_window_days'), 'months.snapshot_at'
+            'day', -var('nps_window_days'), 'snapshot_at'
         ) }} as window_start_at
     from account_months
-    inner join months
-        on account_months.month_start = months.month_start
 ),
 
 responses_in_window as (
@@ -69,12 +64,12 @@ final as (
         ---------- numerics
         cast(count(*) as {{ dbt.type_int() }}) as respondent_count,
         cast(
-            avg(cast(score as {{ dbt.type_numeric() }}))
-            as {{ dbt.type_numeric() }}
+            avg(cast(score as {{ cs_metrics.type_score() }}))
+            as {{ cs_metrics.type_score() }}
         ) as mean_score,
         cast(
-            10 * sum(score) / cast(count(*) as {{ dbt.type_numeric() }})
-            as {{ dbt.type_numeric() }}
+            10 * sum(score) / cast(count(*) as {{ cs_metrics.type_score() }})
+            as {{ cs_metrics.type_score() }}
         ) as nps_score,
 
         ---------- timestamps

@@ -13,10 +13,6 @@ account_months as (
     select * from {{ ref('int_account_months_spined') }}
 ),
 
-months as (
-    select * from {{ ref('int_months_spined') }}
-),
-
 invoices as (
     select * from {{ ref('stg_billing__invoices') }}
 ),
@@ -32,7 +28,7 @@ overdue_candidates as (
         invoices.invoice_id,
         coalesce(
             billing_customers.account_id,
-            {{ dbt.concat(["'billing:'", 'invoices.customer_id']) }}
+            {{ cs_metrics.standin_account_id('invoices.customer_id') }}
         ) as account_id,
         invoices.due_at,
         invoices.paid_at
@@ -52,12 +48,10 @@ overdue_candidates as (
 
 account_snapshots as (
     select
-        account_months.account_id,
-        account_months.month_start,
-        months.snapshot_at
+        account_id,
+        month_start,
+        snapshot_at
     from account_months
-    inner join months
-        on account_months.month_start = months.month_start
 ),
 
 overdue_at_snapshot as (
@@ -118,7 +112,7 @@ final as (
                 when oldest_overdue_days <= {{ var('payment_grace_days') }}
                     then {{ var('payment_partial_score') }}
                 else 0
-            end as {{ dbt.type_numeric() }}
+            end as {{ cs_metrics.type_score() }}
         ) as payment_score,
 
         ---------- timestamps

@@ -16,25 +16,19 @@ account_months as (
     select * from {{ ref('int_account_months_spined') }}
 ),
 
-months as (
-    select * from {{ ref('int_months_spined') }}
-),
-
 tickets as (
     select * from {{ ref('int_support_tickets_sla_timed') }}
 ),
 
 account_windows as (
     select
-        account_months.account_id,
-        account_months.month_start,
-        months.snapshot_at,
+        account_id,
+        month_start,
+        snapshot_at,
         {{ dbt.dateadd(
-            'day', -var('support_window_days'), 'months.snapshot_at'
+            'day', -var('support_window_days'), 'snapshot_at'
         ) }} as window_start_at
     from account_months
-    inner join months
-        on account_months.month_start = months.month_start
 ),
 
 tickets_in_window as (
@@ -92,9 +86,9 @@ final as (
                         100 * met_count
                         / cast(
                             met_count + missed_count
-                            as {{ dbt.type_numeric() }}
+                            as {{ cs_metrics.type_score() }}
                         )
-            end as {{ dbt.type_numeric() }}
+            end as {{ cs_metrics.type_score() }}
         ) as support_score
     from counted
 )

@@ -1,15 +1,8 @@
 {#-
-    The next renewal date per account and month. For every subscription
-    counted in MRR at t(M) whose term is at least var
-    renewal_min_term_months, its renewals fall at started_at + k x
-    term_months months (k >= 1; month-end clamped, so a 29 February start
-    renews on 28 February in other years); the next one is the first at or
-    after t(M). next_renewal_at is the earliest over the account's
-    subscriptions. Account-months without such a subscription have no row.
-
-    k is found without iterating: started_at + k x term months falls on or
-    after t(M) (the first instant of M + 1) exactly when its month is M + 1
-    or later, i.e. k x term >= months from the start month to M, plus 1.
+    The next renewal date per account and month: the earliest renewal at or
+    after t(M) (int_subscription_renewals_scheduled) over the account's
+    subscriptions counted in MRR at t(M). Account-months without a
+    renewable subscription have no row.
 -#}
 with
 
@@ -17,57 +10,34 @@ counted_items as (
     select * from {{ ref('int_subscription_items_counted_monthly') }}
 ),
 
-subscriptions as (
-    select * from {{ ref('stg_billing__subscriptions') }}
-    where term_months >= {{ var('renewal_min_term_months') }}
+renewals as (
+    select * from {{ ref('int_subscription_renewals_scheduled') }}
 ),
 
 counted_subscriptions as (
     select distinct
         account_id,
         month_start,
+        snapshot_at,
         subscription_id
     from counted_items
 ),
 
-subscription_months as (
+upcoming as (
     select
         counted_subscriptions.account_id,
         counted_subscriptions.month_start,
         counted_subscriptions.subscription_id,
-        subscriptions.term_months,
-        subscriptions.started_at,
-        {{ dbt.datediff(
-            cs_metrics.month_start_of('subscriptions.started_at'),
-            'counted_subscriptions.month_start',
-            'month'
-        ) }} + 1 as months_to_snapshot
+        min(renewals.renewal_at) as next_renewal_at
     from counted_subscriptions
-    inner join subscriptions
-        on counted_subscriptions.subscription_id = subscriptions.subscription_id
-),
-
-next_terms as (
-    select
-        *,
-        cast(
-            ceil(
-                months_to_snapshot
-                / cast(term_months as {{ dbt.type_numeric() }})
-            ) as {{ dbt.type_int() }}
-        ) as renewal_number
-    from subscription_months
-),
-
-renewals as (
-    select
-        account_id,
-        month_start,
-        subscription_id,
-        {{ cs_metrics.renewal_at(
-            'started_at', 'term_months', 'renewal_number'
-        ) }} as renewal_at
-    from next_terms
+    inner join renewals
+        on
+            counted_subscriptions.subscription_id = renewals.subscription_id
+            and counted_subscriptions.snapshot_at <= renewals.renewal_at
+    group by
+        counted_subscriptions.account_id,
+        counted_subscriptions.month_start,
+        counted_subscriptions.subscription_id
 ),
 
 final as (
@@ -82,8 +52,8 @@ final as (
         ) as renewable_subscription_count,
 
         ---------- timestamps
-        min(renewal_at) as next_renewal_at
-    from renewals
+        min(next_renewal_at) as next_renewal_at
+    from upcoming
     group by
         account_id,
         month_start

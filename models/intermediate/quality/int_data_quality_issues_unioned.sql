@@ -3,6 +3,9 @@
     specially by) a metric, from every layer, in one shape:
     one row per (source table, record, issue).
     Staging flags rows instead of dropping them; this model lists them.
+    Product events come from their incrementally maintained models
+    (int_product_events_deduplicated, int_account_months_usage_summed), so
+    no build re-reads the raw event table for this listing.
     Subscription items and FX rates are listed by the revenue models with
     what MRR did about them, so the staging part skips those two tables.
 -#}
@@ -29,8 +32,8 @@
         'payment', 'false'),
     ('stg_billing__invoice_lines', 'billing.invoice_lines',
         'invoice_line_id', 'null', 'revenue_recognition', 'false'),
-    ('stg_product__events', 'product.events', 'event_id', 'account_id',
-        'usage', 'false'),
+    ('int_product_events_deduplicated', 'product.events', 'event_id',
+        'account_id', 'usage', 'true'),
     ('stg_support__tickets', 'support.tickets', 'ticket_id', 'account_id',
         'support', 'false'),
 ] -%}
@@ -45,16 +48,17 @@ billing_customers as (
     select * from {{ ref('int_billing_customers_mapped') }}
 ),
 
-account_currency_months as (
-    select * from {{ ref('int_account_currency_months_summed') }}
+account_months as (
+    select * from {{ ref('int_account_months_spined') }}
 ),
 
 crm_accounts as (
     select * from {{ ref('stg_crm__accounts') }}
 ),
 
-events as (
-    select * from {{ ref('stg_product__events') }}
+-- events are read from their incrementally maintained tables, never raw
+usage_months as (
+    select * from {{ ref('int_account_months_usage_summed') }}
 ),
 
 {% for model, source_table, key, account, metric, excluded
@@ -105,10 +109,10 @@ unmapped_customers as (
     where mapping_status = 'unmapped'
 ),
 
+-- every account of the backbone has had MRR (it starts at the cohort month)
 paying_accounts as (
     select distinct account_id
-    from account_currency_months
-    where mrr_local > 0
+    from account_months
 ),
 
 deleted_paying_accounts as (
@@ -133,13 +137,13 @@ deleted_paying_accounts as (
 
 unknown_account_events as (
     select
-        events.account_id,
-        count(*) as event_count
-    from events
+        usage_months.account_id,
+        sum(usage_months.event_count) as event_count
+    from usage_months
     left outer join crm_accounts
-        on events.account_id = crm_accounts.account_id
+        on usage_months.account_id = crm_accounts.account_id
     where crm_accounts.account_id is null
-    group by events.account_id
+    group by usage_months.account_id
 ),
 
 events_for_unknown_accounts as (

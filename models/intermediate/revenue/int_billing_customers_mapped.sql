@@ -54,7 +54,7 @@ final as (
         all_customers.customer_id,
         coalesce(
             all_customers.crm_account_id,
-            {{ dbt.concat(["'billing:'", 'all_customers.customer_id']) }}
+            {{ cs_metrics.standin_account_id('all_customers.customer_id') }}
         ) as account_id,
 
         ---------- strings

@@ -1,17 +1,29 @@
 {#-
-    rate(M, c): for every currency the revenue models need and every month
-    from the first month an item in that currency counts through the as-of
-    month, the rate_to_reporting with the greatest rate_date on or before
-    the last day of M. The reporting currency is always 1. A needed rate
-    that does not exist is left null here and fails the run (post_hook
-    raise_on_missing_fx_rates) with the currency and month named.
+    rate(M, c), the one home of FX rates: for every currency the project
+    converts and every month from the first month it is needed through the
+    as-of month, the rate_to_reporting with the greatest rate_date on or
+    before the last day of M. The reporting currency is always there, at 1,
+    for every month. A currency is needed from the first month
+      - an item version priced in it counts in MRR,
+      - a signed subscription priced in it is not live yet (committed MRR),
+      - an invoice line in it is recognised (revenue recognition check);
+    later months need it too (prev_cc converts M - 1 at M's rates and
+    retention converts older months at today's rates). A needed rate that
+    does not exist is left null here and fails the run (post_hook
+    raise_on_missing_fx_rates) with the currency and month named. Models
+    convert through the macro join_fx_rates (a left join on this table).
 -#}
 {%- set reporting_currency = var('reporting_currency') | upper -%}
 
 with
 
-counted_items as (
-    select * from {{ ref('int_subscription_items_counted_monthly') }}
+priced_items as (
+    select * from {{ ref('int_subscription_items_priced') }}
+    where not is_excluded_from_mrr
+),
+
+recognised_lines as (
+    select * from {{ ref('int_invoice_lines_recognised_monthly') }}
 ),
 
 fx_rates as (
@@ -23,13 +35,57 @@ months as (
     select * from {{ ref('int_months_spined') }}
 ),
 
--- Later months still need the rate: prev_cc converts M - 1 at M's rates
--- and retention converts older months at today's rates.
+-- the month an item version first counts: t(M) is the first month
+-- boundary after counts_after_at, if the window reaches it
+first_counted as (
+    select
+        currency,
+        {{ cs_metrics.month_start_of('counts_after_at') }} as first_month_start
+    from priced_items
+    where
+        counts_through_at >= cast(
+            {{ cs_metrics.add_months(
+                cs_metrics.month_start_of('counts_after_at'), 1
+            ) }} as {{ dbt.type_timestamp() }}
+        )
+),
+
+-- the month a signed subscription first is signed but not live
+first_signed as (
+    select
+        currency,
+        {{ cs_metrics.month_start_of('created_at') }} as first_month_start
+    from priced_items
+    where
+        is_first_version
+        and started_at >= cast(
+            {{ cs_metrics.add_months(
+                cs_metrics.month_start_of('created_at'), 1
+            ) }} as {{ dbt.type_timestamp() }}
+        )
+),
+
+first_recognised as (
+    select
+        currency,
+        month_start as first_month_start
+    from recognised_lines
+),
+
+first_needs as (
+    select * from first_counted
+    union all
+    select * from first_signed
+    union all
+    select * from first_recognised
+),
+
 currencies_needed as (
     select
         currency,
-        min(month_start) as first_month_start
-    from counted_items
+        min(first_month_start) as first_month_start
+    from first_needs
+    where currency <> '{{ reporting_currency }}'
     group by currency
 ),
 
@@ -41,6 +97,14 @@ currency_months as (
     from currencies_needed
     inner join months
         on currencies_needed.first_month_start <= months.month_start
+
+    union all
+
+    select
+        '{{ reporting_currency }}' as currency,
+        month_start,
+        month_end_date
+    from months
 ),
 
 -- Each published rate holds from its rate_date until the next one.
@@ -54,6 +118,7 @@ rates_ranged as (
             order by rate_date
         ) as next_rate_date
     from fx_rates
+    where currency <> '{{ reporting_currency }}'
 ),
 
 final as (
@@ -75,10 +140,7 @@ final as (
 
         ---------- dates
         currency_months.month_end_date,
-        case
-            when currency_months.currency <> '{{ reporting_currency }}'
-                then rates_ranged.rate_date
-        end as rate_date
+        rates_ranged.rate_date
     from currency_months
     left outer join rates_ranged
         on

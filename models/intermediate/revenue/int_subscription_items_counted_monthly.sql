@@ -1,13 +1,11 @@
 {#-
     One row per month M and subscription item version counted in MRR at the
-    snapshot t(M) (the first instant of M + 1). A version counts when
-      valid_from_at < t(M) and (valid_to_at is null or valid_to_at >= t(M))
-      and started_at < t(M)
-      and (trial_end_at is null or trial_end_at < t(M))
-      and (ended_at is null or ended_at >= t(M)).
-    The current subscription status is not used. The conditions are folded
-    into one window per version, (counts_after_at, counts_through_at], so the
-    versions join the month spine on a range instead of a cross join.
+    snapshot t(M): counts_after_at < t(M) <= counts_through_at (the counting
+    rule, folded into that window in int_subscription_items_priced). The
+    current subscription status is not used. Each version carries its
+    monthly amount in the plan's currency (mrr_local) and converted at
+    rate(M) (mrr, exact: rounded only once summed per account-month), so no
+    later model converts item amounts again.
 -#}
 with
 
@@ -20,54 +18,48 @@ months as (
     select * from {{ ref('int_months_spined') }}
 ),
 
-windowed as (
+counted as (
     select
-        *,
-        -- t(M) must be after all three starts (nulls never block: a
-        -- missing trial end falls back to started_at)
-        greatest(
-            valid_from_at,
-            started_at,
-            coalesce(trial_end_at, started_at)
-        ) as counts_after_at,
-        -- ... and not after either end; an open end reaches past the last
-        -- snapshot of the spine, t(as-of month)
-        least(
-            coalesce(valid_to_at, {{ last_snapshot_at() }}),
-            coalesce(ended_at, {{ last_snapshot_at() }})
-        ) as counts_through_at
+        months.month_start,
+        months.snapshot_at,
+        priced_items.*
     from priced_items
+    inner join months
+        on
+            priced_items.counts_after_at < months.snapshot_at
+            and priced_items.counts_through_at >= months.snapshot_at
 ),
 
 final as (
     select
         ---------- keys
-        months.month_start,
+        counted.month_start,
 
         ---------- ids
-        windowed.account_id,
-        windowed.customer_id,
-        windowed.subscription_id,
-        windowed.subscription_item_id,
-        windowed.plan_id,
+        counted.account_id,
+        counted.customer_id,
+        counted.subscription_id,
+        counted.subscription_item_id,
+        counted.plan_id,
 
         ---------- strings
-        windowed.currency,
+        counted.currency,
 
         ---------- numerics
-        windowed.quantity,
-        windowed.mrr_local,
+        counted.quantity,
+        counted.mrr_local,
+        fx_rates.rate_to_reporting,
+        counted.mrr_local * fx_rates.rate_to_reporting as mrr,
 
         ---------- booleans
-        windowed.is_per_seat,
+        counted.is_per_seat,
 
         ---------- timestamps
-        windowed.valid_from_at
-    from windowed
-    inner join months
-        on
-            windowed.counts_after_at < months.snapshot_at
-            and windowed.counts_through_at >= months.snapshot_at
+        counted.snapshot_at,
+        counted.valid_from_at,
+        counted.canceled_at
+    from counted
+    {{ cs_metrics.join_fx_rates('counted.month_start', 'counted.currency') }}
 )
 
 select * from final

@@ -1,9 +1,20 @@
 {#-
     One row per subscription item version with everything the counting rule
-    needs: the subscription's dates, the account the revenue belongs to and
-    the version's monthly amount in the plan's currency. Versions that
-    cannot be priced or placed in time are kept here with a reason
-    (is_excluded_from_mrr) so int_revenue_data_quality_issues can list them.
+    needs: the subscription's dates, the account the revenue belongs to, the
+    version's monthly amount in the plan's currency and its counting window.
+    Versions that cannot be priced or placed in time are kept here with a
+    reason (is_excluded_from_mrr) so int_revenue_data_quality_issues can
+    list them.
+
+    The counting rule (metrics.md) in one place: a version counts at the
+    snapshot t(M) when
+      valid_from_at < t(M) and (valid_to_at is null or valid_to_at >= t(M))
+      and started_at < t(M)
+      and (trial_end_at is null or trial_end_at < t(M))
+      and (ended_at is null or ended_at >= t(M)),
+    folded here into one window (counts_after_at, counts_through_at]: it
+    counts exactly when counts_after_at < t(M) <= counts_through_at. An
+    open end reaches past the last snapshot the project builds.
 -#}
 with
 
@@ -83,8 +94,10 @@ joined as (
         ---------- timestamps
         items.valid_from_at,
         items.valid_to_at,
+        subscriptions.created_at,
         subscriptions.started_at,
         subscriptions.trial_end_at,
+        subscriptions.canceled_at,
         subscriptions.ended_at
     from items
     left outer join subscriptions
@@ -123,14 +136,20 @@ final as (
                     quantity * unit_amount * (100 - discount_percent)
                     / cast(
                         100 * interval_count * months_per_interval
-                        as {{ dbt.type_numeric() }}
+                        as {{ cs_metrics.type_money() }}
                     )
-                    as {{ dbt.type_numeric() }}
+                    as {{ cs_metrics.type_money() }}
                 )
         end as mrr_local,
 
         ---------- booleans
         is_per_seat,
+        -- the first countable version of an item (signed-not-live MRR)
+        exclusion_reason is null
+        and row_number() over (
+            partition by subscription_item_id, exclusion_reason is null
+            order by valid_from_at asc nulls last
+        ) = 1 as is_first_version,
         exclusion_reason is not null as is_excluded_from_mrr,
         coalesce(
             currency <> customer_currency, false
@@ -139,9 +158,23 @@ final as (
         ---------- timestamps
         valid_from_at,
         valid_to_at,
+        created_at,
         started_at,
         trial_end_at,
-        ended_at
+        canceled_at,
+        ended_at,
+        -- t(M) must be after all three starts (a missing trial end falls
+        -- back to started_at) ...
+        greatest(
+            valid_from_at,
+            started_at,
+            coalesce(trial_end_at, started_at)
+        ) as counts_after_at,
+        -- ... and not after either end
+        least(
+            coalesce(valid_to_at, {{ last_snapshot_at() }}),
+            coalesce(ended_at, {{ last_snapshot_at() }})
+        ) as counts_through_at
     from joined
 )
 

@@ -1,134 +1,81 @@
 {#-
-    One row per account: every CRM account (soft-deleted ones included,
-    flagged, so revenue already billed to them still joins), one stand-in
-    per billing customer without a CRM account ('billing:<customer_id>'),
-    and one placeholder per account_id that billing customers point at but
-    the CRM does not hold. "current" columns come from the latest month in
-    fct_account_months.
+    One row per account (int_accounts_unioned: CRM accounts, soft-deleted
+    ones flagged, stand-ins for unmapped billing customers and placeholders
+    for account_ids the CRM does not hold), with its cohort and its state in
+    the as-of month (the latest month of fct_account_months) read from the
+    intermediate models fct_account_months is built from - never from the
+    fact itself.
 -#}
 with
 
-crm_accounts as (
-    select * from {{ ref('stg_crm__accounts') }}
-),
-
-users as (
-    select * from {{ ref('stg_crm__users') }}
-),
-
-billing_customers as (
-    select * from {{ ref('int_billing_customers_mapped') }}
+accounts as (
+    select * from {{ ref('int_accounts_unioned') }}
 ),
 
 account_months as (
-    select * from {{ ref('fct_account_months') }}
+    select * from {{ ref('int_account_months_spined') }}
+    where month_start = {{ as_of_month() }}
 ),
 
-known_accounts as (
-    select
-        crm_accounts.account_id,
-        crm_accounts.account_name,
-        crm_accounts.parent_account_id,
-        crm_accounts.industry,
-        crm_accounts.region,
-        crm_accounts.country_code,
-        crm_accounts.acquisition_channel,
-        crm_accounts.csm_owner_id,
-        users.user_name as csm_owner_name,
-        false as is_unmapped,
-        coalesce(crm_accounts.is_deleted, false) as is_deleted
-    from crm_accounts
-    left outer join users
-        on crm_accounts.csm_owner_id = users.user_id
+classified_months as (
+    select * from {{ ref('int_account_months_classified') }}
+    where month_start = {{ as_of_month() }}
 ),
 
--- Accounts that exist only in billing: stand-ins for unmapped customers
--- (one per customer) and account_ids missing from the CRM (one per id).
-billing_only_accounts as (
-    select distinct
-        account_id,
-        case
-            when is_unmapped
-                then {{ dbt.concat([
-                    "'Unmapped billing customer '", 'customer_id'
-                ]) }}
-            else {{ dbt.concat([
-                "'Account '", 'account_id', "' (not found in the CRM)'"
-            ]) }}
-        end as account_name
-    from billing_customers
-    where not has_crm_account
+health_months as (
+    select * from {{ ref('int_account_months_health_scored') }}
+    where month_start = {{ as_of_month() }}
 ),
 
-all_accounts as (
-    select * from known_accounts
-
-    union all
-
-    select
-        account_id,
-        account_name,
-        cast(null as {{ dbt.type_string() }}) as parent_account_id,
-        cast(null as {{ dbt.type_string() }}) as industry,
-        cast(null as {{ dbt.type_string() }}) as region,
-        cast(null as {{ dbt.type_string() }}) as country_code,
-        cast(null as {{ dbt.type_string() }}) as acquisition_channel,
-        cast(null as {{ dbt.type_string() }}) as csm_owner_id,
-        cast(null as {{ dbt.type_string() }}) as csm_owner_name,
-        true as is_unmapped,
-        false as is_deleted
-    from billing_only_accounts
-),
-
-latest_month as (
-    select max(month_start) as month_start
-    from account_months
-),
-
-current_months as (
-    select account_months.*
-    from account_months
-    inner join latest_month
-        on account_months.month_start = latest_month.month_start
+lifecycle_months as (
+    select * from {{ ref('int_account_months_lifecycle_staged') }}
+    where month_start = {{ as_of_month() }}
 ),
 
 final as (
     select
         ---------- ids
-        all_accounts.account_id,
+        accounts.account_id,
 
         ---------- strings
-        all_accounts.account_name,
-        all_accounts.parent_account_id,
-        all_accounts.industry,
-        all_accounts.region,
-        all_accounts.country_code,
-        all_accounts.acquisition_channel,
-        all_accounts.csm_owner_id,
-        all_accounts.csm_owner_name,
+        accounts.account_name,
+        accounts.parent_account_id,
+        accounts.industry,
+        accounts.region,
+        accounts.country_code,
+        accounts.acquisition_channel,
+        accounts.csm_owner_id,
+        accounts.csm_owner_name,
 
         ---------- booleans
-        all_accounts.is_unmapped,
-        all_accounts.is_deleted,
+        accounts.is_unmapped,
+        accounts.is_deleted,
 
         ---------- dates
-        current_months.cohort_month,
+        account_months.cohort_month,
 
-        ---------- current state (latest month)
+        ---------- current state (as-of month)
         cast(
-            coalesce(current_months.mrr, 0) as {{ dbt.type_numeric() }}
+            coalesce(account_months.mrr, 0) as {{ cs_metrics.type_money() }}
         ) as current_mrr,
         cast(
-            coalesce(current_months.arr, 0) as {{ dbt.type_numeric() }}
+            coalesce({{ cs_metrics.mrr_to_arr('account_months.mrr') }}, 0)
+            as {{ cs_metrics.type_money() }}
         ) as current_arr,
-        current_months.tier as current_tier,
-        current_months.service_model as current_service_model,
-        current_months.health_score as current_health_score,
-        current_months.health_status as current_health_status,
-        current_months.lifecycle_stage as current_lifecycle_stage
-    from all_accounts
-    left outer join current_months
-        on all_accounts.account_id = current_months.account_id
+        classified_months.tier as current_tier,
+        classified_months.service_model as current_service_model,
+        health_months.health_score as current_health_score,
+        health_months.health_status as current_health_status,
+        lifecycle_months.lifecycle_stage as current_lifecycle_stage
+    from accounts
+    left outer join account_months
+        on accounts.account_id = account_months.account_id
+    left outer join classified_months
+        on accounts.account_id = classified_months.account_id
+    left outer join health_months
+        on accounts.account_id = health_months.account_id
+    left outer join lifecycle_months
+        on accounts.account_id = lifecycle_months.account_id
 )
 
 select * from final

@@ -1,6 +1,6 @@
 {#-
     CS coverage per account and month (every account-month of
-    fct_account_months): touches in the month and by type, days since the
+    fct_account_months, read from the same intermediate models): touches in the month and by type, days since the
     last touch and whether a QBR happened in the last qbr_window_days days,
     both at the month's snapshot (t(M); the start of as_of_date in the
     as-of month). Lifecycle stage and service model are the account's at
@@ -9,11 +9,19 @@
 with
 
 account_months as (
-    select * from {{ ref('fct_account_months') }}
+    select * from {{ ref('int_account_months_spined') }}
+),
+
+classified_months as (
+    select * from {{ ref('int_account_months_classified') }}
+),
+
+lifecycle_months as (
+    select * from {{ ref('int_account_months_lifecycle_staged') }}
 ),
 
 accounts as (
-    select * from {{ ref('dim_accounts') }}
+    select * from {{ ref('int_accounts_unioned') }}
 ),
 
 touched as (
@@ -30,9 +38,9 @@ final as (
         accounts.csm_owner_id,
 
         ---------- strings
-        account_months.lifecycle_stage,
-        account_months.service_model,
-        account_months.tier,
+        lifecycle_months.lifecycle_stage,
+        classified_months.service_model,
+        classified_months.tier,
 
         ---------- numerics
         coalesce(touched.touches, 0) as touches,
@@ -46,7 +54,7 @@ final as (
         account_months.mrr,
 
         ---------- booleans
-        account_months.is_active,
+        classified_months.is_active,
         coalesce(touched.has_qbr_last_90_days, false) as has_qbr_last_90_days,
         account_months.is_month_complete,
 
@@ -54,6 +62,14 @@ final as (
         touched.snapshot_at,
         touched.last_touch_at
     from account_months
+    left outer join classified_months
+        on
+            account_months.account_id = classified_months.account_id
+            and account_months.month_start = classified_months.month_start
+    left outer join lifecycle_months
+        on
+            account_months.account_id = lifecycle_months.account_id
+            and account_months.month_start = lifecycle_months.month_start
     left outer join accounts
         on account_months.account_id = accounts.account_id
     left outer join touched

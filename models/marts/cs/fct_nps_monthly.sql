@@ -4,14 +4,15 @@
     over the responses of the month ([first day of M, t(M))) and over the
     trailing nps_trailing_days days ending at the month's end
     ([t(M) - nps_trailing_days days, t(M))). A response counts in the tier
-    its account has at the end of M (fct_account_months), 'unknown' when
+    its account has at the end of M (int_account_months_classified, the
+    tier of fct_account_months), 'unknown' when
     the account has no row that month (not yet a paying customer, or not in
     the CRM). Excluded responses (int_nps_responses_scored) never count.
     Rows: every month from the first scored response through the as-of
     month for 'all'; tier rows where the month or the trailing window
     holds a response.
 -#}
-{%- set ratio = api.Column.numeric_type('numeric', 20, 10) -%}
+{%- set ratio = cs_metrics.type_ratio() -%}
 
 with
 
@@ -25,7 +26,7 @@ months as (
 ),
 
 account_months as (
-    select * from {{ ref('fct_account_months') }}
+    select * from {{ ref('int_account_months_classified') }}
 ),
 
 first_response as (
@@ -155,7 +156,7 @@ final as (
         cast(
             100 * cast(
                 counted.promoters - counted.detractors
-                as {{ dbt.type_numeric() }}
+                as {{ ratio }}
             )
             / nullif(counted.responses, 0)
             as {{ ratio }}
@@ -173,7 +174,7 @@ final as (
         cast(
             100 * cast(
                 counted.trailing_promoters - counted.trailing_detractors
-                as {{ dbt.type_numeric() }}
+                as {{ ratio }}
             )
             / nullif(counted.trailing_responses, 0)
             as {{ ratio }}

@@ -18,7 +18,7 @@ renamed as (
         ---------- numerics
         cast(quantity as {{ dbt.type_int() }}) as quantity,
         -- negative amounts are credits (e.g. a downgrade's proration)
-        cast(amount as {{ dbt.type_numeric() }}) as amount,
+        cast(amount as {{ cs_metrics.type_money() }}) as amount,
 
         ---------- dates: the service period is [start, end)
         cast(period_start as date) as period_start_date,

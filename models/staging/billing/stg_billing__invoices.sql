@@ -16,10 +16,10 @@ renamed as (
         upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
 
         ---------- numerics
-        cast(subtotal as {{ dbt.type_numeric() }}) as subtotal,
-        cast(tax as {{ dbt.type_numeric() }}) as tax,
-        cast(total as {{ dbt.type_numeric() }}) as total,
-        cast(amount_paid as {{ dbt.type_numeric() }}) as amount_paid,
+        cast(subtotal as {{ cs_metrics.type_money() }}) as subtotal,
+        cast(tax as {{ cs_metrics.type_money() }}) as tax,
+        cast(total as {{ cs_metrics.type_money() }}) as total,
+        cast(amount_paid as {{ cs_metrics.type_money() }}) as amount_paid,
 
         ---------- timestamps
         cast(issued_at as {{ dbt.type_timestamp() }}) as issued_at,

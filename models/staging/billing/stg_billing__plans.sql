@@ -18,7 +18,7 @@ renamed as (
 
         ---------- numerics
         cast(interval_count as {{ dbt.type_int() }}) as interval_count,
-        cast(unit_amount as {{ dbt.type_numeric() }}) as unit_amount,
+        cast(unit_amount as {{ cs_metrics.type_money() }}) as unit_amount,
 
         ---------- booleans
         cast(is_per_seat as {{ dbt.type_boolean() }}) as is_per_seat

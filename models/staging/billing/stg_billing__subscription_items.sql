@@ -16,7 +16,9 @@ renamed as (
         ---------- numerics
         cast(quantity as {{ dbt.type_int() }}) as quantity,
         -- null: the plan's price applies
-        cast(unit_amount as {{ dbt.type_numeric() }}) as unit_amount_override,
+        cast(
+            unit_amount as {{ cs_metrics.type_money() }}
+        ) as unit_amount_override,
         coalesce(
             cast(discount_percent as {{ dbt.type_numeric() }}), 0
         ) as discount_percent,

@@ -22,7 +22,7 @@ renamed as (
         upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
 
         ---------- numerics
-        cast(amount as {{ dbt.type_numeric() }}) as amount,
+        cast(amount as {{ cs_metrics.type_money() }}) as amount,
 
         ---------- dates
         cast(close_date as date) as close_date,

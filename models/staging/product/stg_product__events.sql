@@ -1,3 +1,10 @@
+{#-
+    Product events as delivered: one row per delivered copy (a loader may
+    deliver an event twice, with the same event_id). Renamed, cast and
+    flagged here; the de-duplication (first-loaded copy per event_id) runs in
+    int_product_events_deduplicated on the days an incremental run
+    processes, so no run ever re-scans all history to de-duplicate.
+-#}
 with
 
 events as (
@@ -18,48 +25,21 @@ renamed as (
         cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
         {{ source_column_or_null(
             source('product', 'events'), '_loaded_at', dbt.type_timestamp()
-        ) }} as loaded_at,
-
-        ---------- last tie-breaker between copies of one event
-        {{ row_fingerprint([
-            'event_id', 'account_id', 'user_id', 'event_name', 'occurred_at',
-        ]) }} as row_fingerprint
+        ) }} as loaded_at
     from events
-),
-
--- an event delivered twice keeps its first-loaded copy (then a fixed order)
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by
-                loaded_at asc nulls last,
-                row_fingerprint asc
-        ) as copy_rank
-    from renamed
-),
-
-first_copies as (
-    select * from ranked
-    where copy_rank = 1
 ),
 
 checked as (
     select
-        event_id,
-        account_id,
-        user_id,
-        event_name,
-        occurred_at,
-        loaded_at,
+        *,
         {{ contract_violation_reason([
+            ('event_id is null', 'missing event_id'),
             ('account_id is null', 'missing account_id'),
             ('user_id is null', 'missing user_id'),
             ('event_name is null', 'missing event_name'),
             ('occurred_at is null', 'missing occurred_at'),
         ]) }} as contract_violation_reason
-    from first_copies
+    from renamed
 ),
 
 final as (

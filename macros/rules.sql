@@ -1,0 +1,58 @@
+{#-
+    Small rules that several models need, each defined once here.
+-#}
+
+{#-
+    The account a billing customer's revenue belongs to when the customer
+    has no CRM account: the stand-in 'billing:<customer_id>'.
+-#}
+{% macro standin_account_id(customer_id) -%}
+    {{ dbt.concat(["'billing:'", customer_id]) }}
+{%- endmacro %}
+
+
+{#- Annual recurring revenue of a monthly amount: arr = 12 x mrr. -#}
+{% macro mrr_to_arr(mrr) -%}
+    12 * ({{ mrr }})
+{%- endmacro %}
+
+
+{#-
+    The latest complete month, as a date literal: the month before the one
+    holding as_of_date (the as-of month is never complete, since a month is
+    complete only once its last day is before as_of_date).
+-#}
+{% macro latest_complete_month() -%}
+    {{ cs_metrics.add_months(as_of_month(), -1) }}
+{%- endmacro %}
+
+
+{#-
+    FX conversion: joins rate(M, c) from int_fx_rates_monthly for a month
+    and currency column. int_fx_rates_monthly holds every (month, currency)
+    the project converts, the reporting currency at 1, and fails the run
+    naming the currency and month when a needed rate is missing, so this
+    left join never drops or silently nulls revenue. Always a left join:
+    an inner join would drop the amounts of a missing rate.
+    Usage, in a from clause:
+        from lines
+        {{ cs_metrics.join_fx_rates('lines.month_start', 'lines.currency') }}
+    then convert with `lines.amount_local * fx_rates.rate_to_reporting`.
+-#}
+{% macro join_fx_rates(month_start, currency, alias='fx_rates') -%}
+    left outer join {{ ref('int_fx_rates_monthly') }} as {{ alias }}
+        on
+            {{ month_start }} = {{ alias }}.month_start
+            and {{ currency }} = {{ alias }}.currency
+{%- endmacro %}
+
+
+{#-
+    Whether a month (its first day) is complete: its last day is before
+    as_of_date, i.e. it is on or before the latest complete month. The same
+    rule as int_months_spined.is_month_complete, for models that do not
+    read the calendar.
+-#}
+{% macro is_month_complete(month_start) -%}
+    ({{ month_start }} <= {{ cs_metrics.latest_complete_month() }})
+{%- endmacro %}

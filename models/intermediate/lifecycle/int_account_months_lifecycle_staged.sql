@@ -1,0 +1,61 @@
+{#-
+    The lifecycle stage per account-month (every row of the backbone), first
+    match wins:
+      churned    - mrr = 0 (every backbone month is after the first paid one)
+      onboarding - tenure_months < var lifecycle_onboarding_months
+      renewal    - next_renewal_at < t(M) + var lifecycle_renewal_window_days
+      adoption   - tenure_months < var lifecycle_adoption_months
+      mature     - otherwise
+    Definitions: doc blocks lifecycle_* (models/marts/core/_health__docs.md).
+-#}
+with
+
+account_months as (
+    select * from {{ ref('int_account_months_spined') }}
+),
+
+renewal_months as (
+    select * from {{ ref('int_account_months_renewals_dated') }}
+),
+
+joined as (
+    select
+        account_months.account_id,
+        account_months.month_start,
+        account_months.mrr,
+        account_months.tenure_months,
+        account_months.snapshot_at,
+        renewal_months.next_renewal_at
+    from account_months
+    left outer join renewal_months
+        on
+            account_months.account_id = renewal_months.account_id
+            and account_months.month_start = renewal_months.month_start
+),
+
+final as (
+    select
+        ---------- keys
+        account_id,
+        month_start,
+
+        ---------- strings
+        case
+            when not mrr > 0 then 'churned'
+            when tenure_months < {{ var('lifecycle_onboarding_months') }}
+                then 'onboarding'
+            when next_renewal_at < {{ dbt.dateadd(
+                'day', var('lifecycle_renewal_window_days'), 'snapshot_at'
+            ) }}
+                then 'renewal'
+            when tenure_months < {{ var('lifecycle_adoption_months') }}
+                then 'adoption'
+            else 'mature'
+        end as lifecycle_stage,
+
+        ---------- timestamps
+        next_renewal_at
+    from joined
+)
+
+select * from final

@@ -1,0 +1,374 @@
+{#-
+    Retention and churn per complete month, overall and per segment
+    (metrics.md "Customers and churn" and "Trailing-twelve-month retention").
+    Each account-month is counted in up to three segments:
+    - at the end of M: active_customers and ending_mrr;
+    - at the end of M-1 (new and reactivated accounts: at the end of M): the
+      month's movements, churned customers and the logo-churn denominator;
+    - at the end of M-12: the trailing-twelve-month cohort.
+    Ratios are ratios of sums, null when the denominator is 0.
+-#}
+{%- set money = cs_metrics.type_money() -%}
+{%- set ratio = cs_metrics.type_ratio() -%}
+{%- set count_type = dbt.type_bigint() -%}
+
+with
+
+account_months as (
+    select * from {{ ref('fct_account_months') }}
+),
+
+accounts as (
+    select * from {{ ref('dim_accounts') }}
+),
+
+-- TTM figures need M-12 on or after the first month with any MRR
+data_start as (
+    select min(month_start) as first_month_start
+    from account_months
+    where mrr > 0
+),
+
+segment_types as (
+    select 'all' as segment_type
+    union all
+    select 'tier' as segment_type
+    union all
+    select 'service_model' as segment_type
+    union all
+    select 'region' as segment_type
+    union all
+    select 'industry' as segment_type
+    union all
+    select 'acquisition_channel' as segment_type
+    union all
+    select 'csm_owner' as segment_type
+),
+
+-- Every account's segment at the end of every month, one row per segment
+-- type: tier and service model per month, the CRM values as they are today.
+segments as (
+    select
+        account_months.account_id,
+        account_months.month_start,
+        segment_types.segment_type,
+        coalesce(
+            case segment_types.segment_type
+                when 'all' then 'all'
+                when 'tier' then account_months.tier
+                when 'service_model' then account_months.service_model
+                when 'region' then accounts.region
+                when 'industry' then accounts.industry
+                when 'acquisition_channel' then accounts.acquisition_channel
+                when 'csm_owner' then accounts.csm_owner_id
+            end,
+            'unknown'
+        ) as segment_value
+    from account_months
+    left outer join accounts
+        on account_months.account_id = accounts.account_id
+    cross join segment_types
+),
+
+account_month_changes as (
+    select
+        current_month.account_id,
+        current_month.month_start,
+        {{ cs_metrics.add_months(
+            'current_month.month_start', -1
+        ) }} as previous_month_start,
+        {{ cs_metrics.add_months(
+            'current_month.month_start', -12
+        ) }} as year_ago_month_start,
+        current_month.movement_type,
+        current_month.mrr,
+        -- prev_cc: last month's local MRR at this month's rates
+        current_month.prev_mrr_cc as starting_mrr_cc,
+        current_month.new_mrr,
+        current_month.reactivation_mrr,
+        current_month.expansion_mrr,
+        current_month.contraction_mrr,
+        current_month.churned_mrr,
+        current_month.fx_impact_mrr,
+        current_month.year_ago_mrr_cc,
+        -- active at the end of M-1 (rates are positive)
+        current_month.prev_mrr_cc > 0 as was_active,
+        current_month.mrr > 0 as is_active
+    from account_months as current_month
+    where current_month.is_month_complete
+),
+
+attributed as (
+    select
+        account_month_changes.*,
+        segments_now.segment_type,
+        segments_now.segment_value as ending_segment_value,
+        -- not active at the end of M-1 (new, reactivated): segment at M
+        case
+            when account_month_changes.was_active
+                then segments_before.segment_value
+            else segments_now.segment_value
+        end as movement_segment_value,
+        segments_year_ago.segment_value as ttm_segment_value
+    from account_month_changes
+    inner join segments as segments_now
+        on
+            account_month_changes.account_id = segments_now.account_id
+            and account_month_changes.month_start = segments_now.month_start
+    left outer join segments as segments_before
+        on
+            account_month_changes.account_id = segments_before.account_id
+            and account_month_changes.previous_month_start
+            = segments_before.month_start
+            and segments_now.segment_type = segments_before.segment_type
+    left outer join segments as segments_year_ago
+        on
+            account_month_changes.account_id = segments_year_ago.account_id
+            and account_month_changes.year_ago_month_start
+            = segments_year_ago.month_start
+            and segments_now.segment_type = segments_year_ago.segment_type
+),
+
+ending_by_segment as (
+    select
+        month_start,
+        segment_type,
+        ending_segment_value as segment_value,
+        count(*) as active_customers,
+        sum(mrr) as ending_mrr
+    from attributed
+    where is_active
+    group by
+        month_start,
+        segment_type,
+        ending_segment_value
+),
+
+movements_by_segment as (
+    select
+        month_start,
+        segment_type,
+        movement_segment_value as segment_value,
+        sum(case when was_active then 1 else 0 end) as starting_customers,
+        sum(
+            case when movement_type = 'new' then 1 else 0 end
+        ) as new_customers,
+        sum(
+            case when movement_type = 'reactivation' then 1 else 0 end
+        ) as reactivated_customers,
+        sum(
+            case when movement_type = 'churn' then 1 else 0 end
+        ) as churned_customers,
+        sum(starting_mrr_cc) as starting_mrr_cc,
+        sum(new_mrr) as new_mrr,
+        sum(reactivation_mrr) as reactivation_mrr,
+        sum(expansion_mrr) as expansion_mrr,
+        sum(contraction_mrr) as contraction_mrr,
+        sum(churned_mrr) as churned_mrr,
+        sum(fx_impact_mrr) as fx_impact_mrr
+    from attributed
+    where was_active or is_active
+    group by
+        month_start,
+        segment_type,
+        movement_segment_value
+),
+
+ttm_by_segment as (
+    select
+        month_start,
+        segment_type,
+        ttm_segment_value as segment_value,
+        count(*) as cohort_customers,
+        sum(case when is_active then 1 else 0 end) as retained_customers,
+        sum(year_ago_mrr_cc) as base_mrr,
+        sum(mrr) as current_mrr,
+        -- each account is capped at its base: expansion cannot hide losses
+        sum(
+            case when mrr < year_ago_mrr_cc then mrr else year_ago_mrr_cc end
+        ) as capped_mrr
+    from attributed
+    where year_ago_mrr_cc > 0
+    group by
+        month_start,
+        segment_type,
+        ttm_segment_value
+),
+
+-- every month has an 'all' row; other segments when anything counts there
+segment_months as (
+    select
+        month_start,
+        'all' as segment_type,
+        'all' as segment_value
+    from account_month_changes
+
+    union
+
+    select
+        month_start,
+        segment_type,
+        segment_value
+    from ending_by_segment
+
+    union
+
+    select
+        month_start,
+        segment_type,
+        segment_value
+    from movements_by_segment
+
+    union
+
+    select
+        month_start,
+        segment_type,
+        segment_value
+    from ttm_by_segment
+),
+
+combined as (
+    select
+        segment_months.month_start,
+        segment_months.segment_type,
+        segment_months.segment_value,
+        coalesce(ending.active_customers, 0) as active_customers,
+        coalesce(movements.starting_customers, 0) as starting_customers,
+        coalesce(movements.new_customers, 0) as new_customers,
+        coalesce(movements.reactivated_customers, 0) as reactivated_customers,
+        coalesce(movements.churned_customers, 0) as churned_customers,
+        coalesce(movements.starting_mrr_cc, 0) as starting_mrr_cc,
+        coalesce(movements.new_mrr, 0) as new_mrr,
+        coalesce(movements.reactivation_mrr, 0) as reactivation_mrr,
+        coalesce(movements.expansion_mrr, 0) as expansion_mrr,
+        coalesce(movements.contraction_mrr, 0) as contraction_mrr,
+        coalesce(movements.churned_mrr, 0) as churned_mrr,
+        coalesce(movements.fx_impact_mrr, 0) as fx_impact_mrr,
+        coalesce(ending.ending_mrr, 0) as ending_mrr,
+        coalesce(ttm.cohort_customers, 0) as cohort_customers_ttm,
+        coalesce(ttm.retained_customers, 0) as retained_customers_ttm,
+        coalesce(ttm.base_mrr, 0) as cohort_base_mrr_ttm,
+        coalesce(ttm.current_mrr, 0) as cohort_mrr_ttm,
+        coalesce(ttm.capped_mrr, 0) as cohort_capped_mrr_ttm,
+        {{ cs_metrics.add_months('segment_months.month_start', -12) }}
+        >= data_start.first_month_start as has_ttm
+    from segment_months
+    cross join data_start
+    left outer join ending_by_segment as ending
+        on
+            segment_months.month_start = ending.month_start
+            and segment_months.segment_type = ending.segment_type
+            and segment_months.segment_value = ending.segment_value
+    left outer join movements_by_segment as movements
+        on
+            segment_months.month_start = movements.month_start
+            and segment_months.segment_type = movements.segment_type
+            and segment_months.segment_value = movements.segment_value
+    left outer join ttm_by_segment as ttm
+        on
+            segment_months.month_start = ttm.month_start
+            and segment_months.segment_type = ttm.segment_type
+            and segment_months.segment_value = ttm.segment_value
+),
+
+-- cast before dividing; nullif turns a zero denominator into a null ratio
+rates as (
+    select
+        *,
+        cast(churned_customers as {{ money }})
+        / nullif(cast(starting_customers as {{ money }}), 0) as logo_churn_rate,
+        -(churned_mrr + contraction_mrr)
+        / nullif(starting_mrr_cc, 0) as gross_mrr_churn_rate,
+        -(churned_mrr + contraction_mrr + expansion_mrr + reactivation_mrr)
+        / nullif(starting_mrr_cc, 0) as net_mrr_churn_rate,
+        (starting_mrr_cc + expansion_mrr + contraction_mrr + churned_mrr)
+        / nullif(starting_mrr_cc, 0) as monthly_nrr,
+        (starting_mrr_cc + contraction_mrr + churned_mrr)
+        / nullif(starting_mrr_cc, 0) as monthly_grr,
+        cohort_mrr_ttm / nullif(cohort_base_mrr_ttm, 0) as nrr_ttm,
+        cohort_capped_mrr_ttm / nullif(cohort_base_mrr_ttm, 0) as grr_ttm,
+        cast(retained_customers_ttm as {{ money }})
+        / nullif(
+            cast(cohort_customers_ttm as {{ money }}), 0
+        ) as logo_retention_ttm
+    from combined
+),
+
+final as (
+    select
+        ---------- keys
+        month_start,
+        segment_type,
+        segment_value,
+
+        ---------- monthly customers and MRR churn
+        cast(active_customers as {{ count_type }}) as active_customers,
+        cast(churned_customers as {{ count_type }}) as churned_customers,
+        cast(logo_churn_rate as {{ ratio }}) as logo_churn_rate,
+        cast(starting_mrr_cc as {{ money }}) as starting_mrr_cc,
+        cast(gross_mrr_churn_rate as {{ ratio }}) as gross_mrr_churn_rate,
+        cast(net_mrr_churn_rate as {{ ratio }}) as net_mrr_churn_rate,
+        cast(monthly_nrr as {{ ratio }}) as monthly_nrr,
+        cast(monthly_grr as {{ ratio }}) as monthly_grr,
+
+        ---------- trailing twelve months (null before the data allows)
+        case
+            when has_ttm then cast(cohort_customers_ttm as {{ count_type }})
+        end as cohort_customers_ttm,
+        case
+            when has_ttm then cast(cohort_base_mrr_ttm as {{ money }})
+        end as cohort_base_mrr_ttm,
+        case when has_ttm then cast(nrr_ttm as {{ ratio }}) end as nrr_ttm,
+        case when has_ttm then cast(grr_ttm as {{ ratio }}) end as grr_ttm,
+        case
+            when has_ttm then cast(logo_retention_ttm as {{ ratio }})
+        end as logo_retention_ttm,
+
+        ---------- more detail
+        cast(starting_customers as {{ count_type }}) as starting_customers,
+        cast(new_customers as {{ count_type }}) as new_customers,
+        cast(
+            reactivated_customers as {{ count_type }}
+        ) as reactivated_customers,
+        cast(new_mrr as {{ money }}) as new_mrr,
+        cast(reactivation_mrr as {{ money }}) as reactivation_mrr,
+        cast(expansion_mrr as {{ money }}) as expansion_mrr,
+        cast(contraction_mrr as {{ money }}) as contraction_mrr,
+        cast(churned_mrr as {{ money }}) as churned_mrr,
+        cast(fx_impact_mrr as {{ money }}) as fx_impact_mrr,
+        cast(ending_mrr as {{ money }}) as ending_mrr,
+        -- compounding a monthly rate beyond +/-100% has no meaning: null
+        case
+            when logo_churn_rate between -1 and 1
+                then cast(
+                    1 - power(1 - logo_churn_rate, 12) as {{ ratio }}
+                )
+        end as annualised_logo_churn_rate,
+        -- compounding a monthly rate beyond +/-100% has no meaning: null
+        case
+            when gross_mrr_churn_rate between -1 and 1
+                then cast(
+                    1 - power(1 - gross_mrr_churn_rate, 12) as {{ ratio }}
+                )
+        end as annualised_gross_mrr_churn_rate,
+        -- compounding a monthly rate beyond +/-100% has no meaning: null
+        case
+            when net_mrr_churn_rate between -1 and 1
+                then cast(
+                    1 - power(1 - net_mrr_churn_rate, 12) as {{ ratio }}
+                )
+        end as annualised_net_mrr_churn_rate,
+        case
+            when has_ttm then cast(retained_customers_ttm as {{ count_type }})
+        end as retained_customers_ttm,
+        case
+            when has_ttm then cast(cohort_mrr_ttm as {{ money }})
+        end as cohort_mrr_ttm,
+        case
+            when has_ttm then cast(cohort_capped_mrr_ttm as {{ money }})
+        end as cohort_capped_mrr_ttm
+    from rates
+)
+
+select * from final
