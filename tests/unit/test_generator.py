@@ -12,15 +12,17 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, SMALL_ACCOUNTS, SMALL_END, SMALL_SEED, SMALL_START
-from cs_metrics.contract import TABLES
-from cs_metrics.generate import catalog
+from cs_metrics.contract import TABLES, table
+from cs_metrics.generate import catalog, writer
 from cs_metrics.generate.core import MARKER, PARTIAL_MARKER, DemoDirectoryError, generate
+from cs_metrics.generate.rows import CustomerRow
 
 HORIZON = dt.datetime.combine(SMALL_END + dt.timedelta(days=1), dt.time())
 NON_USD = ("EUR", "GBP", "JPY")
@@ -75,6 +77,21 @@ def test_stats_match_the_files(tmp_path: Path) -> None:
         path = tmp_path / "d" / t.source / f"{t.name}.parquet"
         assert pq.read_metadata(path).num_rows == stats["rows"][t.key], t.key
     assert stats["seconds"] > 0 and stats["peak_rss_mb"] > 0 and stats["bytes"] > 0
+
+
+def test_named_rows_must_have_the_contract_columns() -> None:
+    customers = table("billing", "customers")
+    row = CustomerRow("cus_0000001", "acc_000001", "USD", 0)
+    assert writer.rows_table(customers, [row]).column_names == list(row._fields)
+
+    class Renamed(NamedTuple):
+        customer_id: str
+        account: str | None  # not the contract's account_id
+        currency: str
+        created_at: int
+
+    with pytest.raises(ValueError, match="row fields"):
+        writer.rows_table(customers, [Renamed(*row)])
 
 
 # ---------------------------------------------------------------------------- determinism, safety

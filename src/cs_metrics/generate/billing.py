@@ -32,6 +32,15 @@ from cs_metrics.generate.model import (
     account_id,
 )
 from cs_metrics.generate.rng import Stream
+from cs_metrics.generate.rows import (
+    CustomerRow,
+    OpportunityRow,
+    SeatVersion,
+    ServiceSpan,
+    Signal,
+    SubscriptionItemRow,
+    SubscriptionRow,
+)
 from cs_metrics.generate.timeutil import DAY, HOUR, Calendar
 
 # Monthly churn hazard of month-to-month subscriptions, and churn probability at a term renewal.
@@ -97,7 +106,7 @@ class BillingSimulator:
         idx = len(self.out.customers)
         account = account_id(e) if e < self.p.n_crm else None
         self.out.customers.append(
-            (f"cus_{idx + 1:07d}", account, cat.CURRENCIES[currency], created)
+            CustomerRow(f"cus_{idx + 1:07d}", account, cat.CURRENCIES[currency], created)
         )
         self.out.customer_entity.append(e)
         return idx
@@ -155,8 +164,19 @@ class BillingSimulator:
         owner = self.ae_ids[e % len(self.ae_ids)] if self.ae_ids else None
         amount = cat.scaled(round(amount_minor), cur)
         created = min(created, self.H - HOUR)
-        row = (self._opp_id(), account_id(e), kind, stage, amount, cat.CURRENCIES[cur], created)
-        self.out.opportunities.append((*row, close, owner))
+        self.out.opportunities.append(
+            OpportunityRow(
+                opportunity_id=self._opp_id(),
+                account_id=account_id(e),
+                opportunity_type=kind,
+                stage=stage,
+                amount=amount,
+                currency=cat.CURRENCIES[cur],
+                created_at=created,
+                close_date=close,
+                owner_id=owner,
+            )
+        )
 
     # ------------------------------------------------------------------ customers
     def _customer_entity(self, e: int) -> None:
@@ -302,7 +322,7 @@ class BillingSimulator:
         return CHURN_MONTHLY[seg] * risk, CHURN_RENEWAL[seg] * min(risk, 3.0)
 
     def _signal(self, e: int, ts: int, kind: int) -> None:
-        self.out.signals.append((e, self.cal.month_of(ts), kind))
+        self.out.signals.append(Signal(e, self.cal.month_of(ts), kind))
 
     def _simulate(self, e: int, sub: Sub, seg: int, allow_react: bool) -> int | None:
         """Run one subscription from its start to `end`; returns the churn instant (or None).
@@ -741,15 +761,25 @@ class BillingSimulator:
     def _emit_sub(self, sub: Sub) -> None:
         out, H = self.out, self.H
         service_end = sub.ended if (sub.ended is not None and sub.ended < H) else None
-        out.services.append((sub.entity, sub.started, service_end, sub.trial_end))
+        out.services.append(ServiceSpan(sub.entity, sub.started, service_end, sub.trial_end))
         for it in sub.items:
             end = it.end if it.end is not None else service_end
             for i, v in enumerate(it.versions):
                 vt = it.versions[i + 1].vf if i + 1 < len(it.versions) else end
                 unit = None if v.unit is None else cat.scaled(v.unit, v.plan.currency)
                 discount = None if v.bp is None else v.bp * cat.BP_TO_SCALED
-                row = (it.item_id, sub.sub_id, v.plan.plan_id, v.qty, unit, discount, v.vf, vt)
-                out.items.append(row)
+                out.items.append(
+                    SubscriptionItemRow(
+                        subscription_item_id=it.item_id,
+                        subscription_id=sub.sub_id,
+                        plan_id=v.plan.plan_id,
+                        quantity=v.qty,
+                        unit_amount=unit,
+                        discount_percent=discount,
+                        valid_from=v.vf,
+                        valid_to=vt,
+                    )
+                )
                 per_seat = cat.PRODUCTS[v.plan.product].per_seat
                 flat_cap = (
                     cat.STARTER_USER_CAP
@@ -757,22 +787,29 @@ class BillingSimulator:
                     else 0
                 )
                 out.seat_versions.append(
-                    (sub.entity, v.vf, vt, service_end, v.qty if per_seat else 0, flat_cap)
+                    SeatVersion(
+                        entity=sub.entity,
+                        valid_from=v.vf,
+                        valid_to=vt,
+                        service_end=service_end,
+                        seats=v.qty if per_seat else 0,
+                        flat_cap=flat_cap,
+                    )
                 )
         overdue = self.invoicer.invoice_subscription(sub)
         status = self._status(sub, overdue)
         out.subscriptions.append(
-            (
-                sub.sub_id,
-                out.customers[sub.cust][0],
-                status,
-                sub.created,
-                sub.started,
-                sub.trial_end,
-                sub.term,
-                sub.canceled,
-                sub.cancel_at,
-                sub.ended,
+            SubscriptionRow(
+                subscription_id=sub.sub_id,
+                customer_id=out.customers[sub.cust].customer_id,
+                status=status,
+                created_at=sub.created,
+                started_at=sub.started,
+                trial_end_at=sub.trial_end,
+                term_months=sub.term,
+                canceled_at=sub.canceled,
+                cancel_at=sub.cancel_at,
+                ended_at=sub.ended,
             )
         )
 
