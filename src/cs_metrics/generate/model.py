@@ -1,4 +1,8 @@
-"""The billing data model shared by the story simulation and invoicing.
+"""The billing data model: the objects the billing simulation works on, and its result.
+
+`Sub`, `Item` and `Version` are the mutable state of a subscription while its story runs
+(`subscriptions`, `subscription_items`, `invoices`, `opportunities`); `BillingResult` collects
+the rows they emit (`rows`).
 
 Timestamps are int seconds since the epoch; money is integer minor units (cents, whole yen)
 until a row is emitted, when it becomes contract decimal units (`catalog.scaled`).

@@ -14,10 +14,11 @@ from typing import NamedTuple
 
 from cs_metrics.generate import catalog as cat
 from cs_metrics.generate import profiles as pf
-from cs_metrics.generate.model import FAR_FUTURE, BillingResult, Sub
+from cs_metrics.generate.billing_context import BillingContext
+from cs_metrics.generate.model import FAR_FUTURE, Sub
 from cs_metrics.generate.rng import Stream
 from cs_metrics.generate.rows import InvoiceLineRow, InvoiceRow
-from cs_metrics.generate.timeutil import DAY, HOUR, Calendar
+from cs_metrics.generate.timeutil import DAY, HOUR
 
 NET_TERMS_DAYS = {cat.SMB: 0, cat.MID: 30, cat.ENT: 45}  # 0: card, charged at once
 VOID_REISSUE = 0.008  # invoices issued with a mistake, voided and re-issued
@@ -36,11 +37,11 @@ class LineDraft(NamedTuple):
 
 
 class Invoicer:
-    """Writes invoice and invoice-line rows into a `BillingResult`."""
+    """Writes invoice and invoice-line rows into the context's `BillingResult`."""
 
-    def __init__(self, cal: Calendar, prof: pf.Profiles, stream: Stream, out: BillingResult):
-        self.cal, self.p, self.s, self.out = cal, prof, stream, out
-        self.H = cal.horizon
+    def __init__(self, ctx: BillingContext):
+        self.cal, self.p, self.s, self.out = ctx.cal, ctx.p, ctx.s, ctx.out
+        self.H = ctx.H
         self._n_inv = self._n_line = 0
         self._overdue = False  # set while invoicing a subscription: an invoice is overdue at end
 
