@@ -170,7 +170,7 @@ def generate(
         "seed": seed,
     }
     # Claim the directory first (a crash leaves it recognisable as ours, but not complete).
-    (out_dir / PARTIAL_MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+    (out_dir / PARTIAL_MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     (out_dir / MARKER).unlink(missing_ok=True)
     for leftover in out_dir.glob("*/*.parquet.tmp"):  # from an interrupted earlier run
         leftover.unlink()
@@ -218,7 +218,7 @@ def generate(
                 chunked.abort()
                 raise
 
-    (out_dir / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+    (out_dir / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     (out_dir / PARTIAL_MARKER).unlink()
     return {
         "rows": {t.key: rows[t.key] for t in TABLES},
