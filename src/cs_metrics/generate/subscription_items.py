@@ -42,6 +42,7 @@ class SubscriptionItems:
 
     @staticmethod
     def _usd_arr_per_unit(product: str, interval: tuple[str, int]) -> float:
+        """Annualised USD list price of one unit of a product at a billing interval."""
         plan = cat.plan_for(product, interval, cat.USD)
         return plan.unit_minor / 100.0 * 12.0 / plan.months
 

@@ -461,6 +461,7 @@ class SubscriptionSimulator:
         self.subs.clear()
 
     def _emit(self, sub: Sub) -> None:
+        """Service span, item rows, invoices, then the subscription row with its status."""
         out, H = self.ctx.out, self.H
         service_end = sub.ended if (sub.ended is not None and sub.ended < H) else None
         out.services.append(ServiceSpan(sub.entity, sub.started, service_end, sub.trial_end))
