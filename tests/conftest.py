@@ -7,9 +7,12 @@ The pipeline fixtures are session-scoped: the data is generated once and dbt run
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import duckdb
 import pytest
@@ -22,6 +25,29 @@ SMALL_END = dt.date(2025, 6, 15)
 SMALL_AS_OF = "2025-06-15"
 SMALL_ACCOUNTS = 150
 SMALL_SEED = 7
+
+
+def import_script(relative_path: str) -> ModuleType:
+    """Import a script of the repository (e.g. scripts/engines/compare.py) to test its functions.
+
+    Scripts are not part of the `cs_metrics` package; the module is registered in sys.modules
+    as `scripts.<dir>.<name>` (dataclasses need their module there).
+    """
+    path = ROOT / relative_path
+    name = ".".join(Path(relative_path).with_suffix("").parts)
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def _release_duckdb() -> None:

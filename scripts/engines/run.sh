@@ -11,7 +11,7 @@
 #      the read-only BI role (tests/engines/test_engine_postgres_grants.py);
 #   5. the same on Spark (local session, its own warehouse and metastore);
 #      on both, the incremental models are then re-run incrementally and tested again;
-#   6. compares every public mart with DuckDB row by row (cs_metrics.engines.compare).
+#   6. compares every public mart with DuckDB row by row (scripts/engines/compare.py).
 #
 # Usage: scripts/engines/run.sh [postgres] [spark]   (default: both)
 # Settings: ENGINES_ACCOUNTS (1000, the demo size), ENGINES_KEEP=1 keeps the work directory.
@@ -117,7 +117,7 @@ t=$SECONDS
 CS_METRICS_DB=$WORK/reference.duckdb quietly "$WORK/dbt-duckdb.log" \
     dbt build duckdb --exclude-resource-type test --exclude-resource-type unit_test
 timings+=("duckdb reference (models only): $(elapsed $t)s")
-COMPARE=("$BIN/python" -m cs_metrics.engines.compare --profiles-dir "$ROOT/profiles"
+COMPARE=("$BIN/python" "$ROOT/scripts/engines/compare.py" --profiles-dir "$ROOT/profiles"
     --manifest "$WORK/target-duckdb/manifest.json" --duckdb "$WORK/reference.duckdb")
 failed=0
 

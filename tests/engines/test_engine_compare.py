@@ -1,4 +1,4 @@
-"""cs_metrics.engines.compare on small hand-made frames: what counts as a difference."""
+"""scripts/engines/compare.py on small hand-made frames: what counts as a difference."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from cs_metrics.engines.compare import (
-    Mart,
-    column_tolerance,
-    compare_mart,
-    discover_marts,
+from conftest import import_script
+
+compare = import_script("scripts/engines/compare.py")
+Mart, column_tolerance, compare_mart, discover_marts = (
+    compare.Mart,
+    compare.column_tolerance,
+    compare.compare_mart,
+    compare.discover_marts,
 )
 
 MART = Mart(

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import import_script
 from cs_metrics import contract
-from cs_metrics.engines.compare import discover_marts
+
+discover_marts = import_script("scripts/engines/compare.py").discover_marts
 
 BI_USER = os.environ.get("CS_METRICS_ENGINES_BI_USER")
 pytestmark = pytest.mark.skipif(

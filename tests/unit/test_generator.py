@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, SMALL_ACCOUNTS, SMALL_END, SMALL_SEED, SMALL_START
-from cs_metrics.contract import TABLES
-from cs_metrics.generate import catalog
+from cs_metrics import cli
+from cs_metrics.contract import TABLES, table
+from cs_metrics.generate import catalog, writer
 from cs_metrics.generate.core import MARKER, PARTIAL_MARKER, DemoDirectoryError, generate
+from cs_metrics.generate.rows import CustomerRow
 
 HORIZON = dt.datetime.combine(SMALL_END + dt.timedelta(days=1), dt.time())
 NON_USD = ("EUR", "GBP", "JPY")
@@ -77,6 +85,21 @@ def test_stats_match_the_files(tmp_path: Path) -> None:
     assert stats["seconds"] > 0 and stats["peak_rss_mb"] > 0 and stats["bytes"] > 0
 
 
+def test_named_rows_must_have_the_contract_columns() -> None:
+    customers = table("billing", "customers")
+    row = CustomerRow("cus_0000001", "acc_000001", "USD", 0)
+    assert writer.rows_table(customers, [row]).column_names == list(row._fields)
+
+    class Renamed(NamedTuple):
+        customer_id: str
+        account: str | None  # not the contract's account_id
+        currency: str
+        created_at: int
+
+    with pytest.raises(ValueError, match="row fields"):
+        writer.rows_table(customers, [Renamed(*row)])
+
+
 # ---------------------------------------------------------------------------- determinism, safety
 def test_same_seed_gives_byte_identical_files(small_raw_dir: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
@@ -92,6 +115,112 @@ def test_different_seed_gives_different_data(small_raw_dir: Path, tmp_path: Path
     for source, name in (("billing", "subscriptions"), ("product", "events"), ("crm", "accounts")):
         rel = Path(source) / f"{name}.parquet"
         assert pq.read_table(other / rel) != pq.read_table(small_raw_dir / rel), name
+
+
+# Run in a subprocess: the time zone and locale of a process are fixed when it starts.
+_GENERATE_IN_CHILD = """
+import sys, time
+from cs_metrics.cli import main
+offset = int(sys.argv[1])
+got = time.localtime(0).tm_gmtoff
+if got != offset:
+    sys.exit(f"TZ not in effect: UTC offset {got} s at the epoch, expected {offset} s")
+sys.exit(main(sys.argv[2:]))
+"""
+# A small window with a leap day and both DST switches of the zones tested.
+_MACHINE_ARGS = ("--accounts", "40", "--start", "2024-01", "--end", "2025-03-31", "--seed", "11")
+# IANA zone, the same rules as a POSIX TZ string (no tzdata needed), UTC offset at the epoch.
+_ZONES = {
+    "America/Los_Angeles": ("PST8PDT,M3.2.0,M11.1.0", -8 * 3600),
+    "Asia/Kolkata": ("IST-5:30", 19_800),
+}
+# Non-English locales the generator is checked under when the machine has one.
+_LOCALES = ("de_DE.UTF-8", "de_DE.utf8", "tr_TR.UTF-8", "tr_TR.utf8", "fr_FR.UTF-8", "ja_JP.UTF-8")
+
+
+def _child_env(**overrides: str) -> dict[str, str]:
+    """This environment without time zone and locale settings, plus `overrides`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("TZ", "LANG", "LANGUAGE") and not k.startswith("LC_")
+    }
+    return {**env, **overrides}
+
+
+def _generate_in_child(out: Path, env: dict[str, str], utc_offset: int = 0) -> dict[str, bytes]:
+    """Run `cs-metrics generate` in a child process; every file it wrote, by relative path."""
+    args = ["generate", *_MACHINE_ARGS, "--out", str(out)]
+    cmd = [sys.executable, "-c", _GENERATE_IN_CHILD, str(utc_offset), *args]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return {str(f.relative_to(out)): f.read_bytes() for f in sorted(out.rglob("*")) if f.is_file()}
+
+
+def _tz(zone: str) -> str:
+    """The IANA name when the C library can read it, else the equivalent POSIX rule."""
+    tzdir = Path(os.environ.get("TZDIR", "/usr/share/zoneinfo"))
+    return zone if (tzdir / zone).is_file() else _ZONES[zone][0]
+
+
+def _available_locale() -> str | None:
+    """The first non-English locale this machine has (None when there is none)."""
+    probe = "import locale; locale.setlocale(locale.LC_ALL, '')"
+    for name in _LOCALES:
+        env = _child_env(LC_ALL=name)
+        if subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True).returncode:
+            continue
+        return name
+    return None
+
+
+@pytest.fixture(scope="module")
+def utc_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The small machine-independence data set generated under TZ=UTC and LC_ALL=C."""
+    out = tmp_path_factory.mktemp("machine") / "utc"
+    return _generate_in_child(out, _child_env(TZ="UTC", LC_ALL="C"))
+
+
+def _assert_same_files(got: dict[str, bytes], want: dict[str, bytes]) -> None:
+    assert sorted(got) == sorted(want)
+    assert len(want) == len(TABLES) + 1  # every table and the marker
+    different = [name for name in want if got[name] != want[name]]
+    assert not different, f"not byte-identical to the UTC run: {different}"
+
+
+@pytest.mark.parametrize("zone", sorted(_ZONES))
+def test_output_does_not_depend_on_the_time_zone(
+    zone: str, utc_files: dict[str, bytes], tmp_path: Path
+) -> None:
+    env = _child_env(TZ=_tz(zone), LC_ALL="C")
+    _assert_same_files(_generate_in_child(tmp_path / "out", env, _ZONES[zone][1]), utc_files)
+
+
+def test_output_does_not_depend_on_the_locale(utc_files: dict[str, bytes], tmp_path: Path) -> None:
+    name = _available_locale()
+    if name is None:
+        pytest.skip(f"none of the locales {', '.join(_LOCALES)} is installed")
+    zone = "America/Los_Angeles"
+    env = _child_env(TZ=_tz(zone), LC_ALL=name, LANG=name)
+    _assert_same_files(_generate_in_child(tmp_path / "out", env, _ZONES[zone][1]), utc_files)
+
+
+@pytest.mark.parametrize("posix_tz", ["<-12>+12", "<+14>-14"])
+def test_default_end_is_today_in_utc(
+    posix_tz: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Far from UTC the local date differs from the UTC date for at least half of every day."""
+    monkeypatch.setenv("TZ", posix_tz)
+    time.tzset()
+    try:
+        before = dt.datetime.now(dt.UTC).date()
+        assert cli.main(["generate", "--accounts", "1", "--out", str(tmp_path / "d")]) == 0
+        after = dt.datetime.now(dt.UTC).date()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    end = dt.date.fromisoformat(json.loads((tmp_path / "d" / MARKER).read_text())["end"])
+    assert end in (before, after)
 
 
 def test_refuses_to_write_over_a_directory_it_did_not_make(tmp_path: Path) -> None:

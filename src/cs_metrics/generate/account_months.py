@@ -67,7 +67,11 @@ def build_account_months(
     n_ent = prof.n
 
     svc = np.array(
-        [(e, st, H if en is None else en) for e, st, en, _ in billing.services], dtype=np.int64
+        [
+            (span.entity, span.started, H if span.service_end is None else span.service_end)
+            for span in billing.services
+        ],
+        dtype=np.int64,
     ).reshape(-1, 3)
     svc = svc[(svc[:, 1] < H) & (svc[:, 2] > svc[:, 1])]
     s_ent, s_start, s_end = svc[:, 0], svc[:, 1], np.minimum(svc[:, 2], H)
@@ -107,8 +111,15 @@ def build_account_months(
     # Seats: per-seat quantity of the versions valid at the last service instant of each month.
     sv = np.array(
         [
-            (e, vf, H if vt is None else vt, H if se is None else se, q, c)
-            for e, vf, vt, se, q, c in billing.seat_versions
+            (
+                v.entity,
+                v.valid_from,
+                H if v.valid_to is None else v.valid_to,
+                H if v.service_end is None else v.service_end,
+                v.seats,
+                v.flat_cap,
+            )
+            for v in billing.seat_versions
         ],
         dtype=np.int64,
     ).reshape(-1, 6)
@@ -136,7 +147,7 @@ def build_account_months(
     base = np.clip(0.74 - 0.20 * (risk - 1.0) + rng.normal(0, 0.07, n_ent), 0.22, 0.93)
     tenure = month - first_month[entity]
     health = base[entity] + np.select([tenure == 0, tenure == 1], [-0.18, -0.07], 0.0)
-    sig = np.array(billing.signals, dtype=np.int64).reshape(-1, 3)
+    sig = np.array(billing.signals, dtype=np.int64).reshape(-1, 3)  # Signal: entity, month, kind
     for kind, (lead, effect) in SIGNAL_EFFECTS.items():
         sel = sig[(sig[:, 2] == kind) & has[sig[:, 0]]]
         for d in range(lead + 1):

@@ -41,6 +41,7 @@ from cs_metrics.generate.fx import build_fx
 from cs_metrics.generate.model import BillingResult
 from cs_metrics.generate.profiles import Profiles, build_profiles
 from cs_metrics.generate.rng import Stream, phase_rng
+from cs_metrics.generate.rows import PlanRow
 from cs_metrics.generate.support import build_tickets
 from cs_metrics.generate.timeutil import Calendar
 from cs_metrics.generate.usage import EventPlan, prefixed_ids, write_events
@@ -169,7 +170,7 @@ def generate(
         "seed": seed,
     }
     # Claim the directory first (a crash leaves it recognisable as ours, but not complete).
-    (out_dir / PARTIAL_MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+    (out_dir / PARTIAL_MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     (out_dir / MARKER).unlink(missing_ok=True)
     for leftover in out_dir.glob("*/*.parquet.tmp"):  # from an interrupted earlier run
         leftover.unlink()
@@ -177,7 +178,7 @@ def generate(
     rows: dict[str, int] = {}
 
     def put(source: str, name: str, data: Sequence[tuple] | dict[str, object]) -> None:
-        """Write rows (tuples in column order) or named columns as one contract table."""
+        """Write rows (named tuples in column order) or named columns as one contract table."""
         definition = table(source, name)
         if isinstance(data, dict):
             arrow = w.columns_table(definition, data)
@@ -217,7 +218,7 @@ def generate(
                 chunked.abort()
                 raise
 
-    (out_dir / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+    (out_dir / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     (out_dir / PARTIAL_MARKER).unlink()
     return {
         "rows": {t.key: rows[t.key] for t in TABLES},
@@ -235,14 +236,14 @@ Put = Callable[[str, str, "Sequence[tuple] | dict[str, object]"], None]
 def _write_billing(put: Put, billing: BillingResult) -> None:
     put("billing", "customers", billing.customers)
     plans = [
-        (
-            p.plan_id,
-            cat.PRODUCTS[p.product].name,
-            p.interval,
-            p.interval_count,
-            cat.scaled(p.unit_minor, p.currency),
-            cat.CURRENCIES[p.currency],
-            cat.PRODUCTS[p.product].per_seat,
+        PlanRow(
+            plan_id=p.plan_id,
+            product_name=cat.PRODUCTS[p.product].name,
+            billing_interval=p.interval,
+            interval_count=p.interval_count,
+            unit_amount=cat.scaled(p.unit_minor, p.currency),
+            currency=cat.CURRENCIES[p.currency],
+            is_per_seat=cat.PRODUCTS[p.product].per_seat,
         )
         for p in cat.PLANS
     ]

@@ -1,4 +1,8 @@
-"""The billing data model shared by the story simulation and invoicing.
+"""The billing data model: the objects the billing simulation works on, and its result.
+
+`Sub`, `Item` and `Version` are the mutable state of a subscription while its story runs
+(`subscriptions`, `subscription_items`, `invoices`, `opportunities`); `BillingResult` collects
+the rows they emit (`rows`).
 
 Timestamps are int seconds since the epoch; money is integer minor units (cents, whole yen)
 until a row is emitted, when it becomes contract decimal units (`catalog.scaled`).
@@ -9,6 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cs_metrics.generate import catalog as cat
+from cs_metrics.generate.rows import (
+    CustomerRow,
+    InvoiceLineRow,
+    InvoiceRow,
+    OpportunityRow,
+    SeatVersion,
+    ServiceSpan,
+    Signal,
+    SubscriptionItemRow,
+    SubscriptionRow,
+)
 
 FAR_FUTURE = 1 << 62  # "never" for open-ended intervals
 
@@ -97,22 +112,20 @@ class Sub:
 class BillingResult:
     """Rows of every billing table and the latent facts the other generators need.
 
-    Table rows are tuples in contract column order: timestamps and dates as int seconds, money
-    as integers in units of 10^-scale of the contract's decimal type (see `catalog.scaled`).
+    Table rows are named tuples in contract column order (`rows`): timestamps and dates as int
+    seconds, money as integers in units of 10^-scale of the contract's decimal type (see
+    `catalog.scaled`). `customer_entity[i]` is the entity of `customers[i]`.
     """
 
-    customers: list[tuple] = field(default_factory=list)
-    subscriptions: list[tuple] = field(default_factory=list)
-    items: list[tuple] = field(default_factory=list)
-    invoices: list[tuple] = field(default_factory=list)
-    lines: list[tuple] = field(default_factory=list)
-    opportunities: list[tuple] = field(default_factory=list)
-    # (entity, sub_index, started, service_end or None, trial_end or None)
-    services: list[tuple] = field(default_factory=list)
-    # (entity, version valid_from, valid_to or None, service_end or None, per-seat qty, flat cap)
-    seat_versions: list[tuple] = field(default_factory=list)
-    # (entity, month, kind) with kind one of the SIG_* constants
-    signals: list[tuple[int, int, int]] = field(default_factory=list)
+    customers: list[CustomerRow] = field(default_factory=list)
+    subscriptions: list[SubscriptionRow] = field(default_factory=list)
+    items: list[SubscriptionItemRow] = field(default_factory=list)
+    invoices: list[InvoiceRow] = field(default_factory=list)
+    lines: list[InvoiceLineRow] = field(default_factory=list)
+    opportunities: list[OpportunityRow] = field(default_factory=list)
+    services: list[ServiceSpan] = field(default_factory=list)
+    seat_versions: list[SeatVersion] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
     customer_entity: list[int] = field(default_factory=list)
 
 

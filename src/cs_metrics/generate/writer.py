@@ -107,8 +107,14 @@ def column_array(type_: pa.DataType, values: object) -> pa.Array:
 
 
 def rows_table(definition: Table, rows: Sequence[tuple]) -> pa.Table:
-    """A contract table from row tuples in contract column order."""
+    """A contract table from row tuples in contract column order.
+
+    Named tuples (`rows.CustomerRow` …) must have exactly the contract's column names.
+    """
     names = [c.name for c in definition.columns]
+    fields = getattr(rows[0], "_fields", None) if rows else None
+    if fields is not None and list(fields) != names:
+        raise ValueError(f"{definition.key}: row fields {list(fields)} != columns {names}")
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     if len(columns) != len(names):
         raise ValueError(f"{definition.key}: rows have {len(columns)} fields, need {len(names)}")

@@ -11,8 +11,12 @@ compared by the column's contract type:
 - everything else (text, integers, booleans, dates, timestamps): exactly equal;
 - null equals only null.
 
-`python -m cs_metrics.engines.compare` reads DuckDB, PostgreSQL and Spark (the Parquet
-files of its warehouse) and exits 1 naming every mart, key and column that differs.
+Part of the engine suite (`make test-engines`, scripts/engines/run.sh), not of the runtime
+package. It reads DuckDB, PostgreSQL and Spark (the Parquet files of its warehouse) and exits 1
+naming every mart, key and column that differs:
+
+    .venv/bin/python scripts/engines/compare.py --manifest target/manifest.json \
+        --duckdb reference.duckdb [--postgres-target postgres] [--spark-warehouse DIR]
 """
 
 from __future__ import annotations
@@ -285,7 +289,7 @@ def compare_engine(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m cs_metrics.engines.compare",
+        prog="scripts/engines/compare.py",
         description="Compare the public marts of PostgreSQL and/or Spark with a DuckDB build.",
     )
     parser.add_argument("--manifest", type=Path, required=True, help="manifest.json of a build")

@@ -10,23 +10,38 @@ voided and re-issued or written off as uncollectible.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from cs_metrics.generate import catalog as cat
 from cs_metrics.generate import profiles as pf
-from cs_metrics.generate.model import FAR_FUTURE, BillingResult, Sub
+from cs_metrics.generate.billing_context import BillingContext
+from cs_metrics.generate.model import FAR_FUTURE, Sub
 from cs_metrics.generate.rng import Stream
-from cs_metrics.generate.timeutil import DAY, HOUR, Calendar
+from cs_metrics.generate.rows import InvoiceLineRow, InvoiceRow
+from cs_metrics.generate.timeutil import DAY, HOUR
 
 NET_TERMS_DAYS = {cat.SMB: 0, cat.MID: 30, cat.ENT: 45}  # 0: card, charged at once
 VOID_REISSUE = 0.008  # invoices issued with a mistake, voided and re-issued
 CARD_LATE, TERMS_LATE = 0.04, 0.14  # chance of paying late (times the account's risk)
 
 
-class Invoicer:
-    """Writes invoice and invoice-line rows into a `BillingResult`."""
+class LineDraft(NamedTuple):
+    """An invoice line before it has an id (amount in minor units, periods in seconds)."""
 
-    def __init__(self, cal: Calendar, prof: pf.Profiles, stream: Stream, out: BillingResult):
-        self.cal, self.p, self.s, self.out = cal, prof, stream, out
-        self.H = cal.horizon
+    plan_id: str | None
+    line_type: str  # subscription, proration, usage or one_time
+    quantity: int
+    amount_minor: int
+    period_start: int
+    period_end: int
+
+
+class Invoicer:
+    """Writes invoice and invoice-line rows into the context's `BillingResult`."""
+
+    def __init__(self, ctx: BillingContext):
+        self.cal, self.p, self.s, self.out = ctx.cal, ctx.p, ctx.s, ctx.out
+        self.H = ctx.H
         self._n_inv = self._n_line = 0
         self._overdue = False  # set while invoicing a subscription: an invoice is overdue at end
 
@@ -86,12 +101,13 @@ class Invoicer:
                 break
             lines = [self._sub_lines(sub, ps, qe, ps)]
             if k == 0 and sub.one_time_fee:
-                lines.append([(None, "one_time", 1, sub.one_time_fee, ps, ps + DAY)])
+                lines.append([LineDraft(None, "one_time", 1, sub.one_time_fee, ps, ps + DAY)])
             if k >= 1 and sub.usage_billed:
                 units = max(1, int(s.lognormal(120, 0.8)))
                 uplan = cat.plan_for("api_overage", cat.MONTH1, cur)
                 prev = cal.add_months(sub.anchor, (k - 1) * sub.period)
-                lines.append([(uplan.plan_id, "usage", units, units * uplan.unit_minor, prev, ps)])
+                amount = units * uplan.unit_minor
+                lines.append([LineDraft(uplan.plan_id, "usage", units, amount, prev, ps)])
             stop = sub.ended if sub.ended is not None else H - 1
             final = sub.involuntary and ps <= stop < qe
             late_boost = 0.0
@@ -126,27 +142,30 @@ class Invoicer:
                     amount = (delta * (qe - v.vf) + (qe - ps) // 2) // (qe - ps)
                     if amount <= 0:
                         continue
-                    line = (v.plan.plan_id, "proration", v.qty, amount, v.vf, qe)
+                    line = LineDraft(v.plan.plan_id, "proration", v.qty, amount, v.vf, qe)
                     self._invoice(
                         sub, v.vf + s.randint(60, 600), [[line]], tax_rate, seg, risk=risk
                     )
             k += 1
         return self._overdue
 
-    def _sub_lines(self, sub: Sub, ps: int, qe: int, at: int) -> list[tuple]:
+    def _sub_lines(self, sub: Sub, ps: int, qe: int, at: int) -> list[LineDraft]:
+        """The subscription lines of the period ps … qe for the item versions valid at `at`."""
         lines = []
         for it in sub.items:
             v = it.at(at)
             if v is None or v.qty == 0:
                 continue
-            lines.append((v.plan.plan_id, "subscription", v.qty, v.period_amount(), ps, qe))
+            lines.append(
+                LineDraft(v.plan.plan_id, "subscription", v.qty, v.period_amount(), ps, qe)
+            )
         return lines
 
     def _invoice(
         self,
         sub: Sub | None,
         issued: int,
-        groups: list[list[tuple]],
+        groups: list[list[LineDraft]],
         tax_rate: float,
         seg: int,
         risk: float = 1.0,
@@ -161,7 +180,7 @@ class Invoicer:
         lines = [line for group in groups for line in group]
         if not lines:
             return
-        subtotal = sum(line[3] for line in lines)
+        subtotal = sum(line.amount_minor for line in lines)
         tax = round(subtotal * tax_rate)
         total = subtotal + tax
         terms = NET_TERMS_DAYS[seg]
@@ -215,19 +234,41 @@ class Invoicer:
         subtotal: int,
         tax: int,
         amount_paid: int,
-        lines: list[tuple],
+        lines: list[LineDraft],
     ) -> None:
         inv_id = self._inv_id()
-        cust_id = self.out.customers[cust or 0][0]
         if status == "open" and due < self.H:
             self._overdue = True
-        money = [cat.scaled(v, cur) for v in (subtotal, tax, subtotal + tax, amount_paid)]
-        head = (inv_id, cust_id, sub_id, status, cat.CURRENCIES[cur], issued, due, paid)
-        self.out.invoices.append((*head, *money))
-        for plan_id, line_type, qty, amount, ps, pe in lines:
-            amount = cat.scaled(amount, cur)
-            row = (self._line_id(), inv_id, sub_id, plan_id, line_type, qty, amount, ps, pe)
-            self.out.lines.append(row)
+        self.out.invoices.append(
+            InvoiceRow(
+                invoice_id=inv_id,
+                customer_id=self.out.customers[cust or 0].customer_id,
+                subscription_id=sub_id,
+                status=status,
+                currency=cat.CURRENCIES[cur],
+                issued_at=issued,
+                due_at=due,
+                paid_at=paid,
+                subtotal=cat.scaled(subtotal, cur),
+                tax=cat.scaled(tax, cur),
+                total=cat.scaled(subtotal + tax, cur),
+                amount_paid=cat.scaled(amount_paid, cur),
+            )
+        )
+        for line in lines:
+            self.out.lines.append(
+                InvoiceLineRow(
+                    invoice_line_id=self._line_id(),
+                    invoice_id=inv_id,
+                    subscription_id=sub_id,
+                    plan_id=line.plan_id,
+                    line_type=line.line_type,
+                    quantity=line.quantity,
+                    amount=cat.scaled(line.amount_minor, cur),
+                    period_start=line.period_start,
+                    period_end=line.period_end,
+                )
+            )
 
     def standalone_invoices(self, stream: Stream) -> None:
         """Professional-services invoices with no subscription (one-time lines only)."""
@@ -239,12 +280,12 @@ class Invoicer:
             seen.add(e)
             if p.segment[e] != cat.ENT or not stream.chance(0.2):
                 continue
-            cust_created = self.out.customers[cust_idx][3]
+            cust_created = self.out.customers[cust_idx].created_at
             issued = cust_created + stream.randint(30, 400) * DAY
             if issued >= H:
                 continue
             cur = int(p.currency[e])
             amount = int(5_000 * cat.PRICE_FACTOR[cur]) * cat.MINOR_PER_MAJOR[cur]
             tax_rate = cat.COUNTRIES[int(p.country[e])].tax_rate
-            line = (None, "one_time", 1, amount, issued, issued + DAY)
+            line = LineDraft(None, "one_time", 1, amount, issued, issued + DAY)
             self._invoice(None, issued, [[line]], tax_rate, cat.ENT, customer=cust_idx, entity=e)
