@@ -363,6 +363,22 @@ def test_pdf_through_headless_chromium(
     assert str(out.with_suffix(".pdf").name) in printed.out
 
 
+def test_pdf_without_chromium_says_how_to_get_it(
+    built_db: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CS_METRICS_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    out = tmp_path / "report.html"
+    code = main(["report", "--db", str(built_db), "--out", str(out), "--pdf"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert out.is_file(), "the HTML report is written anyway"
+    assert "Chromium was not found" in err and "apt-get install" in err
+    assert "Traceback" not in err
+
+
 def test_missing_database_says_to_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["report", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "r")])
     err = capsys.readouterr().err

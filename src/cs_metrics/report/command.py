@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -111,8 +110,10 @@ def write_report(
 
 
 def _shown(path: Path) -> str:
+    """The path relative to the current directory when it lies below it, else absolute."""
+    path = path.resolve()
     try:
-        return os.path.relpath(path)
+        return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 
