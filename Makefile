@@ -42,6 +42,8 @@ demo: build ## Install, generate demo data, build everything and print a summary
 	@echo
 	$(BIN)/cs-metrics summary --db $(CS_METRICS_DB)
 	@echo
+	$(BIN)/cs-metrics report --db $(CS_METRICS_DB) --out target/report.html
+	@echo
 	@echo "DuckDB database: $(CS_METRICS_DB)  (query the marts schema with any DuckDB client)"
 	@echo "Docs: target/index.html  (serve with: .venv/bin/dbt docs serve --profiles-dir profiles)"
 

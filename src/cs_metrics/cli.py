@@ -1,4 +1,5 @@
-"""`cs-metrics` command line: generate demo data, validate and load raw data, print summaries."""
+"""`cs-metrics` command line: generate demo data, validate and load raw data, print summaries
+and write the visual report."""
 
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     add_load_parser(sub)
 
+    from cs_metrics.report.command import add_parser as add_report_parser
+
+    add_report_parser(sub)
+
     summ = sub.add_parser("summary", help="print the latest complete month from the marts")
     summ.add_argument("--db", type=Path, default=Path("target/cs_metrics.duckdb"))
     return parser
@@ -101,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         from cs_metrics.report.summary import print_summary
 
         return print_summary(args.db)
+    if args.command == "report":
+        from cs_metrics.report.command import run as run_report
+
+        return run_report(args)
     return 2
 
 

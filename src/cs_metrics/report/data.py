@@ -1,0 +1,369 @@
+"""What the visual report shows: every number read from the public marts for one month.
+
+All reads go through `cs_metrics.warehouse.Warehouse`, in SQL that runs on DuckDB and
+PostgreSQL alike (no `::`, `qualify` or `group by all`; dates are written as `date '…'`
+literals built from Python dates, never from user text). Money stays `Decimal` here so the
+tiles can carry the marts' exact values; the charts convert to float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cs_metrics.warehouse import MARTS_SCHEMA, Warehouse
+
+M = MARTS_SCHEMA
+
+REQUIRED_MARTS = (
+    "fct_mrr_bridge_monthly",
+    "fct_retention_monthly",
+    "fct_account_months",
+    "fct_cohort_retention",
+    "dim_accounts",
+    "fct_cs_touches_by_lifecycle",
+)
+
+# Months shown by the trends, the bridge and the touches (ending at the report month).
+TREND_MONTHS = 24
+BRIDGE_MONTHS = 12
+TOUCH_MONTHS = 12
+COHORT_ROWS = 24
+RENEWAL_WINDOW_DAYS = 90
+TOP_ACCOUNTS = 10
+
+HEALTH_STATUSES = ("green", "yellow", "red", "unknown")
+TIERS = ("enterprise", "mid_market", "smb")
+SERVICE_MODELS = ("high_touch", "mid_touch", "tech_touch")
+LIFECYCLE_STAGES = ("onboarding", "adoption", "renewal", "mature", "churned")
+QUADRANTS = ("expand", "rescue", "nurture", "monitor")
+
+
+class ReportError(Exception):
+    """The report cannot be made as asked (shown to the user without a traceback)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """dbt vars the report states in its definitions (defaults of dbt_project.yml)."""
+
+    currency: str = "USD"
+    tier_enterprise_min_arr: Decimal = Decimal(100000)
+    tier_mid_market_min_arr: Decimal = Decimal(10000)
+    value_high_min_arr: Decimal = Decimal(10000)
+    health_green_min: Decimal = Decimal(70)
+    health_yellow_min: Decimal = Decimal(40)
+
+
+def read_settings(project_dir: Path) -> Settings:
+    """The reporting currency and thresholds from the vars of dbt_project.yml."""
+    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+    dbt_vars: dict[str, Any] = project.get("vars") or {}
+    defaults = Settings()
+
+    def number(name: str) -> Decimal:
+        value = dbt_vars.get(name)
+        return getattr(defaults, name) if value is None else Decimal(str(value))
+
+    return Settings(
+        currency=str(dbt_vars.get("reporting_currency") or defaults.currency),
+        tier_enterprise_min_arr=number("tier_enterprise_min_arr"),
+        tier_mid_market_min_arr=number("tier_mid_market_min_arr"),
+        value_high_min_arr=number("value_high_min_arr"),
+        health_green_min=number("health_green_min"),
+        health_yellow_min=number("health_yellow_min"),
+    )
+
+
+def add_months(month: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after (or before) `month`."""
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _date(value: dt.date) -> str:
+    return f"date '{value.isoformat()}'"
+
+
+def _timestamp(value: dt.datetime) -> str:
+    return f"timestamp '{value.isoformat(sep=' ')}'"
+
+
+@dataclass
+class Tiles:
+    """The headline numbers of the month (exact values from the marts)."""
+
+    mrr: Decimal
+    arr: Decimal
+    nrr_ttm: Decimal | None
+    grr_ttm: Decimal | None
+    logo_churn_rate: Decimal | None
+    active_customers: int
+    healthy_arr_share: Decimal | None
+
+
+@dataclass
+class ReportData:
+    """Everything the report renders, for one complete month."""
+
+    month: dt.date
+    latest_complete_month: dt.date
+    first_month: dt.date
+    target: str
+    engine: str
+    tiles: Tiles
+    bridge: list[dict[str, Any]]
+    trend: list[dict[str, Any]]
+    retention_trend: list[dict[str, Any]]
+    cohorts: list[dict[str, Any]]
+    tier_health: list[dict[str, Any]]
+    accounts: list[dict[str, Any]]
+    quadrants: list[dict[str, Any]]
+    health_mix: list[dict[str, Any]]
+    touches: list[dict[str, Any]]
+    renewals: list[dict[str, Any]]
+    top_expansion: list[dict[str, Any]]
+    top_churn: list[dict[str, Any]]
+
+    @property
+    def snapshot(self) -> dt.datetime:
+        """t(M): the first instant of the next month."""
+        return dt.datetime.combine(add_months(self.month, 1), dt.time())
+
+    @property
+    def renewal_window_end(self) -> dt.datetime:
+        return self.snapshot + dt.timedelta(days=RENEWAL_WINDOW_DAYS)
+
+
+def check_marts(wh: Warehouse) -> None:
+    """Raise ReportError naming the marts that are missing."""
+    missing = [name for name in REQUIRED_MARTS if not wh.has_table(M, name)]
+    if missing:
+        raise ReportError(
+            f"{', '.join(f'{M}.{name}' for name in missing)} not found on target {wh.target!r}:"
+            " build the project first (`make build`, or `dbt build --profiles-dir profiles`)."
+        )
+
+
+def resolve_month(wh: Warehouse, month: dt.date | None) -> tuple[dt.date, dt.date, dt.date]:
+    """(report month, latest complete month, first month); the month must be complete."""
+    row = wh.rows(
+        f"""
+        select min(month_start) as first_month,
+               max(case when is_month_complete then month_start end) as latest_complete
+        from {M}.fct_mrr_bridge_monthly
+        """
+    )[0]
+    first, latest = row["first_month"], row["latest_complete"]
+    if latest is None:
+        raise ReportError(
+            "the marts hold no complete month yet (a month is complete when its last day is"
+            " before as_of_date): build with a later as_of_date or more data."
+        )
+    if month is None:
+        return latest, latest, first
+    month = month.replace(day=1)
+    if month < first or month > latest:
+        raise ReportError(
+            f"{month:%Y-%m} is not a complete month of the marts: choose one from"
+            f" {first:%Y-%m} to {latest:%Y-%m} (the as-of month is not complete yet)."
+        )
+    return month, latest, first
+
+
+def _tiles(wh: Warehouse, month: dt.date) -> Tiles:
+    bridge = wh.rows(
+        f"""
+        select ending_mrr, ending_customers
+        from {M}.fct_mrr_bridge_monthly
+        where month_start = {_date(month)}
+        """
+    )[0]
+    retention = wh.rows(
+        f"""
+        select nrr_ttm, grr_ttm, logo_churn_rate, active_customers
+        from {M}.fct_retention_monthly
+        where segment_type = 'all' and segment_value = 'all' and month_start = {_date(month)}
+        """
+    )
+    ret = retention[0] if retention else {}
+    health = wh.rows(
+        f"""
+        select sum(case when health_status = 'green' then arr else 0 end) as green_arr,
+               sum(arr) as arr
+        from {M}.fct_account_months
+        where month_start = {_date(month)} and is_active
+        """
+    )[0]
+    mrr = Decimal(bridge["ending_mrr"])
+    total_arr = health["arr"]
+    share = (
+        Decimal(health["green_arr"]) / Decimal(total_arr) if total_arr else None  # ratio of sums
+    )
+    active = ret.get("active_customers")
+    return Tiles(
+        mrr=mrr,
+        arr=12 * mrr,
+        nrr_ttm=ret.get("nrr_ttm"),
+        grr_ttm=ret.get("grr_ttm"),
+        logo_churn_rate=ret.get("logo_churn_rate"),
+        active_customers=int(active if active is not None else bridge["ending_customers"]),
+        healthy_arr_share=share,
+    )
+
+
+def load_report_data(wh: Warehouse, month: dt.date | None = None) -> ReportData:
+    """Read every number of the report for `month` (default: the latest complete month)."""
+    check_marts(wh)
+    month, latest, first = resolve_month(wh, month)
+    m = _date(month)
+    trend_from = _date(add_months(month, 1 - TREND_MONTHS))
+    bridge_from = _date(add_months(month, 1 - BRIDGE_MONTHS))
+    touch_from = _date(add_months(month, 1 - TOUCH_MONTHS))
+    cohort_from = _date(add_months(month, 1 - COHORT_ROWS))
+    previous = _date(add_months(month, -1))
+    snapshot = dt.datetime.combine(add_months(month, 1), dt.time())
+    window_end = snapshot + dt.timedelta(days=RENEWAL_WINDOW_DAYS)
+
+    bridge = wh.rows(
+        f"""
+        select month_start, starting_mrr, new_mrr, reactivation_mrr, expansion_mrr,
+               contraction_mrr, churned_mrr, fx_impact_mrr, ending_mrr
+        from {M}.fct_mrr_bridge_monthly
+        where month_start >= {bridge_from} and month_start <= {m}
+        order by month_start
+        """
+    )
+    trend = wh.rows(
+        f"""
+        select month_start, ending_mrr, ending_customers
+        from {M}.fct_mrr_bridge_monthly
+        where month_start >= {trend_from} and month_start <= {m}
+        order by month_start
+        """
+    )
+    retention_trend = wh.rows(
+        f"""
+        select month_start, nrr_ttm, grr_ttm, logo_retention_ttm, logo_churn_rate
+        from {M}.fct_retention_monthly
+        where segment_type = 'all' and segment_value = 'all'
+          and month_start >= {trend_from} and month_start <= {m}
+          and nrr_ttm is not null
+        order by month_start
+        """
+    )
+    cohorts = wh.rows(
+        f"""
+        select cohort_month, months_since_start, cohort_customers, retained_customers,
+               cohort_starting_mrr, cohort_mrr, revenue_retention
+        from {M}.fct_cohort_retention
+        where cohort_month >= {cohort_from} and month_start <= {m}
+        order by cohort_month, months_since_start
+        """
+    )
+    tier_health = wh.rows(
+        f"""
+        select tier, coalesce(health_status, 'unknown') as health_status,
+               count(*) as customers, sum(arr) as arr
+        from {M}.fct_account_months
+        where month_start = {m} and is_active
+        group by tier, coalesce(health_status, 'unknown')
+        order by tier, health_status
+        """
+    )
+    accounts = wh.rows(
+        f"""
+        select f.account_id, coalesce(d.account_name, f.account_id) as account_name,
+               f.arr, f.health_score, coalesce(f.health_status, 'unknown') as health_status,
+               f.value_health_quadrant
+        from {M}.fct_account_months f
+        left join {M}.dim_accounts d on d.account_id = f.account_id
+        where f.month_start = {m} and f.is_active
+        order by f.account_id
+        """
+    )
+    quadrants = wh.rows(
+        f"""
+        select coalesce(value_health_quadrant, 'none') as quadrant,
+               count(*) as customers, sum(arr) as arr
+        from {M}.fct_account_months
+        where month_start = {m} and is_active
+        group by coalesce(value_health_quadrant, 'none')
+        """
+    )
+    health_mix = wh.rows(
+        f"""
+        select month_start, coalesce(health_status, 'unknown') as health_status,
+               count(*) as customers, sum(arr) as arr
+        from {M}.fct_account_months
+        where month_start >= {trend_from} and month_start <= {m} and is_active
+        group by month_start, coalesce(health_status, 'unknown')
+        order by month_start
+        """
+    )
+    touches = wh.rows(
+        f"""
+        select lifecycle_stage, service_model, sum(accounts) as account_months,
+               sum(touches) as touches, sum(accounts_without_touch) as without_touch
+        from {M}.fct_cs_touches_by_lifecycle
+        where month_start >= {touch_from} and month_start <= {m}
+        group by lifecycle_stage, service_model
+        """
+    )
+    renewals = wh.rows(
+        f"""
+        select f.account_id, coalesce(d.account_name, f.account_id) as account_name,
+               f.arr, coalesce(f.health_status, 'unknown') as health_status,
+               f.next_renewal_at
+        from {M}.fct_account_months f
+        left join {M}.dim_accounts d on d.account_id = f.account_id
+        where f.month_start = {m} and f.is_active
+          and f.next_renewal_at >= {_timestamp(snapshot)}
+          and f.next_renewal_at < {_timestamp(window_end)}
+        order by f.next_renewal_at, f.account_id
+        """
+    )
+    movers = f"""
+        select f.account_id, coalesce(d.account_name, f.account_id) as account_name,
+               f.tier, f.mrr, f.mrr - f.expansion_mrr - f.churned_mrr as previous_mrr_cc,
+               f.expansion_mrr, f.churned_mrr,
+               coalesce(p.health_status, 'unknown') as previous_health_status,
+               p.health_score as previous_health_score
+        from {M}.fct_account_months f
+        left join {M}.dim_accounts d on d.account_id = f.account_id
+        left join {M}.fct_account_months p
+          on p.account_id = f.account_id and p.month_start = {previous}
+        where f.month_start = {m}
+    """
+    top_expansion = wh.rows(
+        f"{movers} and f.expansion_mrr > 0"
+        f" order by f.expansion_mrr desc, f.account_id limit {TOP_ACCOUNTS}"
+    )
+    top_churn = wh.rows(
+        f"{movers} and f.churned_mrr < 0 order by f.churned_mrr, f.account_id limit {TOP_ACCOUNTS}"
+    )
+    return ReportData(
+        month=month,
+        latest_complete_month=latest,
+        first_month=first,
+        target=wh.target,
+        engine=wh.engine,
+        tiles=_tiles(wh, month),
+        bridge=bridge,
+        trend=trend,
+        retention_trend=retention_trend,
+        cohorts=cohorts,
+        tier_health=tier_health,
+        accounts=accounts,
+        quadrants=quadrants,
+        health_mix=health_mix,
+        touches=touches,
+        renewals=renewals,
+        top_expansion=top_expansion,
+        top_churn=top_churn,
+    )
