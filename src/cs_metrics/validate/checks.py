@@ -437,7 +437,7 @@ def not_before(
 ) -> Check:
     """later >= earlier (later > earlier when strict); rows where either is null are skipped."""
     return Check(
-        rule=rule or f"{later}.not_before_{earlier}",
+        rule=rule or f"{later}.{'after' if strict else 'not_before'}_{earlier}",
         level=level,
         description=description or f"{later} is {'after' if strict else 'not before'} {earlier}",
         expectation="ExpectColumnPairValuesAToBeGreaterThanB",

@@ -82,6 +82,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="SOURCE=SCHEMA",
         help="PostgreSQL: read a source from another schema (repeatable)",
     )
+    val.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        metavar="SOURCE.TABLE",
+        help="check only these raw tables (repeatable; references to others are skipped)",
+    )
     val.add_argument("--db", type=Path, default=None, help="--marts: DuckDB file to read")
     val.add_argument("--project-dir", type=Path, default=None, help="dbt project directory")
     val.add_argument("--profiles-dir", type=Path, default=None, help="directory of profiles.yml")
@@ -153,6 +160,10 @@ def run(args: argparse.Namespace) -> int:
     started = utc_now()
     as_of = args.as_of or started.date()
     try:
+        tables = _tables(args.table)
+    except ValueError as exc:
+        return _fail(str(exc))
+    try:
         if args.marts:
             from cs_metrics.validate.sources import WarehouseSource
             from cs_metrics.warehouse import default_target, open_warehouse
@@ -179,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             from cs_metrics.validate.raw import validate_raw
 
-            report = validate_raw(source, as_of=as_of, chunk_rows=args.chunk_rows)
+            report = validate_raw(source, as_of=as_of, chunk_rows=args.chunk_rows, tables=tables)
     finally:
         source.close()
 
@@ -205,6 +216,16 @@ def run(args: argparse.Namespace) -> int:
     verdict = "passed" if report.success else "FAILED (error-level expectations)"
     print(f"validation {verdict} in {seconds:.1f}s; results: {out}")
     return 0 if report.success else 1
+
+
+def _tables(names: list[str]) -> tuple[Any, ...]:
+    """The contract tables to check: the named ones, or all."""
+    from cs_metrics.contract import BY_KEY, TABLES
+
+    unknown = [name for name in names if name not in BY_KEY]
+    if unknown:
+        raise ValueError(f"unknown table(s) {', '.join(unknown)}; tables: {', '.join(BY_KEY)}")
+    return tuple(t for t in TABLES if t.key in names) if names else TABLES
 
 
 def _version() -> str:

@@ -210,7 +210,8 @@ def print_summary(report: Report, *, show_passed: bool = False, out: TextIO | No
             print("  ".join([*cells, str(line[5])]).rstrip(), file=out)
     summary = report.summary()
     print(
-        f"{summary['expectations']} expectations on {summary['tables']} tables:"
+        f"{summary['expectations']} expectations on {summary['tables']}"
+        f" table{'s' if summary['tables'] != 1 else ''}:"
         f" {summary['passed']} passed, {summary['failed_errors']} errors and"
         f" {summary['failed_warnings']} warnings failed.",
         file=out,
