@@ -690,3 +690,18 @@ def test_demo_data_has_no_error(small_raw_dir: Path, tmp_path: Path) -> None:
     # the generator's deliberate flaws are warnings
     warned = {r["rule"] for r in results["results"] if not r["success"]}
     assert "event_id.delivered_once" in warned
+
+
+def test_rows_the_database_cannot_read_are_reported(
+    raw_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    schema = contract.table("billing", "plans").schema
+    schema = schema.set(
+        schema.get_field_index("interval_count"), pa.field("interval_count", pa.uint64())
+    )
+    rows = [{**ROWS["billing.plans"][0], "interval_count": 2**64 - 1}]  # beyond bigint
+    _write(raw_dir, "billing.plans", rows, schema)
+    code, results = _validate(raw_dir, tables=("billing.plans",))
+    assert code == 1
+    assert results["problems"][0].startswith("billing.plans: the database could not check its rows")
+    assert "billing.plans: the database could not check its rows" in capsys.readouterr().err

@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     if args.marts and args.raw_dir is not None:
         return _fail("give either DIR (raw data) or --marts, not both")
     started_clock = time.monotonic()
-    from cs_metrics.validate.results import print_summary, utc_now, write_results
+    from cs_metrics.validate.results import utc_now, write_results
 
     started = utc_now()
     as_of = args.as_of or started.date()
@@ -207,15 +207,41 @@ def run(args: argparse.Namespace) -> int:
         },
         started,
     )
+    return _report(report, args, out, time.monotonic() - started_clock)
+
+
+def _report(report: Any, args: argparse.Namespace, out: Path, seconds: float) -> int:
+    """Print what to fix first, the summary table and the verdict; the exit code."""
+    from cs_metrics.validate.results import print_summary
+
     structure = [r.message for r in report.failed_errors if r.element_count is None]
-    for message in dict.fromkeys([*report.problems, *structure]):  # what to fix first
-        if message:
-            print(message, file=sys.stderr)
+    first = [m for m in dict.fromkeys([*report.problems, *structure]) if m]
+    for message in first:
+        print(message, file=sys.stderr)
+    if first:
+        print(
+            "Fix the marts (rebuild them) first: their rows were not checked."
+            if args.marts
+            else "Fix these tables first: their rows were not checked (docs/raw-contract.md"
+            " lists every column and type).",
+            file=sys.stderr,
+        )
     print_summary(report, show_passed=args.show_passed)
-    seconds = time.monotonic() - started_clock
-    verdict = "passed" if report.success else "FAILED (error-level expectations)"
-    print(f"validation {verdict} in {seconds:.1f}s; results: {out}")
-    return 0 if report.success else 1
+    if report.success:
+        print(f"validation passed in {seconds:.1f}s; results: {out}")
+        return 0
+    failed = f"{len(report.failed_errors)} error-level expectation(s) failed"
+    if report.problems:
+        failed += " and some tables could not be checked"
+    if args.marts:
+        advice = f"the figures cannot be trusted; failing rows: the examples in {out}."
+    else:
+        advice = (
+            "fix the data (each rule: docs/raw-contract.md; failing rows: the examples in"
+            f" {out}) and run it again."
+        )
+    print(f"validation FAILED in {seconds:.1f}s: {failed}; {advice}")
+    return 1
 
 
 def _tables(names: list[str]) -> tuple[Any, ...]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
@@ -12,6 +11,7 @@ from tqdm import tqdm
 from cs_metrics.validate.checks import Check, Relation, Suite, query_sql
 from cs_metrics.validate.results import Record
 from cs_metrics.validate.runner import Outcome, Runner, key_aligned
+from cs_metrics.validate.sources import Source
 
 
 class RowProgress:
@@ -99,7 +99,7 @@ def run_schema(
 
 def run_rows(
     runner: Runner,
-    source: Any,
+    source: Source,
     suite: Suite,
     checks: list[Check],
     relation: Relation,

@@ -36,6 +36,7 @@ from cs_metrics.validate.execute import RowProgress, record, run_rows, run_schem
 from cs_metrics.validate.raw_suites import schema_checks
 from cs_metrics.validate.results import Report
 from cs_metrics.validate.runner import Runner
+from cs_metrics.validate.sources import SourceError, WarehouseSource
 from cs_metrics.warehouse import MARTS_SCHEMA
 
 MONEY_TOLERANCE = 0.01
@@ -274,7 +275,7 @@ def mart_suite(mart: Mart) -> Suite:
 
 
 def validate_marts(
-    source: object,
+    source: WarehouseSource,
     *,
     chunk_rows: int = 200_000,
     prefilter: bool = True,
@@ -284,15 +285,14 @@ def validate_marts(
     runner = runner or Runner()
     items = [(mart, mart_suite(mart)) for mart in marts()]
     report = Report(kind="marts", tables=len(items))
-    stored = {
-        mart.name: source.describe_mart(MARTS_SCHEMA, mart.name)  # type: ignore[attr-defined]
-        for mart, _ in items
-    }
-    counts = {
-        name: source.count(table.sql)  # type: ignore[attr-defined]
-        for name, table in stored.items()
-        if table.sql is not None
-    }
+    stored = {mart.name: source.describe_mart(MARTS_SCHEMA, mart.name) for mart, _ in items}
+    counts = {}
+    for name, table in stored.items():
+        if table.sql is not None:
+            try:
+                counts[name] = source.count(table.sql)
+            except SourceError as exc:
+                table.sql, table.problem = None, f"{table.key}: cannot be read: {exc}"
     progress = RowProgress(sum(counts.values()), "validate marts")
     try:
         for mart, suite in items:
@@ -321,8 +321,8 @@ def validate_marts(
                     {"table": suite.table, "reason": table.problem or "missing columns"}
                 )
                 continue
-            report.records.extend(
-                run_rows(
+            try:
+                records = run_rows(
                     runner,
                     source,
                     suite,
@@ -334,7 +334,11 @@ def validate_marts(
                     prefilter=prefilter,
                     progress=progress.table(suite.table, counts[mart.name]),
                 )
-            )
+            except SourceError as exc:
+                report.problems.append(f"{suite.table}: the rows could not be checked: {exc}")
+                report.skipped.append({"table": suite.table, "reason": "unreadable"})
+                continue
+            report.records.extend(records)
     finally:
         progress.close()
     return report

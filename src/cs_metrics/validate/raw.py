@@ -32,7 +32,7 @@ from cs_metrics.validate.execute import RowProgress, record, run_rows, run_schem
 from cs_metrics.validate.raw_suites import parent_of, raw_suite
 from cs_metrics.validate.results import Report
 from cs_metrics.validate.runner import Outcome, Runner
-from cs_metrics.validate.sources import StoredTable
+from cs_metrics.validate.sources import RawSource, SourceError, StoredTable
 
 DEFAULT_CHUNK_ROWS = 200_000
 
@@ -75,7 +75,7 @@ def _schema_message(table: Table, stored: StoredTable, outcome: Outcome, storage
 
 
 def validate_raw(
-    source: object,
+    source: RawSource,
     *,
     as_of: dt.date,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
@@ -85,9 +85,9 @@ def validate_raw(
 ) -> Report:
     """Run every raw suite against a source (`ParquetSource` or `PostgresSource`)."""
     runner = runner or Runner()
-    storage = source.storage  # type: ignore[attr-defined]
+    storage = source.storage
     report = Report(kind="raw", tables=len(tables))
-    stored: dict[str, StoredTable] = {t.key: source.describe(t) for t in tables}  # type: ignore[attr-defined]
+    stored: dict[str, StoredTable] = {t.key: source.describe(t) for t in tables}
     suites: dict[str, Suite] = {}
     usable: set[str] = set()
 
@@ -120,7 +120,14 @@ def validate_raw(
             usable.add(table.key)
 
     # 2. rows
-    counts = {key: source.count(stored[key].sql) for key in usable}  # type: ignore[attr-defined]
+    counts = {}
+    for table in tables:
+        if table.key in usable:
+            try:
+                counts[table.key] = source.count(str(stored[table.key].sql))
+            except SourceError as exc:
+                usable.discard(table.key)
+                _unreadable(report, table.key, exc)
     progress = RowProgress(sum(counts.values()), "validate")
     try:
         for table in tables:
@@ -129,8 +136,8 @@ def validate_raw(
             suite = suites[table.key]
             checks, parents = _row_checks(suite, stored, usable, report)
             relation = _relation(table, stored[table.key])
-            report.records.extend(
-                run_rows(
+            try:
+                records = run_rows(
                     runner,
                     source,
                     suite,
@@ -142,10 +149,21 @@ def validate_raw(
                     prefilter=prefilter,
                     progress=progress.table(table.key, counts[table.key]),
                 )
-            )
+            except SourceError as exc:
+                _unreadable(report, table.key, exc)
+                continue
+            report.records.extend(records)
     finally:
         progress.close()
     return report
+
+
+def _unreadable(report: Report, table: str, exc: SourceError) -> None:
+    report.problems.append(
+        f"{table}: the database could not check its rows: {exc} (check the column types;"
+        " docs/raw-contract.md lists them)."
+    )
+    report.skipped.append({"table": table, "reason": "the database could not read its rows"})
 
 
 def _relation(table: Table, stored: StoredTable) -> Relation:

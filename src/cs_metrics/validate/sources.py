@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -33,6 +33,31 @@ from cs_metrics.validate.checks import ColumnRef, Dialect, Relation, sql_literal
 from cs_metrics.validate.contract import postgres_type_family, table_path, type_family
 
 Progress = Callable[[float], None]  # fraction (0..1) of the current query done
+
+
+class SourceError(Exception):
+    """The database could not run a validation query (shown without a traceback)."""
+
+
+class Source(Protocol):
+    """What the suites need from where the data lives."""
+
+    storage: str
+    dialect: Dialect
+
+    def count(self, sql: str) -> int: ...
+
+    def stream(
+        self, sql: str, chunk_rows: int, progress: Progress | None = None
+    ) -> Iterator[pd.DataFrame]: ...
+
+    def close(self) -> None: ...
+
+
+class RawSource(Source, Protocol):
+    """A source of raw tables (Parquet files or a PostgreSQL target)."""
+
+    def describe(self, table: Table) -> StoredTable: ...
 
 
 @dataclass
@@ -101,18 +126,28 @@ class ParquetSource:
         return stored
 
     def count(self, sql: str) -> int:
-        return int(self.connection.execute(f"select count(*) from {sql}").fetchone()[0])
+        import duckdb
+
+        try:
+            return int(self.connection.execute(f"select count(*) from {sql}").fetchone()[0])
+        except duckdb.Error as exc:
+            raise SourceError(str(exc).strip()) from exc
 
     def stream(
         self, sql: str, chunk_rows: int, progress: Progress | None = None
     ) -> Iterator[pd.DataFrame]:
+        import duckdb
+
         with _poll(self.connection, progress):
-            reader = self.connection.execute(sql).to_arrow_reader(chunk_rows)
-            empty = True
-            for batch in reader:
-                if batch.num_rows:
-                    empty = False
-                    yield batch.to_pandas()
+            try:
+                reader = self.connection.execute(sql).to_arrow_reader(chunk_rows)
+                empty = True
+                for batch in reader:
+                    if batch.num_rows:
+                        empty = False
+                        yield batch.to_pandas()
+            except (duckdb.Error, pa.ArrowException) as exc:
+                raise SourceError(str(exc).strip()) from exc
             if empty:
                 yield reader.schema.empty_table().to_pandas()
 
@@ -164,6 +199,7 @@ class PostgresSource:
         self.connection.set_session(readonly=True, autocommit=False)
         with self.connection.cursor() as cursor:
             cursor.execute("set time zone 'UTC'")
+        self.connection.commit()  # the setting outlives a rolled-back query
 
     def describe(self, table: Table) -> StoredTable:
         schema = self.schemas[table.source]
@@ -188,13 +224,28 @@ class PostgresSource:
         return stored
 
     def count(self, sql: str) -> int:
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"select count(*) from {sql}")
-            return int(cursor.fetchone()[0])
+        import psycopg2
+
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"select count(*) from {sql}")
+                return int(cursor.fetchone()[0])
+        except psycopg2.Error as exc:
+            self.connection.rollback()
+            raise SourceError(str(exc).strip()) from exc
 
     def stream(
         self, sql: str, chunk_rows: int, progress: Progress | None = None
     ) -> Iterator[pd.DataFrame]:
+        import psycopg2
+
+        try:
+            yield from self._stream(sql, chunk_rows)
+        except psycopg2.Error as exc:
+            self.connection.rollback()
+            raise SourceError(str(exc).strip()) from exc
+
+    def _stream(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
         cursor = self.connection.cursor(name="cs_metrics_validate")
         cursor.itersize = chunk_rows
         try:
@@ -245,14 +296,20 @@ class WarehouseSource:
         return stored
 
     def count(self, sql: str) -> int:
-        return int(self.warehouse.scalar(f"select count(*) from {sql}"))
+        try:
+            return int(self.warehouse.scalar(f"select count(*) from {sql}"))
+        except Exception as exc:  # duckdb.Error or psycopg2.Error, by engine
+            raise SourceError(str(exc).strip()) from exc
 
     def stream(
         self, sql: str, chunk_rows: int, progress: Progress | None = None
     ) -> Iterator[pd.DataFrame]:
         offset = 0
         while True:
-            page = self.warehouse.query(f"{sql} limit {chunk_rows} offset {offset}")
+            try:
+                page = self.warehouse.query(f"{sql} limit {chunk_rows} offset {offset}")
+            except Exception as exc:  # duckdb.Error or psycopg2.Error, by engine
+                raise SourceError(str(exc).strip()) from exc
             if page.num_rows or offset == 0:
                 yield page.to_pandas()
             if page.num_rows < chunk_rows:
