@@ -9,9 +9,9 @@ columns (cast to the contract's type family), adds the derived columns the check
 in the database over the whole table), and keeps only the rows for which some check's
 condition holds, so GX reads the candidates instead of every row (see `query_sql`).
 
-A `Suite` is the set of checks of one table: schema checks, run against a one-row batch whose
-columns are the table's physical columns and whose values are their type families, and row
-checks, run against batches of rows.
+A `Suite` is the set of checks of one table: schema checks, run against a small batch with one
+row per column of the table (`column`, `type` as stored, type `family`), and row checks, run
+against batches of rows.
 """
 
 from __future__ import annotations

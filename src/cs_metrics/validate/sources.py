@@ -19,10 +19,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -31,6 +32,9 @@ import pyarrow.parquet as pq
 from cs_metrics.contract import Table
 from cs_metrics.validate.checks import ColumnRef, Dialect, Relation, sql_literal
 from cs_metrics.validate.contract import postgres_type_family, table_path, type_family
+
+if TYPE_CHECKING:
+    from cs_metrics.warehouse import Warehouse
 
 Progress = Callable[[float], None]  # fraction (0..1) of the current query done
 
@@ -94,6 +98,8 @@ class ParquetSource:
 
         self.raw_dir = Path(raw_dir)
         self._spill = tempfile.mkdtemp(prefix="cs-metrics-validate-")
+        # removed on close, or at the latest when the source is garbage collected
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._spill, ignore_errors=True)
         self.connection = duckdb.connect(":memory:")
         for statement in (
             f"set memory_limit = {sql_literal(memory_limit)}",
@@ -153,7 +159,7 @@ class ParquetSource:
 
     def close(self) -> None:
         self.connection.close()
-        shutil.rmtree(self._spill, ignore_errors=True)
+        self._cleanup()
 
 
 class _poll:
@@ -275,7 +281,7 @@ class WarehouseSource:
 
     storage = "warehouse"
 
-    def __init__(self, warehouse: Any) -> None:
+    def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
         self.dialect = Dialect("postgres" if warehouse.engine == "postgres" else "duckdb")
 
