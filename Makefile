@@ -14,7 +14,7 @@ DEMO_SEED ?= 42
 export CS_METRICS_DB ?= target/cs_metrics.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install demo demo-data build docs lint test pytest test-engines clean
+.PHONY: help install demo demo-data build validate docs lint test pytest test-engines clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,10 @@ demo: build ## Install, generate demo data, build everything and print a summary
 	@echo
 	@echo "DuckDB database: $(CS_METRICS_DB)  (query the marts schema with any DuckDB client)"
 	@echo "Docs: target/index.html  (serve with: .venv/bin/dbt docs serve --profiles-dir profiles)"
+
+validate: build ## Great Expectations suites on the demo raw data and on the built marts
+	$(BIN)/cs-metrics validate $(DEMO_DIR)
+	$(BIN)/cs-metrics validate --marts --target duckdb --db $(CS_METRICS_DB)
 
 docs: install demo-data ## Generate the dbt docs site into target/
 	$(DBT) docs generate $(DBT_FLAGS)

@@ -7,9 +7,11 @@
 #   3. builds the DuckDB reference (models only: DuckDB's tests run in `make build`);
 #   4. starts a throw-away PostgreSQL server (initdb in a temporary directory, listening
 #      on 127.0.0.1 only, a free port; stopped on exit, even on failure), loads the data
-#      with `cs-metrics load`, runs `dbt build` (models, data and unit tests) and checks
-#      the read-only BI role (tests/engines/test_engine_postgres_grants.py);
-#   5. the same on Spark (local session, its own warehouse and metastore);
+#      with `cs-metrics load`, validates the raw schemas (`cs-metrics validate --target
+#      postgres`), runs `dbt build` (models, data and unit tests), validates the marts
+#      (`cs-metrics validate --marts`) and checks the read-only BI role
+#      (tests/engines/test_engine_postgres_grants.py);
+#   5. the same on Spark (local session, its own warehouse and metastore; marts validated);
 #      on both, the incremental models are then re-run incrementally and tested again;
 #   6. compares every public mart with DuckDB row by row (scripts/engines/compare.py).
 #
@@ -101,6 +103,12 @@ build() { # <target> [args]: dbt build, a one-line summary or the failures
         return 1
     fi
 }
+validate() { # <name> [args]: cs-metrics validate, its last line or its output on failure
+    local name=$1
+    shift
+    quietly "$WORK/validate-$name.log" "$BIN/cs-metrics" validate "$@" \
+        --out "$WORK/validate-$name.json" && tail -n 1 "$WORK/validate-$name.log"
+}
 incremental() { # <target>: re-run the incremental models (their engine strategy) and test them
     log "$1: the incremental models re-run incrementally, and their tests"
     build "$1" --select config.materialized:incremental
@@ -157,6 +165,9 @@ SQL
     tail -n 1 "$WORK/load-postgres.log"
     timings+=("postgres load: $(elapsed $t)s")
 
+    log "PostgreSQL: cs-metrics validate (raw schemas)"
+    validate postgres-raw --target postgres --as-of "$AS_OF" || failed=1
+
     log "PostgreSQL: dbt build (models, data tests, unit tests)"
     t=$SECONDS
     build postgres || failed=1
@@ -164,6 +175,9 @@ SQL
     t=$SECONDS
     incremental postgres || failed=1
     timings+=("postgres incremental re-run: $(elapsed $t)s")
+
+    log "PostgreSQL: cs-metrics validate --marts"
+    validate postgres-marts --marts --target postgres || failed=1
 
     log "PostgreSQL: read-only BI role"
     PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 \
@@ -197,6 +211,9 @@ if wants spark; then
     t=$SECONDS
     incremental spark || failed=1
     timings+=("spark incremental re-run: $(elapsed $t)s")
+
+    log "Spark: cs-metrics validate --marts"
+    validate spark-marts --marts --target spark || failed=1
 
     log "Spark: compare the public marts with DuckDB"
     "${COMPARE[@]}" --spark-warehouse "$CS_METRICS_SPARK_WAREHOUSE" || failed=1

@@ -45,8 +45,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write into a non-empty directory that was not made by this generator",
     )
 
-    val = sub.add_parser("validate", help="check a raw data directory against the contract")
-    val.add_argument("raw_dir", type=Path, help="directory holding <source>/<table>.parquet")
+    from cs_metrics.validate.command import add_parser as add_validate_parser
+
+    add_validate_parser(sub)
 
     from cs_metrics.load.command import add_parser as add_load_parser
 
@@ -89,15 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.command == "validate":
-        from cs_metrics.validate.contract import validate_raw_dir
+        from cs_metrics.validate.command import run as run_validate
 
-        problems = validate_raw_dir(args.raw_dir)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        if problems:
-            return 1
-        print(f"{args.raw_dir}: every contract table and required column is present")
-        return 0
+        return run_validate(args)
     if args.command == "load":
         from cs_metrics.load.command import run as run_load
 

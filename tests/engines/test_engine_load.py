@@ -133,3 +133,17 @@ def test_the_load_command_refuses_duckdb_and_bad_data(
     (raw_dir / "crm" / "accounts.parquet").unlink()
     assert main(["load", "--target", "postgres", str(raw_dir)]) == 1
     assert "crm.accounts: file not found" in capsys.readouterr().err
+
+
+def test_csv_batches_write_zoned_timestamps_as_utc_wall_clock(raw_dir: Path) -> None:
+    import datetime as dt
+
+    tickets = contract.table("support", "tickets")
+    instant = pa.array([dt.datetime(2024, 1, 1, 8, 0)], pa.timestamp("us", tz="UTC"))
+    columns = {c.name: pa.nulls(1, c.type) for c in tickets.columns}
+    columns["ticket_id"] = pa.array(["t1"])
+    columns["opened_at"] = instant.cast(pa.timestamp("us", tz="Europe/Paris"))  # 09:00+01
+    pq.write_table(pa.table(columns), raw_dir / "support" / "tickets.parquet")
+    item = next(i for i in plan_load(raw_dir, SCHEMAS) if i.table.name == "tickets")
+    [(_, buffer)] = list(csv_batches(item, batch_rows=10))
+    assert "2024-01-01 08:00:00.000000," in buffer.getvalue().decode()

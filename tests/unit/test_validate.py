@@ -99,15 +99,33 @@ def test_wrong_type_family_is_reported(raw_dir: Path) -> None:
     assert "integer" in problems[0]
 
 
-def test_timestamp_with_time_zone_is_reported(raw_dir: Path) -> None:
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+@pytest.mark.parametrize("tz", [None, "UTC", "Europe/Paris"])
+def test_timestamps_with_or_without_time_zone_are_accepted(
+    raw_dir: Path, unit: str, tz: str | None
+) -> None:
     schema = contract.table("support", "tickets").schema
     index = schema.get_field_index("opened_at")
-    field = pa.field("opened_at", pa.timestamp("us", tz="UTC"))
+    field = pa.field("opened_at", pa.timestamp(unit, tz=tz))
     _write(_path(raw_dir, "support", "tickets"), schema.set(index, field))
+    assert validate_raw_dir(raw_dir) == []
+
+
+@pytest.mark.parametrize("data_type", [pa.string(), pa.int64(), pa.date32(), pa.float64()])
+def test_other_types_for_a_timestamp_name_table_column_type_and_accepted_types(
+    raw_dir: Path, data_type: pa.DataType
+) -> None:
+    schema = contract.table("support", "tickets").schema
+    index = schema.get_field_index("opened_at")
+    _write(
+        _path(raw_dir, "support", "tickets"), schema.set(index, pa.field("opened_at", data_type))
+    )
     problems = validate_raw_dir(raw_dir)
     assert len(problems) == 1
-    assert "opened_at" in problems[0]
-    assert "time zone" in problems[0]
+    assert problems[0].startswith("support.tickets: column opened_at has type ")
+    assert str(data_type) in problems[0]
+    assert "timestamp[unit] without time zone" in problems[0]
+    assert "timestamp[unit, tz=...] with a time zone" in problems[0]
 
 
 def test_unreadable_file_is_reported(raw_dir: Path) -> None:

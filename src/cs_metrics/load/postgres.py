@@ -44,21 +44,29 @@ def csv_batches(item: TableFile, batch_rows: int) -> Iterator[tuple[int, io.Byte
     """(row count, CSV bytes) per batch of the file's contract columns, in contract order.
 
     Strings are always quoted and nulls never are, so COPY keeps '' and null apart.
+    Timestamps with a time zone are written as their UTC wall-clock time (the columns are
+    `timestamp` without time zone, which would ignore a written offset).
     """
     names = [column.name for column, _ in item.columns]
     parquet = pq.ParquetFile(item.path)
     for batch in parquet.iter_batches(
         batch_size=batch_rows, columns=[file_name for _, file_name in item.columns]
     ):
-        arrays = [
-            array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
-            for array in batch.columns
-        ]
+        arrays = [_plain(array) for array in batch.columns]
         table = pa.Table.from_arrays(arrays, names=names)
         buffer = io.BytesIO()
         pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False))
         buffer.seek(0)
         yield table.num_rows, buffer
+
+
+def _plain(array: pa.Array) -> pa.Array:
+    """Dictionary arrays decoded; zoned timestamps as UTC wall-clock timestamps."""
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    if pa.types.is_timestamp(array.type) and array.type.tz is not None:
+        array = array.cast(pa.timestamp(array.type.unit))  # keeps the UTC instant's value
+    return array
 
 
 def connect(settings: dict[str, Any]):  # -> psycopg2 connection

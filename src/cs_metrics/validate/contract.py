@@ -1,8 +1,16 @@
-"""Check a raw data directory (`<source>/<table>.parquet`) against the raw input contract.
+"""Check the structure of raw data against the raw input contract: tables, columns, types.
 
-Only Parquet metadata is read, so this is fast on large exports. The same rules run inside
-dbt (macros/check_raw_contract.sql) before every build; this module lets a user check an
-export before pointing the project at it, and also checks the type of every column.
+Only metadata is read (the Parquet footer, or PostgreSQL's information_schema), so this is
+fast on large exports. The same presence rules run inside dbt (macros/check_raw_contract.sql)
+before every build; this module lets a user check an export before pointing the project at
+it, checks the type family of every column, and is the first step of `cs-metrics validate`
+(`cs_metrics.validate.raw`) and of `cs-metrics load`.
+
+Type families: a raw column may use any physical type of its contract type's family (int32
+for an integer, large_string or a dictionary of strings for text, a float for money, any
+timestamp unit). Timestamp columns accept both `timestamp` without time zone (read as a UTC
+wall-clock time) and `timestamp with time zone` (read as its UTC instant); any other type is
+reported with the table, the column, the type found and the accepted types.
 """
 
 from __future__ import annotations
@@ -14,9 +22,7 @@ import pyarrow.parquet as pq
 
 from cs_metrics.contract import TABLES, Column, Table
 
-# Type families: a raw column may use any physical type of the expected family
-# (e.g. int32 for an integer, large_string for text, any timestamp unit).
-_TEXT, _INTEGER, _BOOLEAN, _TIMESTAMP, _DATE, _NUMBER = (
+TEXT, INTEGER, BOOLEAN, TIMESTAMP, DATE, NUMBER = (
     "text",
     "integer",
     "boolean",
@@ -24,6 +30,46 @@ _TEXT, _INTEGER, _BOOLEAN, _TIMESTAMP, _DATE, _NUMBER = (
     "date",
     "number",
 )
+
+# What each family accepts, in the words of each kind of storage.
+_ACCEPTED_PARQUET = {
+    TEXT: "string, large_string or a dictionary of strings",
+    INTEGER: "a signed or unsigned integer (int8 to int64)",
+    BOOLEAN: "bool",
+    TIMESTAMP: (
+        "timestamp[unit] without time zone (read as a UTC wall-clock time) or"
+        " timestamp[unit, tz=...] with a time zone (read as its UTC instant); unit s, ms, us or ns"
+    ),
+    DATE: "date32 or date64",
+    NUMBER: "a decimal, a float or an integer",
+}
+_ACCEPTED_POSTGRES = {
+    TEXT: "text, varchar or char",
+    INTEGER: "smallint, integer or bigint",
+    BOOLEAN: "boolean",
+    TIMESTAMP: (
+        "timestamp without time zone (read as a UTC wall-clock time) or"
+        " timestamp with time zone (read as its UTC instant)"
+    ),
+    DATE: "date",
+    NUMBER: "numeric, double precision, real or an integer type",
+}
+
+_POSTGRES_FAMILIES = {
+    "text": TEXT,
+    "character varying": TEXT,
+    "character": TEXT,
+    "smallint": INTEGER,
+    "integer": INTEGER,
+    "bigint": INTEGER,
+    "boolean": BOOLEAN,
+    "timestamp without time zone": TIMESTAMP,
+    "timestamp with time zone": TIMESTAMP,
+    "date": DATE,
+    "numeric": NUMBER,
+    "double precision": NUMBER,
+    "real": NUMBER,
+}
 
 
 def type_family(data_type: pa.DataType) -> str | None:
@@ -35,49 +81,80 @@ def type_family(data_type: pa.DataType) -> str | None:
         or pa.types.is_large_string(data_type)
         or pa.types.is_string_view(data_type)
     ):
-        return _TEXT
+        return TEXT
     if pa.types.is_integer(data_type):
-        return _INTEGER
+        return INTEGER
     if pa.types.is_boolean(data_type):
-        return _BOOLEAN
+        return BOOLEAN
     if pa.types.is_timestamp(data_type):
-        return _TIMESTAMP
+        return TIMESTAMP  # with or without a time zone
     if pa.types.is_date(data_type):
-        return _DATE
+        return DATE
     if pa.types.is_decimal(data_type) or pa.types.is_floating(data_type):
-        return _NUMBER
+        return NUMBER
     return None
 
 
-def _accepted_families(expected: pa.DataType) -> set[str]:
-    family = type_family(expected)
-    if family == _NUMBER:
-        # money and rates: decimals are best, floats and integers are cast exactly enough
-        return {_NUMBER, _INTEGER}
-    return {family} if family else set()
+def postgres_type_family(data_type: str) -> str | None:
+    """The contract type family of a PostgreSQL type (information_schema data_type)."""
+    return _POSTGRES_FAMILIES.get(data_type.lower())
+
+
+def contract_family(column: Column) -> str:
+    """The type family of a contract column."""
+    family = type_family(column.type)
+    if family is None:  # pragma: no cover - the contract only uses the six families
+        raise ValueError(f"contract column {column.name} has no type family ({column.type})")
+    return family
+
+
+def accepted_families(column: Column) -> list[str]:
+    """The families a raw column may have: its own; money and rates also accept integers."""
+    family = contract_family(column)
+    return [NUMBER, INTEGER] if family == NUMBER else [family]
+
+
+def accepted_types(column: Column, storage: str = "parquet") -> str:
+    """The physical types accepted for a column, in words (storage: parquet or postgres)."""
+    words = _ACCEPTED_POSTGRES if storage == "postgres" else _ACCEPTED_PARQUET
+    return words[contract_family(column)]
+
+
+def type_problem(
+    table: Table, column: Column, found: str, family: str | None, storage: str = "parquet"
+) -> str | None:
+    """The message for a column whose physical type is not accepted (None when it is).
+
+    found is the physical type as the storage names it, family its type family.
+    """
+    if family in accepted_families(column):
+        return None
+    return (
+        f"{table.key}: column {column.name} has type {found}; expected"
+        f" {contract_family(column)}: {accepted_types(column, storage)}."
+    )
 
 
 def _check_column(table: Table, column: Column, actual: pa.DataType) -> str | None:
     if pa.types.is_null(actual):
         # an all-null column (e.g. from an empty export) carries no type: accept it
         return None
-    accepted = _accepted_families(column.type)
-    if type_family(actual) not in accepted:
-        return (
-            f"{table.key}: column {column.name} has type {actual}, expected"
-            f" {' or '.join(sorted(accepted))} (e.g. {column.type})."
-        )
-    if pa.types.is_timestamp(actual) and actual.tz is not None:
-        return (
-            f"{table.key}: column {column.name} is a timestamp with time zone ({actual});"
-            " write UTC timestamps without a time zone."
-        )
-    return None
+    return type_problem(table, column, str(actual), type_family(actual))
+
+
+def table_path(raw_dir: Path, table: Table) -> Path:
+    """Where a contract table lives in a raw data directory."""
+    return Path(raw_dir) / table.source / f"{table.name}.parquet"
+
+
+def missing_columns_problem(table: Table, missing: list[str], where: str) -> str:
+    """The message for required columns that are absent."""
+    return f"{table.key}: missing required column(s): {', '.join(missing)} in {where}."
 
 
 def validate_table(raw_dir: Path, table: Table) -> list[str]:
     """Problems of one raw table: missing file, missing required columns, wrong types."""
-    path = Path(raw_dir) / table.source / f"{table.name}.parquet"
+    path = table_path(raw_dir, table)
     if not path.is_file():
         return [
             f"{table.key}: file not found: {path} (every contract table must exist, even empty)."
@@ -91,7 +168,7 @@ def validate_table(raw_dir: Path, table: Table) -> list[str]:
     missing = [c.name for c in table.columns if c.required and c.name.lower() not in actual]
     problems = []
     if missing:
-        problems.append(f"{table.key}: missing required column(s): {', '.join(missing)} in {path}.")
+        problems.append(missing_columns_problem(table, missing, str(path)))
     for column in table.columns:
         if column.name.lower() in actual:
             problem = _check_column(table, column, actual[column.name.lower()])
@@ -109,11 +186,16 @@ def validate_raw_dir(raw_dir: Path) -> list[str]:
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
-        return [
-            f"{raw_dir}: directory not found; expected <source>/<table>.parquet files under it"
-            " (e.g. crm/accounts.parquet)."
-        ]
+        return [missing_dir_problem(raw_dir)]
     problems: list[str] = []
     for table in TABLES:
         problems.extend(validate_table(raw_dir, table))
     return problems
+
+
+def missing_dir_problem(raw_dir: Path) -> str:
+    """The message for a raw data directory that does not exist."""
+    return (
+        f"{raw_dir}: directory not found; expected <source>/<table>.parquet files under it"
+        " (e.g. crm/accounts.parquet)."
+    )

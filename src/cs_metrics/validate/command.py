@@ -1,0 +1,263 @@
+"""`cs-metrics validate`: argument parsing and the run.
+
+    cs-metrics validate DIR [--as-of YYYY-MM-DD] [--out PATH]     raw Parquet files
+    cs-metrics validate --target postgres [--schema SOURCE=SCHEMA]   raw schemas on PostgreSQL
+    cs-metrics validate --marts [--target T] [--db PATH]            the built marts
+
+Prints the failed expectations (all of them with --show-passed), writes every result as JSON
+(`cs_metrics.validate.results` documents the format) and exits 1 when an error-level
+expectation fails or a table cannot be read; warnings never fail the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_RAW_OUT = Path("target/validation/raw.json")
+DEFAULT_MARTS_OUT = Path("target/validation/marts.json")
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from exc
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value!r}")
+    return number
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from cs_metrics.load.command import _schema_override
+
+    val = sub.add_parser(
+        "validate",
+        help="check raw data (or the built marts) with Great Expectations suites",
+        description=(
+            "Check raw data against the raw input contract: tables, columns and types, then "
+            "the Great Expectations suite of every table (keys, enumerations, ranges, "
+            "intervals, ISO codes, timestamps not after the as-of date, references). "
+            "DIR holds <source>/<table>.parquet; --target postgres checks the raw schemas of "
+            "a PostgreSQL target instead (on Spark the raw tables are your Parquet files: "
+            "check them with DIR). --marts checks the built marts of a target. Exits 1 when "
+            "an error-level expectation fails; warnings never fail."
+        ),
+    )
+    val.add_argument(
+        "raw_dir", type=Path, nargs="?", help="directory holding <source>/<table>.parquet"
+    )
+    val.add_argument(
+        "--target",
+        default=None,
+        help="dbt target of the cs_metrics profile: raw schemas of a postgres target, or with"
+        " --marts the target to read (default: CS_METRICS_TARGET, else duckdb)",
+    )
+    val.add_argument("--marts", action="store_true", help="check the built marts instead")
+    val.add_argument(
+        "--as-of",
+        type=_day,
+        default=None,
+        help="timestamps of past events must not be after this date (default: today, UTC)",
+    )
+    val.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"results JSON (default: {DEFAULT_RAW_OUT}, or {DEFAULT_MARTS_OUT} with --marts)",
+    )
+    val.add_argument(
+        "--schema",
+        type=_schema_override,
+        action="append",
+        default=[],
+        metavar="SOURCE=SCHEMA",
+        help="PostgreSQL: read a source from another schema (repeatable)",
+    )
+    val.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        metavar="SOURCE.TABLE",
+        help="check only these raw tables (repeatable; references to others are skipped)",
+    )
+    val.add_argument("--db", type=Path, default=None, help="--marts: DuckDB file to read")
+    val.add_argument("--project-dir", type=Path, default=None, help="dbt project directory")
+    val.add_argument("--profiles-dir", type=Path, default=None, help="directory of profiles.yml")
+    val.add_argument(
+        "--chunk-rows", type=_positive, default=200_000, help="rows per validated batch"
+    )
+    val.add_argument(
+        "--memory-limit",
+        default="1GB",
+        help="DuckDB memory limit when reading Parquet (it spills to disk beyond it)",
+    )
+    val.add_argument("--show-passed", action="store_true", help="list passed expectations too")
+
+
+def _fail(message: str) -> int:
+    print(f"cs-metrics validate: {message}", file=sys.stderr)
+    return 1
+
+
+def _raw_source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The source to check and its description for the results file."""
+    from cs_metrics.load.project import LoadError, find_project_dir, read_target, source_schemas
+    from cs_metrics.validate.contract import missing_dir_problem
+
+    if args.raw_dir is not None:
+        if args.target:
+            raise LoadError("give either DIR (Parquet files) or --target, not both")
+        if not args.raw_dir.is_dir():
+            raise LoadError(missing_dir_problem(args.raw_dir))
+        from cs_metrics.validate.sources import ParquetSource
+
+        source = ParquetSource(args.raw_dir, memory_limit=args.memory_limit)
+        return source, {"kind": "parquet", "path": str(args.raw_dir)}
+    if not args.target:
+        raise LoadError(
+            "give DIR (a directory of <source>/<table>.parquet files), --target postgres"
+            " (raw schemas on PostgreSQL) or --marts (the built marts)."
+        )
+    project_dir = find_project_dir(args.project_dir)
+    settings = read_target(args.profiles_dir or project_dir / "profiles", args.target)
+    kind = settings.get("type")
+    if kind != "postgres":
+        hint = {
+            "duckdb": "the duckdb target reads your Parquet files: run `cs-metrics validate"
+            " DIR` on the directory of var raw_data_dir",
+            "spark": "on Spark the raw tables are tables over your Parquet files: run"
+            " `cs-metrics validate DIR` on those files",
+        }.get(str(kind), "only postgres targets hold raw schemas to check")
+        raise LoadError(f"target {args.target!r} is of type {kind!r}; {hint}.")
+    schemas = source_schemas(project_dir, dict(args.schema))
+    from cs_metrics.validate.sources import PostgresSource
+
+    return PostgresSource(settings, schemas), {
+        "kind": "postgres",
+        "target": args.target,
+        "schemas": schemas,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from cs_metrics.load.project import LoadError
+    from cs_metrics.warehouse import WarehouseError
+
+    if args.marts and args.raw_dir is not None:
+        return _fail("give either DIR (raw data) or --marts, not both")
+    started_clock = time.monotonic()
+    from cs_metrics.validate.results import utc_now, write_results
+
+    started = utc_now()
+    as_of = args.as_of or started.date()
+    try:
+        tables = _tables(args.table)
+    except ValueError as exc:
+        return _fail(str(exc))
+    try:
+        if args.marts:
+            from cs_metrics.validate.sources import WarehouseSource
+            from cs_metrics.warehouse import default_target, open_warehouse
+
+            target = args.target or default_target()
+            source: Any = WarehouseSource(
+                open_warehouse(target, profiles_dir=args.profiles_dir, duckdb_path=args.db)
+            )
+            described = {"kind": "warehouse", "target": target, "engine": source.dialect.name}
+        else:
+            source, described = _raw_source(args)
+    except (LoadError, WarehouseError) as exc:
+        return _fail(str(exc))
+    except ImportError as exc:
+        return _fail(f"{exc}; install the project with `make install` (pinned dependencies).")
+
+    from cs_metrics.validate.runner import GX_VERSION
+
+    try:
+        if args.marts:
+            from cs_metrics.validate.marts import validate_marts
+
+            report = validate_marts(source, chunk_rows=args.chunk_rows)
+        else:
+            from cs_metrics.validate.raw import validate_raw
+
+            report = validate_raw(source, as_of=as_of, chunk_rows=args.chunk_rows, tables=tables)
+    finally:
+        source.close()
+
+    out = args.out or (DEFAULT_MARTS_OUT if args.marts else DEFAULT_RAW_OUT)
+    write_results(
+        out,
+        report,
+        {
+            "as_of_date": None if args.marts else as_of.isoformat(),
+            "source": described,
+            "cs_metrics_version": _version(),
+            "great_expectations_version": GX_VERSION,
+            "chunk_rows": args.chunk_rows,
+        },
+        started,
+    )
+    return _report(report, args, out, time.monotonic() - started_clock)
+
+
+def _report(report: Any, args: argparse.Namespace, out: Path, seconds: float) -> int:
+    """Print what to fix first, the summary table and the verdict; the exit code."""
+    from cs_metrics.validate.results import print_summary
+
+    structure = [r.message for r in report.failed_errors if r.element_count is None]
+    first = [m for m in dict.fromkeys([*report.problems, *structure]) if m]
+    for message in first:
+        print(message, file=sys.stderr)
+    if first:
+        print(
+            "Fix the marts (rebuild them) first: their rows were not checked."
+            if args.marts
+            else "Fix these tables first: their rows were not checked (docs/raw-contract.md"
+            " lists every column and type).",
+            file=sys.stderr,
+        )
+    print_summary(report, show_passed=args.show_passed)
+    if report.success:
+        print(f"validation passed in {seconds:.1f}s; results: {out}")
+        return 0
+    failed = f"{len(report.failed_errors)} error-level expectation(s) failed"
+    if report.problems:
+        failed += " and some tables could not be checked"
+    if args.marts:
+        advice = f"the figures cannot be trusted; failing rows: the examples in {out}."
+    else:
+        advice = (
+            "fix the data (each rule: docs/raw-contract.md; failing rows: the examples in"
+            f" {out}) and run it again."
+        )
+    print(f"validation FAILED in {seconds:.1f}s: {failed}; {advice}")
+    return 1
+
+
+def _tables(names: list[str]) -> tuple[Any, ...]:
+    """The contract tables to check: the named ones, or all."""
+    from cs_metrics.contract import BY_KEY, TABLES
+
+    unknown = [name for name in names if name not in BY_KEY]
+    if unknown:
+        raise ValueError(f"unknown table(s) {', '.join(unknown)}; tables: {', '.join(BY_KEY)}")
+    return tuple(t for t in TABLES if t.key in names) if names else TABLES
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cs-metrics")
+    except PackageNotFoundError:  # pragma: no cover - running from a checkout
+        return "unknown"
