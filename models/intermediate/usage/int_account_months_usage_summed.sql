@@ -23,32 +23,9 @@
     )
 }}
 
-{%- set rewritten_from = '1900-01-01' -%}
-{%- if execute and is_incremental() -%}
-    {%- set latest = run_query(
-        'select max(month_start) from ' ~ this
-    ).columns[0].values()[0] -%}
-    {%- if latest is not none
-        and (latest | string)[:10] > (as_of_date_string()[:8] ~ '01') -%}
-        {{ exceptions.raise_compiler_error(
-            'int_account_months_usage_summed holds usage up to '
-            ~ (latest | string)[:7] ~ ', after the as-of month '
-            ~ as_of_date_string()[:7] ~ ': as_of_date moved back. Rebuild'
-            ~ ' the usage with `dbt build --full-refresh --select'
-            ~ ' int_account_months_usage_summed+` (or set as_of_date back).'
-        ) }}
-    {%- endif -%}
-    {#- the first month holding a day the de-duplication rewrote this run -#}
-    {%- set events_relation = ref('int_product_events_deduplicated') -%}
-    {%- set rewritten_from = run_query(
-        'select min(activity_date) from ' ~ events_relation
-        ~ ' where processed_at = (select max(processed_at) from '
-        ~ events_relation ~ ')'
-    ).columns[0].values()[0] -%}
-    {#- nothing rewritten: nothing to re-aggregate -#}
-    {%- set rewritten_from = (rewritten_from | string)[:8] ~ '01'
-        if rewritten_from is not none else '9999-12-01' -%}
-{%- endif %}
+{%- set rewritten_from = cs_metrics.usage_months_rewrite_from(
+    ref('int_product_events_deduplicated')
+) %}
 
 with
 

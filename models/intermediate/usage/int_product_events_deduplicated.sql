@@ -29,27 +29,25 @@
 
 {%- set window = cs_metrics.events_incremental_window(
     ref('stg_product__events'), var('events_lookback_days')
-) %}
+) -%}
+{%- set late_days = [] -%}
+{%- for day in (window.late_days if window else []) -%}
+    {%- do late_days.append("cast('" ~ day ~ "' as date)") -%}
+{%- endfor -%}
+{%- set late_days = late_days | join(', ') or 'cast(null as date)' %}
 
 with
 
+-- full builds read every day (the floor date); incremental runs the
+-- look-back window and the days that received late-loaded events
 events as (
     select * from {{ ref('stg_product__events') }}
-    {%- if window %}
     where
         occurred_at >= cast(
-            '{{ window.start }}' as {{ dbt.type_timestamp() }}
+            '{{ window.start if window else "1900-01-01" }}'
+            as {{ dbt.type_timestamp() }}
         )
-        {%- for day in window.late_days %}
-        {%- if loop.first %}
-        or cast(occurred_at as date) in (
-        {%- endif %}
-            cast('{{ day }}' as date){{ ',' if not loop.last else '' }}
-        {%- if loop.last %}
-        )
-        {%- endif %}
-        {%- endfor %}
-    {%- endif %}
+        or cast(occurred_at as date) in ({{ late_days }})
 ),
 
 ranked as (
