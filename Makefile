@@ -14,7 +14,7 @@ DEMO_SEED ?= 42
 export CS_METRICS_DB ?= target/cs_metrics.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install demo demo-data build validate docs lint test pytest test-engines clean
+.PHONY: help install demo demo-data build validate docs lint check test pytest test-engines bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,7 +65,12 @@ pytest: install ## pytest suites (generator, pipeline, metrics recomputed in Pyt
 test-engines: install ## The project on PostgreSQL and Spark (apt-installs them when missing), compared with DuckDB
 	bash scripts/engines/run.sh
 
-test: build lint pytest test-engines ## Everything CI checks
+check: build lint pytest ## The quick loop (a few minutes): DuckDB build, lint and pytest on small data
+
+test: check test-engines ## Everything CI checks: make check, then PostgreSQL and Spark
+
+bench: install ## Time the 100,000-account scale on DuckDB against a one-query floor (about 15 min)
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean: ## Remove build output and the demo data
 	rm -rf target target_lint logs $(DEMO_DIR)

@@ -43,9 +43,20 @@ missing=()
 if wants postgres && [ ! -x "$PG_BIN/initdb" ]; then missing+=(postgresql-15); fi
 if wants spark && [ -z "$JAVA_HOME_17" ]; then missing+=(openjdk-17-jre-headless); fi
 if ((${#missing[@]})); then
-    log "installing ${missing[*]} (apt-get)"
     SUDO=()
     if [ "$(id -u)" != 0 ]; then SUDO=(sudo -n); fi
+    if ! command -v apt-get >/dev/null || { ((${#SUDO[@]})) && ! sudo -n true 2>/dev/null; }; then
+        # a developer machine without root or apt: say so and skip, but never in CI
+        echo "engine suite: ${missing[*]} missing and cannot be installed here (needs apt-get" \
+            "as root or passwordless sudo)."
+        if [ -n "${CI:-}" ]; then
+            echo "CI is set: a missing engine fails the run."
+            exit 1
+        fi
+        echo "SKIPPED the PostgreSQL/Spark comparison; install ${missing[*]} (Debian) to run it."
+        exit 0
+    fi
+    log "installing ${missing[*]} (apt-get)"
     "${SUDO[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq \
         --no-install-recommends "${missing[@]}" >/dev/null
@@ -153,8 +164,6 @@ if wants postgres; then
         -p "$PG_PORT" -U postgres -d postgres <<SQL
 create role cs_metrics login createrole password '$PG_PASSWORD';
 create database cs_metrics owner cs_metrics;
--- deep view stacks get huge cost estimates: JIT compiling them costs more than running them
-alter database cs_metrics set jit = off;
 create role cs_metrics_bi_reader login password '$BI_PASSWORD';
 SQL
     echo "listening on 127.0.0.1:$PG_PORT (data in $PGDATA)"

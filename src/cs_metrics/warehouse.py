@@ -28,7 +28,8 @@ import pyarrow as pa
 
 from cs_metrics.load.project import LoadError, find_project_dir, read_target
 
-MARTS_SCHEMA = "marts"
+# the marts schema, after the optional developer prefix (macros/generate_schema_name.sql)
+MARTS_SCHEMA = os.environ.get("CS_METRICS_SCHEMA_PREFIX", "") + "marts"
 
 
 class WarehouseError(Exception):

@@ -5,6 +5,8 @@
     int_product_events_deduplicated on the days an incremental run
     processes, so no run ever re-scans all history to de-duplicate.
 -#}
+{{ config(materialized='view') }}
+
 with
 
 events as (

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-MARTS = "marts"
+from cs_metrics.warehouse import MARTS_SCHEMA
+
+MARTS = MARTS_SCHEMA
 
 
 def _money(value: float | None, currency: str = "") -> str:

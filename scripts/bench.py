@@ -1,0 +1,324 @@
+"""Benchmark the project at the scale it promises, on DuckDB, against a floor nobody can beat.
+
+    .venv/bin/python scripts/bench.py                    # make bench: 100,000 accounts, 3 years
+    .venv/bin/python scripts/bench.py --accounts 2000    # a quick look at a small size
+    .venv/bin/python scripts/bench.py --reuse            # keep the generated data of a last run
+
+Steps, each in its own process so its wall time and peak memory (max RSS of the process
+tree's largest process) are its own:
+
+1. generate   - `cs-metrics generate` of N accounts over three years (about 50 million events
+                at 100,000 accounts), ending on --end;
+2. floor      - one DuckDB query that reads every raw table once and de-duplicates the events
+                (first-loaded copy per event_id), with the same memory and thread limits as
+                the dbt profile: what a hand-written script cannot do with less work;
+3. dbt build  - a full `dbt build` (models, seeds, every data and unit test) into a new file;
+4. dbt run    - a full `dbt run` (models only) into another new file;
+5. incremental - the `dbt run` of step 4 again after one more day of events was appended
+                (the generator's next day, plus an event 20 days late and a second copy of
+                an event already loaded).
+
+It prints a table with wall time, peak memory and the ratio to the floor, and the targets
+of the performance section of the README. Work files go to --work (default
+target/bench, kept for --reuse). Nothing here asserts a time: the numbers are for reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TABLES = {
+    "crm": ["accounts", "users", "contacts", "opportunities", "activities", "nps_responses"],
+    "billing": [
+        "customers",
+        "plans",
+        "subscriptions",
+        "subscription_items",
+        "invoices",
+        "invoice_lines",
+    ],  # fmt: skip
+    "finance": ["fx_rates"],
+    "product": ["events"],
+    "support": ["tickets"],
+}
+
+# Runs a command and reports the peak RSS of the largest process it waited for, in KiB.
+_MEASURE = textwrap.dedent(
+    """
+    import json, resource, subprocess, sys
+    status = subprocess.call(sys.argv[1:])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print("BENCH_RESULT " + json.dumps({"status": status, "peak_kib": peak}), flush=True)
+    """
+)
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: float
+    peak_mib: float
+
+
+def _run(name: str, command: list[str], env: dict[str, str] | None = None) -> Step:
+    print(f"\n=== {name}: {' '.join(command)}", flush=True)
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", _MEASURE, *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+    result = None
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("BENCH_RESULT "):
+            result = json.loads(line.split(" ", 1)[1])
+        elif " of " in line and ("OK created" in line or "START" not in line):
+            print("   " + line.rstrip()[-110:], flush=True)
+        elif "Done." in line or "Error" in line or "error" in line.lower():
+            print("   " + line.rstrip(), flush=True)
+    process.wait()
+    seconds = time.perf_counter() - started
+    if result is None or result["status"] != 0:
+        raise SystemExit(
+            f"{name} failed (exit {result and result['status']}); see the output above"
+        )
+    step = Step(name, seconds, result["peak_kib"] / 1024)
+    print(f"    {name}: {step.seconds:,.1f} s, peak {step.peak_mib:,.0f} MiB", flush=True)
+    return step
+
+
+def _dbt(command: str, db: Path, target: Path, raw: Path, as_of: dt.date, *extra: str) -> list[str]:
+    return [
+        str(BIN / "dbt"),
+        command,
+        "--no-use-colors",
+        "--profiles-dir",
+        str(ROOT / "profiles"),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target / "logs"),
+        "--vars",
+        json.dumps({"raw_data_dir": str(raw), "as_of_date": as_of.isoformat()}),
+        *extra,
+    ]
+
+
+def _floor_sql(raw: Path) -> str:
+    reads = []
+    for source, tables in TABLES.items():
+        for table in tables:
+            if (source, table) == ("product", "events"):
+                continue
+            path = raw / source / f"{table}.parquet"
+            # every column of every row is read (not just counted from metadata)
+            reads.append(f"select count(*) from (select * from read_parquet('{path}')) as t")
+    events = raw / "product" / "events.parquet"
+    return textwrap.dedent(
+        f"""
+        create table events as
+        select event_id, account_id, user_id, event_name, occurred_at, _loaded_at
+        from (
+            select
+                *,
+                row_number() over (
+                    partition by event_id
+                    order by _loaded_at asc nulls last, account_id, user_id, event_name,
+                        occurred_at
+                ) as copy_rank
+            from read_parquet('{events}')
+        ) as ranked
+        where copy_rank = 1;
+        select {", ".join(f"({r})" for r in reads)}, (select count(*) from events);
+        """
+    )
+
+
+def _floor(raw: Path, work: Path, memory_limit: str, threads: int) -> list[str]:
+    script = work / "floor.sql"
+    script.write_text(_floor_sql(raw))
+    db = work / "floor.duckdb"
+    db.unlink(missing_ok=True)
+    code = textwrap.dedent(
+        f"""
+        import duckdb
+        con = duckdb.connect({str(db)!r})
+        con.execute("set memory_limit = '{memory_limit}'; set threads = {threads};"
+                    " set preserve_insertion_order = false")
+        for statement in open({str(script)!r}).read().split(";"):
+            if statement.strip():
+                rows = con.execute(statement).fetchall()
+        print("floor: events kept", rows[0][-1])
+        """
+    )
+    return [sys.executable, "-c", code]
+
+
+def _split_last_day(full: Path, before: Path, last_day: dt.date) -> None:
+    """`before` holds what the loader had written before last_day; the events of the last
+    day go back in, with a late event and a duplicate, for the incremental step."""
+    import duckdb
+
+    if before.exists():
+        shutil.rmtree(before)
+    for source, tables in TABLES.items():
+        (before / source).mkdir(parents=True)
+        for table in tables:
+            if (source, table) != ("product", "events"):
+                (before / source / f"{table}.parquet").symlink_to(
+                    full / source / f"{table}.parquet"
+                )
+    cut = f"timestamp '{last_day.isoformat()} 00:00:00'"
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * from read_parquet('{full}/product/events.parquet')"
+            f" where _loaded_at < {cut}) to '{before}/product/events.parquet' (format parquet)"
+        )
+
+
+def _append_last_day(full: Path, before: Path, last_day: dt.date) -> int:
+    import duckdb
+
+    events = before / "product" / "events.parquet"
+    staged = before / "product" / "events.next.parquet"
+    late = last_day - dt.timedelta(days=20)
+    with duckdb.connect() as con:
+        con.execute(
+            f"""
+            copy (
+                select * from read_parquet('{full}/product/events.parquet')
+                union all
+                -- an event 20 days late and a second copy of an event already loaded
+                select * replace (
+                    'bench_late_' || event_id as event_id,
+                    timestamp '{late} 12:00:00' as occurred_at,
+                    timestamp '{last_day} 09:00:00' as _loaded_at
+                )
+                from (select * from read_parquet('{full}/product/events.parquet') limit 1)
+                union all
+                select * replace (timestamp '{last_day} 09:30:00' as _loaded_at)
+                from (select * from read_parquet('{full}/product/events.parquet')
+                      where _loaded_at < timestamp '{last_day}' limit 1)
+            ) to '{staged}' (format parquet)
+            """
+        )
+        appended = con.execute(
+            f"select count(*) from read_parquet('{staged}')"
+            f" where _loaded_at >= timestamp '{last_day}'"
+        ).fetchone()[0]
+    staged.replace(events)
+    return int(appended)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2026, 6, 30))
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--work", type=Path, default=ROOT / "target" / "bench")
+    parser.add_argument("--reuse", action="store_true", help="keep generated data if present")
+    args = parser.parse_args(argv)
+
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    full = work / f"raw-{args.accounts}-{args.end}"
+    before = work / "raw-before-last-day"
+    start = dt.date(args.end.year - 3, args.end.month, 1)
+    memory_limit = os.environ.get("CS_METRICS_DUCKDB_MEMORY_LIMIT", "4GB")
+    threads = int(os.environ.get("CS_METRICS_DUCKDB_THREADS", "2"))
+    steps: list[Step] = []
+
+    if not (args.reuse and (full / ".cs_metrics_demo").exists()):
+        if full.exists():
+            shutil.rmtree(full)
+        steps.append(
+            _run(
+                "generate",
+                [
+                    str(BIN / "cs-metrics"),
+                    "generate",
+                    "--accounts",
+                    str(args.accounts),
+                    "--start",
+                    f"{start:%Y-%m}",
+                    "--end",
+                    args.end.isoformat(),
+                    "--seed",
+                    str(args.seed),
+                    "--out",
+                    str(full),
+                ],  # fmt: skip
+            )
+        )
+    _split_last_day(full, before, args.end)
+
+    floor = _run("floor (one DuckDB query)", _floor(full, work, memory_limit, threads))
+    steps.append(floor)
+    (work / "floor.duckdb").unlink(missing_ok=True)
+
+    for name in ("build", "run"):
+        for suffix in ("", ".wal"):
+            (work / f"{name}.duckdb{suffix}").unlink(missing_ok=True)
+    env_build = {"CS_METRICS_DB": str(work / "build.duckdb"), "CS_METRICS_TARGET": "duckdb"}
+    env_run = {"CS_METRICS_DB": str(work / "run.duckdb"), "CS_METRICS_TARGET": "duckdb"}
+    steps.append(
+        _run(
+            "dbt build (full)",
+            _dbt("build", work / "build.duckdb", work / "t-build", full, args.end),
+            env_build,
+        )  # fmt: skip
+    )
+    (work / "build.duckdb").unlink(missing_ok=True)
+    steps.append(
+        _run(
+            "dbt seed", _dbt("seed", work / "run.duckdb", work / "t-run", before, args.end), env_run
+        )
+    )
+    run_full = _run(
+        "dbt run (full)",
+        _dbt("run", work / "run.duckdb", work / "t-run", before, args.end),
+        env_run,
+    )
+    steps.append(run_full)
+    appended = _append_last_day(full, before, args.end)
+    print(f"\nappended {appended:,} events loaded on {args.end} (incl. a late one and a copy)")
+    incremental = _run(
+        "dbt run (incremental, +1 day)",
+        _dbt("run", work / "run.duckdb", work / "t-run", before, args.end),
+        env_run,
+    )
+    steps.append(incremental)
+
+    print("\nstep                              wall s   peak MiB   x floor")
+    for step in steps:
+        ratio = step.seconds / floor.seconds
+        print(f"{step.name:<32} {step.seconds:>7.1f}  {step.peak_mib:>9,.0f}   {ratio:>6.2f}")
+    build = next(s for s in steps if s.name == "dbt build (full)")
+    print(
+        "\ntargets: dbt run <= 4x floor: "
+        f"{run_full.seconds / floor.seconds:.2f}x; dbt build <= 6x floor: "
+        f"{build.seconds / floor.seconds:.2f}x; incremental <= 15% of dbt run: "
+        f"{100 * incremental.seconds / run_full.seconds:.0f}%; peak memory <= 6 GiB: "
+        f"{max(s.peak_mib for s in steps if s.name.startswith('dbt')) / 1024:.1f} GiB"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
