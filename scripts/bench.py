@@ -48,7 +48,7 @@ TABLES = {
         "subscription_items",
         "invoices",
         "invoice_lines",
-    ],  # fmt: skip
+    ],
     "finance": ["fx_rates"],
     "product": ["events"],
     "support": ["tickets"],
@@ -103,7 +103,7 @@ def _run(name: str, command: list[str], env: dict[str, str] | None = None) -> St
     return step
 
 
-def _dbt(command: str, db: Path, target: Path, raw: Path, as_of: dt.date, *extra: str) -> list[str]:
+def _dbt(command: str, target: Path, raw: Path, as_of: dt.date, *extra: str) -> list[str]:
     return [
         str(BIN / "dbt"),
         command,
@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                     str(args.seed),
                     "--out",
                     str(full),
-                ],  # fmt: skip
+                ],
             )
         )
     _split_last_day(full, before, args.end)
@@ -280,19 +280,15 @@ def main(argv: list[str] | None = None) -> int:
     steps.append(
         _run(
             "dbt build (full)",
-            _dbt("build", work / "build.duckdb", work / "t-build", full, args.end),
+            _dbt("build", work / "t-build", full, args.end),
             env_build,
-        )  # fmt: skip
-    )
-    (work / "build.duckdb").unlink(missing_ok=True)
-    steps.append(
-        _run(
-            "dbt seed", _dbt("seed", work / "run.duckdb", work / "t-run", before, args.end), env_run
         )
     )
+    (work / "build.duckdb").unlink(missing_ok=True)
+    steps.append(_run("dbt seed", _dbt("seed", work / "t-run", before, args.end), env_run))
     run_full = _run(
         "dbt run (full)",
-        _dbt("run", work / "run.duckdb", work / "t-run", before, args.end),
+        _dbt("run", work / "t-run", before, args.end),
         env_run,
     )
     steps.append(run_full)
@@ -300,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nappended {appended:,} events loaded on {args.end} (incl. a late one and a copy)")
     incremental = _run(
         "dbt run (incremental, +1 day)",
-        _dbt("run", work / "run.duckdb", work / "t-run", before, args.end),
+        _dbt("run", work / "t-run", before, args.end),
         env_run,
     )
     steps.append(incremental)
