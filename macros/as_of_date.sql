@@ -6,7 +6,8 @@
 {% macro as_of_date_string() -%}
     {%- set value = var('as_of_date', none) -%}
     {%- if value is none or value == '' -%}
-        {%- set value = run_started_at.strftime('%Y-%m-%d') -%}
+        {#- today in UTC, whatever the machine's zone -#}
+        {%- set value = run_started_at.astimezone(modules.pytz.utc).strftime('%Y-%m-%d') -%}
     {%- endif -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value | string) -%}
         {{ exceptions.raise_compiler_error(

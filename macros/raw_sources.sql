@@ -49,14 +49,17 @@
 
 
 {#-
-    `cast(<column> as <data_type>)` when the raw relation has the column,
-    else a typed null: lets staging read optional raw columns (`_loaded_at`).
+    `cast(<column> as <data_type>)` when the raw relation has the column
+    (a timestamp through utc_timestamp), else a typed null: lets staging
+    read optional raw columns (`_loaded_at`).
 -#}
 {% macro source_column_or_null(relation, column_name, data_type) %}
     {%- set present = execute
         and cs_metrics.raw_relation_exists(relation)
         and column_name | lower in cs_metrics.raw_column_names(relation) -%}
-    {%- if present -%}
+    {%- if present and data_type == dbt.type_timestamp() -%}
+        {{ cs_metrics.utc_timestamp(relation, column_name) }}
+    {%- elif present -%}
         cast({{ column_name }} as {{ data_type }})
     {%- else -%}
         cast(null as {{ data_type }})

@@ -154,7 +154,7 @@ if wants postgres; then
     PG_PORT=$("$BIN/python" -c \
         'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg/server.log" -w -t 60 start -o \
-        "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK/pg -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+        "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK/pg -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c timezone=America/Los_Angeles" \
         >/dev/null
     export CS_METRICS_PG_HOST=127.0.0.1 CS_METRICS_PG_PORT=$PG_PORT \
         CS_METRICS_PG_USER=cs_metrics CS_METRICS_PG_PASSWORD=$PG_PASSWORD \
@@ -173,6 +173,33 @@ SQL
     quietly "$WORK/load-postgres.log" "$BIN/cs-metrics" load --target postgres "$RAW"
     tail -n 1 "$WORK/load-postgres.log"
     timings+=("postgres load: $(elapsed $t)s")
+
+    # The server's default zone is not UTC (America/Los_Angeles, above) and the raw
+    # timestamps become `timestamp with time zone`, as many loaders write them: the build must
+    # still give DuckDB's numbers (the project sets UTC sessions and reads each timestamp as
+    # its UTC instant).
+    log "PostgreSQL: raw timestamps as timestamp with time zone, server zone $(
+        PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -qAt -h 127.0.0.1 -p "$PG_PORT" -U postgres \
+            -d cs_metrics -c 'show timezone')"
+    PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" \
+        -U cs_metrics -d cs_metrics <<'SQL'
+do $zones$
+declare c record;
+begin
+    for c in
+        select table_schema, table_name, column_name
+        from information_schema.columns
+        where table_schema in ('crm', 'billing', 'finance', 'product', 'support')
+            and data_type = 'timestamp without time zone'
+    loop
+        execute format(
+            'alter table %I.%I alter column %I type timestamptz using %I at time zone ''UTC''',
+            c.table_schema, c.table_name, c.column_name, c.column_name
+        );
+    end loop;
+end
+$zones$;
+SQL
 
     log "PostgreSQL: cs-metrics validate (raw schemas)"
     validate postgres-raw --target postgres --as-of "$AS_OF" || failed=1

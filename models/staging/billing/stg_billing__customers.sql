@@ -17,7 +17,9 @@ renamed as (
         upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
 
         ---------- timestamps
-        cast(created_at as {{ dbt.type_timestamp() }}) as created_at
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'customers'), 'created_at'
+        ) }} as created_at
     from customers
 ),
 

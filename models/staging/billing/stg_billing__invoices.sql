@@ -22,9 +22,15 @@ renamed as (
         cast(amount_paid as {{ cs_metrics.type_money() }}) as amount_paid,
 
         ---------- timestamps
-        cast(issued_at as {{ dbt.type_timestamp() }}) as issued_at,
-        cast(due_at as {{ dbt.type_timestamp() }}) as due_at,
-        cast(paid_at as {{ dbt.type_timestamp() }}) as paid_at
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'invoices'), 'issued_at'
+        ) }} as issued_at,
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'invoices'), 'due_at'
+        ) }} as due_at,
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'invoices'), 'paid_at'
+        ) }} as paid_at
     from invoices
 ),
 

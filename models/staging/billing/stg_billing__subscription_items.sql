@@ -24,8 +24,12 @@ renamed as (
         ) as discount_percent,
 
         ---------- timestamps
-        cast(valid_from as {{ dbt.type_timestamp() }}) as valid_from_at,
-        cast(valid_to as {{ dbt.type_timestamp() }}) as valid_to_at
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'subscription_items'), 'valid_from'
+        ) }} as valid_from_at,
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'subscription_items'), 'valid_to'
+        ) }} as valid_to_at
     from items
 ),
 

@@ -17,12 +17,24 @@ renamed as (
         cast(term_months as {{ dbt.type_int() }}) as term_months,
 
         ---------- timestamps
-        cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
-        cast(started_at as {{ dbt.type_timestamp() }}) as started_at,
-        cast(trial_end_at as {{ dbt.type_timestamp() }}) as trial_end_at,
-        cast(canceled_at as {{ dbt.type_timestamp() }}) as canceled_at,
-        cast(cancel_at as {{ dbt.type_timestamp() }}) as cancel_at,
-        cast(ended_at as {{ dbt.type_timestamp() }}) as ended_at
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'subscriptions'), 'created_at'
+        ) }} as created_at,
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'subscriptions'), 'started_at'
+        ) }} as started_at,
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'subscriptions'), 'trial_end_at'
+        ) }} as trial_end_at,
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'subscriptions'), 'canceled_at'
+        ) }} as canceled_at,
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'subscriptions'), 'cancel_at'
+        ) }} as cancel_at,
+        {{ cs_metrics.utc_timestamp(
+            source('billing', 'subscriptions'), 'ended_at'
+        ) }} as ended_at
     from subscriptions
 ),
 

@@ -30,8 +30,12 @@ renamed as (
         cast(is_deleted as {{ dbt.type_boolean() }}) as is_deleted,
 
         ---------- timestamps
-        cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
-        cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        {{ cs_metrics.utc_timestamp(
+            source('crm', 'accounts'), 'created_at'
+        ) }} as created_at,
+        {{ cs_metrics.utc_timestamp(
+            source('crm', 'accounts'), 'updated_at'
+        ) }} as updated_at,
         {{ source_column_or_null(
             source('crm', 'accounts'), '_loaded_at', dbt.type_timestamp()
         ) }} as loaded_at,

@@ -17,7 +17,9 @@ renamed as (
         ) as activity_type,
 
         ---------- timestamps
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+        {{ cs_metrics.utc_timestamp(
+            source('crm', 'activities'), 'occurred_at'
+        ) }} as occurred_at
     from activities
 ),
 

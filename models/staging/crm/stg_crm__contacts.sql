@@ -20,7 +20,9 @@ renamed as (
         ) as is_decision_maker,
 
         ---------- timestamps
-        cast(created_at as {{ dbt.type_timestamp() }}) as created_at
+        {{ cs_metrics.utc_timestamp(
+            source('crm', 'contacts'), 'created_at'
+        ) }} as created_at
     from contacts
 ),
 

@@ -21,7 +21,9 @@ renamed as (
         ) as has_comment,
 
         ---------- timestamps
-        cast(responded_at as {{ dbt.type_timestamp() }}) as responded_at
+        {{ cs_metrics.utc_timestamp(
+            source('crm', 'nps_responses'), 'responded_at'
+        ) }} as responded_at
     from responses
 ),
 

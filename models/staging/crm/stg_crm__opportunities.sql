@@ -28,7 +28,9 @@ renamed as (
         cast(close_date as date) as close_date,
 
         ---------- timestamps
-        cast(created_at as {{ dbt.type_timestamp() }}) as created_at
+        {{ cs_metrics.utc_timestamp(
+            source('crm', 'opportunities'), 'created_at'
+        ) }} as created_at
     from opportunities
 ),
 

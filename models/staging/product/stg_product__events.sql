@@ -24,7 +24,9 @@ renamed as (
         lower(trim(cast(event_name as {{ dbt.type_string() }}))) as event_name,
 
         ---------- timestamps
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        {{ cs_metrics.utc_timestamp(
+            source('product', 'events'), 'occurred_at'
+        ) }} as occurred_at,
         {{ source_column_or_null(
             source('product', 'events'), '_loaded_at', dbt.type_timestamp()
         ) }} as loaded_at

@@ -20,11 +20,15 @@ renamed as (
         cast(csat_score as {{ dbt.type_int() }}) as csat_score,
 
         ---------- timestamps
-        cast(opened_at as {{ dbt.type_timestamp() }}) as opened_at,
-        cast(
-            first_response_at as {{ dbt.type_timestamp() }}
-        ) as first_response_at,
-        cast(solved_at as {{ dbt.type_timestamp() }}) as solved_at
+        {{ cs_metrics.utc_timestamp(
+            source('support', 'tickets'), 'opened_at'
+        ) }} as opened_at,
+        {{ cs_metrics.utc_timestamp(
+            source('support', 'tickets'), 'first_response_at'
+        ) }} as first_response_at,
+        {{ cs_metrics.utc_timestamp(
+            source('support', 'tickets'), 'solved_at'
+        ) }} as solved_at
     from tickets
 ),
 
