@@ -56,3 +56,16 @@
 {% macro is_month_complete(month_start) -%}
     ({{ month_start }} <= {{ cs_metrics.latest_complete_month() }})
 {%- endmacro %}
+
+
+{#-
+    The CS service model of a tier: enterprise -> high_touch, mid_market ->
+    mid_touch, smb -> tech_touch (null for no tier).
+-#}
+{% macro service_model_of(tier) -%}
+    case {{ tier }}
+        when 'enterprise' then 'high_touch'
+        when 'mid_market' then 'mid_touch'
+        when 'smb' then 'tech_touch'
+    end
+{%- endmacro %}

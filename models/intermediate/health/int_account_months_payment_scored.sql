@@ -5,7 +5,9 @@
     >= t(M)). 100 with none overdue; var payment_partial_score when the
     oldest overdue invoice is at most var payment_grace_days days past due
     at t(M); 0 otherwise. Invoices reach accounts through their billing
-    customer (stand-in 'billing:<customer_id>' when unmapped).
+    customer (stand-in 'billing:<customer_id>' when unmapped). Invoices
+    breaking the raw contract (paid before issued, negative amounts, unknown
+    status, no due date) are left out and listed in fct_data_quality_issues.
 -#}
 with
 
@@ -35,8 +37,11 @@ overdue_candidates as (
     from invoices
     left outer join billing_customers
         on invoices.customer_id = billing_customers.customer_id
+    -- an invoice breaking the raw contract (e.g. paid before it was issued)
+    -- is left out of the score and listed in fct_data_quality_issues
     where
-        invoices.status not in ('void', 'draft')
+        not invoices.is_contract_violation
+        and invoices.status not in ('void', 'draft')
         and invoices.due_at is not null
         and (
             invoices.paid_at is null

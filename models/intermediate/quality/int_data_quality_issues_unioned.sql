@@ -29,7 +29,7 @@
     ('stg_billing__subscriptions', 'billing.subscriptions',
         'subscription_id', 'null', 'mrr', 'false'),
     ('stg_billing__invoices', 'billing.invoices', 'invoice_id', 'null',
-        'payment', 'false'),
+        'payment', 'true'),
     ('stg_billing__invoice_lines', 'billing.invoice_lines',
         'invoice_line_id', 'null', 'revenue_recognition', 'false'),
     ('int_product_events_deduplicated', 'product.events', 'event_id',

@@ -6,6 +6,12 @@
     never expansion or contraction; it is fx_impact = prev_mrr_cc - prev_mrr.
     The tier follows ARR = 12 x MRR; a month without MRR keeps the tier of
     the account's last month with MRR.
+    Churn is involuntary when the account leaves with an unpaid invoice past
+    its due date (uncollectible ones included) at t(M), the payment
+    component's overdue invoices; voluntary otherwise.
+    The segments a month's figures are attributed to: movement_* (at the end
+    of M - 1; at the end of M for new and reactivated accounts) and
+    year_ago_* (at the end of M - 12, the trailing-twelve-month cohort).
 -#}
 {%- set money = cs_metrics.type_money() -%}
 
@@ -15,42 +21,61 @@ account_months as (
     select * from {{ ref('int_account_months_spined') }}
 ),
 
+payment_months as (
+    select * from {{ ref('int_account_months_payment_scored') }}
+),
+
 classified as (
     select
-        account_id,
-        month_start,
-        mrr,
-        prev_mrr_cc,
-        prev_mrr,
+        account_months.account_id,
+        account_months.month_start,
+        account_months.mrr,
+        account_months.prev_mrr_cc,
+        account_months.prev_mrr,
+        coalesce(payment_months.overdue_invoice_count, 0) > 0
+            as has_overdue_invoice,
         case
-            when prev_mrr_cc = 0 and mrr > 0 and month_start = cohort_month
+            when
+                account_months.prev_mrr_cc = 0
+                and account_months.mrr > 0
+                and account_months.month_start = account_months.cohort_month
                 then 'new'
-            when prev_mrr_cc = 0 and mrr > 0 then 'reactivation'
-            when prev_mrr_cc > 0 and mrr = 0 then 'churn'
-            when mrr > prev_mrr_cc then 'expansion'
-            when mrr < prev_mrr_cc then 'contraction'
-            when mrr > 0 then 'flat'
+            when
+                account_months.prev_mrr_cc = 0 and account_months.mrr > 0
+                then 'reactivation'
+            when
+                account_months.prev_mrr_cc > 0 and account_months.mrr = 0
+                then 'churn'
+            when account_months.mrr > account_months.prev_mrr_cc
+                then 'expansion'
+            when account_months.mrr < account_months.prev_mrr_cc
+                then 'contraction'
+            when account_months.mrr > 0 then 'flat'
             else 'inactive'
         end as movement_type,
         case
             when
-                {{ cs_metrics.mrr_to_arr('mrr') }}
+                {{ cs_metrics.mrr_to_arr('account_months.mrr') }}
                 >= {{ var('tier_enterprise_min_arr') }}
                 then 'enterprise'
             when
-                {{ cs_metrics.mrr_to_arr('mrr') }}
+                {{ cs_metrics.mrr_to_arr('account_months.mrr') }}
                 >= {{ var('tier_mid_market_min_arr') }}
                 then 'mid_market'
-            when mrr > 0 then 'smb'
+            when account_months.mrr > 0 then 'smb'
         end as active_tier,
         -- numbers the runs of months that start with a month with MRR:
         -- months without MRR share the run of the last month with MRR
-        count(case when mrr > 0 then 1 end) over (
-            partition by account_id
-            order by month_start
+        count(case when account_months.mrr > 0 then 1 end) over (
+            partition by account_months.account_id
+            order by account_months.month_start
             rows between unbounded preceding and current row
         ) as active_run
     from account_months
+    left outer join payment_months
+        on
+            account_months.account_id = payment_months.account_id
+            and account_months.month_start = payment_months.month_start
 ),
 
 tiered as (
@@ -62,6 +87,27 @@ tiered as (
     from classified
 ),
 
+-- the backbone has every month from the cohort month on: lag(k) is M - k
+segmented as (
+    select
+        *,
+        lag(tier) over (
+            partition by account_id order by month_start
+        ) as previous_tier,
+        lag(tier, 12) over (
+            partition by account_id order by month_start
+        ) as year_ago_tier
+    from tiered
+),
+
+attributed as (
+    select
+        *,
+        case when prev_mrr_cc > 0 then previous_tier else tier end
+            as movement_tier
+    from segmented
+),
+
 final as (
     select
         ---------- keys
@@ -70,12 +116,24 @@ final as (
 
         ---------- strings
         movement_type,
+        case
+            when movement_type = 'churn' and has_overdue_invoice
+                then 'involuntary'
+            when movement_type = 'churn' then 'voluntary'
+        end as churn_type,
         tier,
-        case tier
-            when 'enterprise' then 'high_touch'
-            when 'mid_market' then 'mid_touch'
-            when 'smb' then 'tech_touch'
-        end as service_model,
+        {{ cs_metrics.service_model_of('tier') }} as service_model,
+        previous_tier,
+        {{ cs_metrics.service_model_of('previous_tier') }}
+            as previous_service_model,
+        -- movements belong to the segment at the end of M - 1 (new and
+        -- reactivated accounts, inactive then: at the end of M)
+        movement_tier,
+        {{ cs_metrics.service_model_of('movement_tier') }}
+            as movement_service_model,
+        year_ago_tier,
+        {{ cs_metrics.service_model_of('year_ago_tier') }}
+            as year_ago_service_model,
 
         ---------- numerics
         cast(
@@ -101,11 +159,25 @@ final as (
             case when movement_type = 'churn' then -prev_mrr_cc else 0 end
             as {{ money }}
         ) as churned_mrr,
+        cast(
+            case
+                when movement_type = 'churn' and not has_overdue_invoice
+                    then -prev_mrr_cc
+                else 0
+            end as {{ money }}
+        ) as voluntary_churned_mrr,
+        cast(
+            case
+                when movement_type = 'churn' and has_overdue_invoice
+                    then -prev_mrr_cc
+                else 0
+            end as {{ money }}
+        ) as involuntary_churned_mrr,
         cast(prev_mrr_cc - prev_mrr as {{ money }}) as fx_impact_mrr,
 
         ---------- booleans
         mrr > 0 as is_active
-    from tiered
+    from attributed
 )
 
 select * from final

@@ -58,6 +58,9 @@ final as (
         classified_months.churned_mrr,
         classified_months.fx_impact_mrr,
         classified_months.movement_type,
+        classified_months.churn_type,
+        classified_months.voluntary_churned_mrr,
+        classified_months.involuntary_churned_mrr,
         classified_months.is_active,
         account_months.cohort_month,
         account_months.tenure_months,
@@ -65,9 +68,16 @@ final as (
         account_months.year_ago_mrr_cc,
         account_months.cohort_start_mrr_cc,
 
-        ---------- segment
+        ---------- segment (at the end of M, M - 1, and where the month's
+        ---------- movements and the trailing-twelve-month cohort belong)
         classified_months.tier,
         classified_months.service_model,
+        classified_months.previous_tier,
+        classified_months.previous_service_model,
+        classified_months.movement_tier,
+        classified_months.movement_service_model,
+        classified_months.year_ago_tier,
+        classified_months.year_ago_service_model,
 
         ---------- usage
         usage_months.seats,

@@ -44,6 +44,7 @@ checked as (
             ('subtotal < 0 or tax < 0 or total < 0 or amount_paid < 0',
                 'negative amount'),
             ('due_at is null', 'missing due_at'),
+            ('paid_at < issued_at', 'paid_at before issued_at'),
         ]) }} as contract_violation_reason
     from renamed
 ),

@@ -89,6 +89,9 @@ account_month_changes as (
         current_month.expansion_mrr,
         current_month.contraction_mrr,
         current_month.churned_mrr,
+        current_month.voluntary_churned_mrr,
+        current_month.involuntary_churned_mrr,
+        current_month.churn_type,
         current_month.fx_impact_mrr,
         current_month.year_ago_mrr_cc,
         -- active at the end of M-1 (rates are positive)
@@ -159,12 +162,20 @@ movements_by_segment as (
         sum(
             case when movement_type = 'churn' then 1 else 0 end
         ) as churned_customers,
+        sum(
+            case when churn_type = 'voluntary' then 1 else 0 end
+        ) as voluntary_churned_customers,
+        sum(
+            case when churn_type = 'involuntary' then 1 else 0 end
+        ) as involuntary_churned_customers,
         sum(starting_mrr_cc) as starting_mrr_cc,
         sum(new_mrr) as new_mrr,
         sum(reactivation_mrr) as reactivation_mrr,
         sum(expansion_mrr) as expansion_mrr,
         sum(contraction_mrr) as contraction_mrr,
         sum(churned_mrr) as churned_mrr,
+        sum(voluntary_churned_mrr) as voluntary_churned_mrr,
+        sum(involuntary_churned_mrr) as involuntary_churned_mrr,
         sum(fx_impact_mrr) as fx_impact_mrr
     from attributed
     where was_active or is_active
@@ -244,6 +255,13 @@ combined as (
         coalesce(movements.expansion_mrr, 0) as expansion_mrr,
         coalesce(movements.contraction_mrr, 0) as contraction_mrr,
         coalesce(movements.churned_mrr, 0) as churned_mrr,
+        coalesce(movements.voluntary_churned_customers, 0)
+            as voluntary_churned_customers,
+        coalesce(movements.involuntary_churned_customers, 0)
+            as involuntary_churned_customers,
+        coalesce(movements.voluntary_churned_mrr, 0) as voluntary_churned_mrr,
+        coalesce(movements.involuntary_churned_mrr, 0)
+            as involuntary_churned_mrr,
         coalesce(movements.fx_impact_mrr, 0) as fx_impact_mrr,
         coalesce(ending.ending_mrr, 0) as ending_mrr,
         coalesce(ttm.cohort_customers, 0) as cohort_customers_ttm,
@@ -367,7 +385,17 @@ final as (
         end as cohort_mrr_ttm,
         case
             when has_ttm then cast(cohort_capped_mrr_ttm as {{ money }})
-        end as cohort_capped_mrr_ttm
+        end as cohort_capped_mrr_ttm,
+
+        ---------- churn split: voluntary and involuntary (payment failure)
+        cast(
+            voluntary_churned_customers as {{ count_type }}
+        ) as voluntary_churned_customers,
+        cast(
+            involuntary_churned_customers as {{ count_type }}
+        ) as involuntary_churned_customers,
+        cast(voluntary_churned_mrr as {{ money }}) as voluntary_churned_mrr,
+        cast(involuntary_churned_mrr as {{ money }}) as involuntary_churned_mrr
     from rates
 )
 

@@ -22,6 +22,8 @@ monthly as (
         sum(expansion_mrr) as expansion_mrr,
         sum(contraction_mrr) as contraction_mrr,
         sum(churned_mrr) as churned_mrr,
+        sum(voluntary_churned_mrr) as voluntary_churned_mrr,
+        sum(involuntary_churned_mrr) as involuntary_churned_mrr,
         sum(fx_impact_mrr) as fx_impact_mrr,
         sum(mrr) as ending_mrr,
         sum(case when movement_type = 'new' then 1 else 0 end) as new_customers,
@@ -31,6 +33,12 @@ monthly as (
         sum(
             case when movement_type = 'churn' then 1 else 0 end
         ) as churned_customers,
+        sum(
+            case when churn_type = 'voluntary' then 1 else 0 end
+        ) as voluntary_churned_customers,
+        sum(
+            case when churn_type = 'involuntary' then 1 else 0 end
+        ) as involuntary_churned_customers,
         sum(case when is_active then 1 else 0 end) as ending_customers
     from account_months
     group by
@@ -64,7 +72,15 @@ final as (
             reactivated_customers as {{ dbt.type_int() }}
         ) as reactivated_customers,
         cast(churned_customers as {{ dbt.type_int() }}) as churned_customers,
-        cast(ending_customers as {{ dbt.type_int() }}) as ending_customers
+        cast(ending_customers as {{ dbt.type_int() }}) as ending_customers,
+        cast(voluntary_churned_mrr as {{ money }}) as voluntary_churned_mrr,
+        cast(involuntary_churned_mrr as {{ money }}) as involuntary_churned_mrr,
+        cast(
+            voluntary_churned_customers as {{ dbt.type_int() }}
+        ) as voluntary_churned_customers,
+        cast(
+            involuntary_churned_customers as {{ dbt.type_int() }}
+        ) as involuntary_churned_customers
     from monthly
 )
 
