@@ -7,8 +7,9 @@
     usage_trend, feature_breadth, payment) and experience_score (nps,
     support). Each *_weight column holds the weight the component got (its
     var, 0 when it was null), so every score can be recomputed from its row.
-    Then health_status (bands), health_change_3m and the value-health
-    quadrant. On months without MRR every health column is null.
+    Then health_status (bands), health_change_3m, the value-health
+    quadrant and north_star_arr (the ARR the north star counts). On months
+    without MRR every health column is null (north_star_arr 0).
     Definitions: doc blocks health_* (models/marts/core/_health__docs.md).
 -#}
 {%- set score = cs_metrics.type_score() -%}
@@ -22,6 +23,7 @@
     ('support', 'experience'),
 ] -%}
 {%- set groups = ['outcome', 'experience'] -%}
+{%- set north_star_statuses = var('north_star_health_statuses') -%}
 
 with
 
@@ -207,7 +209,21 @@ final as (
         {{ group }}_score,
         {%- endfor %}
         health_score,
-        cast(health_change as {{ score }}) as health_change_3m
+        cast(health_change as {{ score }}) as health_change_3m,
+
+        ---------- north star: ARR of active accounts in the configured
+        ---------- statuses (var north_star_health_statuses), else 0
+        cast(
+            case
+                when
+                    mrr > 0
+                    and health_status in (
+                        '{{ north_star_statuses | join("', '") }}'
+                    )
+                    then {{ cs_metrics.mrr_to_arr('mrr') }}
+                else 0
+            end as {{ cs_metrics.type_money() }}
+        ) as north_star_arr
     from classified
 )
 

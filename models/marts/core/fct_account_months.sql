@@ -99,6 +99,7 @@ final as (
         health_months.health_status,
         health_months.health_change_3m,
         health_months.value_health_quadrant,
+        health_months.north_star_arr,
 
         ---------- lifecycle and commitments
         lifecycle_months.lifecycle_stage,

@@ -1,0 +1,116 @@
+{#-
+    The north star per month and segment (the segments of
+    fct_retention_monthly, each account in its segment at the end of M):
+      north_star = sum(north_star_arr) / sum(arr) over active accounts,
+    the share of ARR held by accounts in the counted health statuses (var
+    north_star_health_statuses, default green), beside the ARR-weighted
+    outcome and experience scores (accounts with a score). Definition: doc
+    block health_north_star.
+-#}
+{%- set money = cs_metrics.type_money() -%}
+{%- set ratio = cs_metrics.type_ratio() -%}
+{%- set score = cs_metrics.type_score() -%}
+
+with
+
+account_months as (
+    select * from {{ ref('fct_account_months') }}
+    where is_active
+),
+
+accounts as (
+    select * from {{ ref('dim_accounts') }}
+),
+
+segment_types as (
+    select 'all' as segment_type
+    union all
+    select 'tier' as segment_type
+    union all
+    select 'service_model' as segment_type
+    union all
+    select 'region' as segment_type
+    union all
+    select 'industry' as segment_type
+    union all
+    select 'acquisition_channel' as segment_type
+    union all
+    select 'csm_owner' as segment_type
+),
+
+segmented as (
+    select
+        account_months.month_start,
+        account_months.is_month_complete,
+        segment_types.segment_type,
+        coalesce(
+            case segment_types.segment_type
+                when 'all' then 'all'
+                when 'tier' then account_months.tier
+                when 'service_model' then account_months.service_model
+                when 'region' then accounts.region
+                when 'industry' then accounts.industry
+                when 'acquisition_channel' then accounts.acquisition_channel
+                when 'csm_owner' then accounts.csm_owner_id
+            end,
+            'unknown'
+        ) as segment_value,
+        account_months.arr,
+        account_months.north_star_arr,
+        account_months.outcome_score,
+        account_months.experience_score
+    from account_months
+    left outer join accounts
+        on account_months.account_id = accounts.account_id
+    cross join segment_types
+),
+
+summed as (
+    select
+        month_start,
+        segment_type,
+        segment_value,
+        is_month_complete,
+        count(*) as active_customers,
+        sum(arr) as arr,
+        sum(north_star_arr) as north_star_arr,
+        sum(case when outcome_score is not null then arr end)
+            as outcome_scored_arr,
+        sum(arr * outcome_score) as outcome_score_arr,
+        sum(case when experience_score is not null then arr end)
+            as experience_scored_arr,
+        sum(arr * experience_score) as experience_score_arr
+    from segmented
+    group by
+        month_start,
+        segment_type,
+        segment_value,
+        is_month_complete
+),
+
+final as (
+    select
+        ---------- keys
+        month_start,
+        segment_type,
+        segment_value,
+
+        ---------- numerics
+        cast(north_star_arr / nullif(arr, 0) as {{ ratio }}) as north_star,
+        cast(north_star_arr as {{ money }}) as north_star_arr,
+        cast(arr as {{ money }}) as arr,
+        cast(active_customers as {{ dbt.type_bigint() }}) as active_customers,
+        cast(
+            outcome_score_arr / nullif(outcome_scored_arr, 0) as {{ score }}
+        ) as arr_weighted_outcome_score,
+        cast(
+            experience_score_arr / nullif(experience_scored_arr, 0)
+            as {{ score }}
+        ) as arr_weighted_experience_score,
+
+        ---------- booleans
+        is_month_complete
+    from summed
+)
+
+select * from final
