@@ -1,41 +1,44 @@
 {#-
     Every raw row that breaks the contract or is left out of (or treated
     specially by) a metric, from every layer, in one shape:
-    one row per (source table, record, issue).
+    one row per (source table, record, issue), with the money or usage at
+    stake (affected_amount in affected_currency; affected_rows).
     Staging flags rows instead of dropping them; this model lists them.
     Product events come from their incrementally maintained models
     (int_product_events_deduplicated, int_account_months_usage_summed), so
-    no build re-reads the raw event table for this listing.
+    no build re-reads the raw event table for this listing; events are
+    listed per account (their count in affected_rows), not one by one.
     Subscription items and FX rates are listed by the revenue models with
     what MRR did about them, so the staging part skips those two tables.
 -#}
+{#- (staging model, source table, key, account column, affected metric,
+    excluded from the metric, amount, currency) -#}
 {%- set staging_tables = [
     ('stg_crm__accounts', 'crm.accounts', 'account_id', 'account_id',
-        'dimensions', 'false'),
+        'dimensions', 'false', 'null', 'null'),
     ('stg_crm__users', 'crm.users', 'user_id', 'null', 'dimensions',
-        'false'),
+        'false', 'null', 'null'),
     ('stg_crm__contacts', 'crm.contacts', 'contact_id', 'account_id',
-        'none', 'false'),
+        'none', 'false', 'null', 'null'),
     ('stg_crm__opportunities', 'crm.opportunities', 'opportunity_id',
-        'account_id', 'none', 'false'),
+        'account_id', 'none', 'false', 'amount', 'currency'),
     ('stg_crm__activities', 'crm.activities', 'activity_id', 'account_id',
-        'cs_coverage', 'false'),
+        'cs_coverage', 'false', 'null', 'null'),
     ('stg_crm__nps_responses', 'crm.nps_responses', 'response_id',
-        'account_id', 'nps', 'not is_score_valid'),
+        'account_id', 'nps', 'not is_score_valid', 'null', 'null'),
     ('stg_billing__customers', 'billing.customers', 'customer_id',
-        'account_id', 'mrr', 'false'),
+        'account_id', 'mrr', 'false', 'null', 'currency'),
     ('stg_billing__plans', 'billing.plans', 'plan_id', 'null', 'mrr',
-        'false'),
+        'false', 'unit_amount', 'currency'),
     ('stg_billing__subscriptions', 'billing.subscriptions',
-        'subscription_id', 'null', 'mrr', 'false'),
+        'subscription_id', 'null', 'mrr', 'false', 'null', 'null'),
     ('stg_billing__invoices', 'billing.invoices', 'invoice_id', 'null',
-        'payment', 'true'),
+        'payment', 'true', 'total', 'currency'),
     ('stg_billing__invoice_lines', 'billing.invoice_lines',
-        'invoice_line_id', 'null', 'revenue_recognition', 'false'),
-    ('int_product_events_deduplicated', 'product.events', 'event_id',
-        'account_id', 'usage', 'true'),
+        'invoice_line_id', 'null', 'revenue_recognition', 'false', 'amount',
+        'null'),
     ('stg_support__tickets', 'support.tickets', 'ticket_id', 'account_id',
-        'support', 'false'),
+        'support', 'false', 'null', 'null'),
 ] -%}
 
 with
@@ -61,7 +64,23 @@ usage_months as (
     select * from {{ ref('int_account_months_usage_summed') }}
 ),
 
-{% for model, source_table, key, account, metric, excluded
+-- the events worth a listing: broken, duplicated, or dated after as_of
+flagged_events as (
+    select
+        event_id,
+        account_id,
+        contract_violation_reason,
+        copy_count,
+        is_contract_violation,
+        activity_date
+    from {{ ref('int_product_events_deduplicated') }}
+    where
+        is_contract_violation
+        or copy_count > 1
+        or activity_date > {{ as_of_date() }}
+),
+
+{% for model, source_table, key, account, metric, excluded, amount, currency
     in staging_tables %}
 {{ model }}_violations as (
     select
@@ -72,6 +91,8 @@ usage_months as (
         cast({{ account }} as {{ dbt.type_string() }}) as account_id,
         '{{ metric }}' as affected_metric,
         1 as affected_rows,
+        cast({{ amount }} as {{ cs_metrics.type_money() }}) as affected_amount,
+        cast({{ currency }} as {{ dbt.type_string() }}) as affected_currency,
         coalesce({{ excluded }}, false) as is_excluded_from_metric
     from {{ ref(model) }}
     where is_contract_violation
@@ -87,6 +108,8 @@ revenue as (
         account_id,
         'mrr' as affected_metric,
         1 as affected_rows,
+        affected_amount,
+        affected_currency,
         is_excluded_from_mrr as is_excluded_from_metric
     from revenue_issues
 ),
@@ -104,6 +127,8 @@ unmapped_customers as (
         account_id,
         'mrr' as affected_metric,
         1 as affected_rows,
+        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
+        cast(null as {{ dbt.type_string() }}) as affected_currency,
         false as is_excluded_from_metric
     from billing_customers
     where mapping_status = 'unmapped'
@@ -128,6 +153,8 @@ deleted_paying_accounts as (
         crm_accounts.account_id,
         'mrr' as affected_metric,
         1 as affected_rows,
+        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
+        cast(null as {{ dbt.type_string() }}) as affected_currency,
         false as is_excluded_from_metric
     from crm_accounts
     inner join paying_accounts
@@ -159,13 +186,114 @@ events_for_unknown_accounts as (
         account_id,
         'usage' as affected_metric,
         event_count as affected_rows,
+        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
+        cast(null as {{ dbt.type_string() }}) as affected_currency,
         true as is_excluded_from_metric
     from unknown_account_events
 ),
 
+-- one row per broken event; events without an event_id, which cannot be
+-- told apart, one row per account and reason
+event_violations_grouped as (
+    select
+        coalesce(
+            event_id,
+            {{ dbt.concat([
+                "'(no event_id) '", "coalesce(account_id, '(null)')"
+            ]) }}
+        ) as record_id,
+        account_id,
+        contract_violation_reason,
+        count(*) as event_count
+    from flagged_events
+    where is_contract_violation
+    group by
+        coalesce(
+            event_id,
+            {{ dbt.concat([
+                "'(no event_id) '", "coalesce(account_id, '(null)')"
+            ]) }}
+        ),
+        account_id,
+        contract_violation_reason
+),
+
+event_violations as (
+    select
+        'product.events' as source_table,
+        record_id,
+        'contract_violation' as issue_type,
+        contract_violation_reason as issue_description,
+        account_id,
+        'usage' as affected_metric,
+        event_count as affected_rows,
+        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
+        cast(null as {{ dbt.type_string() }}) as affected_currency,
+        true as is_excluded_from_metric
+    from event_violations_grouped
+),
+
+future_events_per_account as (
+    select
+        account_id,
+        count(*) as event_count,
+        min(activity_date) as first_activity_date
+    from flagged_events
+    where activity_date > {{ as_of_date() }}
+    group by account_id
+),
+
+future_events as (
+    select
+        'product.events' as source_table,
+        coalesce(account_id, '(null)') as record_id,
+        'event_after_as_of_date' as issue_type,
+        {{ dbt.concat([
+            'cast(event_count as ' ~ dbt.type_string() ~ ')',
+            "' events are dated after as_of_date (first on '",
+            'cast(first_activity_date as ' ~ dbt.type_string() ~ ')',
+            "'); they are left out of usage until that date is reached'",
+        ]) }} as issue_description,
+        account_id,
+        'usage' as affected_metric,
+        event_count as affected_rows,
+        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
+        cast(null as {{ dbt.type_string() }}) as affected_currency,
+        true as is_excluded_from_metric
+    from future_events_per_account
+),
+
+duplicate_copies_per_account as (
+    select
+        account_id,
+        sum(copy_count - 1) as dropped_copies
+    from flagged_events
+    where copy_count > 1
+    group by account_id
+),
+
+duplicate_events as (
+    select
+        'product.events' as source_table,
+        coalesce(account_id, '(null)') as record_id,
+        'duplicate_event_copies' as issue_type,
+        {{ dbt.concat([
+            'cast(dropped_copies as ' ~ dbt.type_string() ~ ')',
+            "' extra copies of already delivered events (same event_id) '",
+            "'were dropped; the first-loaded copy counts once'",
+        ]) }} as issue_description,
+        account_id,
+        'usage' as affected_metric,
+        dropped_copies as affected_rows,
+        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
+        cast(null as {{ dbt.type_string() }}) as affected_currency,
+        true as is_excluded_from_metric
+    from duplicate_copies_per_account
+),
+
 final as (
-    {% for model, source_table, key, account, metric, excluded
-        in staging_tables %}
+    {% for model, source_table, key, account, metric, excluded, amount,
+        currency in staging_tables %}
     select * from {{ model }}_violations
     union all
     {% endfor %}
@@ -176,6 +304,12 @@ final as (
     select * from deleted_paying_accounts
     union all
     select * from events_for_unknown_accounts
+    union all
+    select * from event_violations
+    union all
+    select * from future_events
+    union all
+    select * from duplicate_events
 )
 
 select * from final

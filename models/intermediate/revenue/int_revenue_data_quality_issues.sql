@@ -3,7 +3,10 @@
     with its reason: one row per (source table, record, issue). Rows with
     is_excluded_from_mrr = true are missing from every MRR figure; the
     others are counted but worth a look (e.g. a plan priced in another
-    currency than its billing customer: MRR uses the plan's currency).
+    currency than its billing customer: MRR uses the plan's currency; an
+    item version cut where the next version of the same item starts).
+    affected_amount is the monthly amount at stake, in affected_currency
+    (null when the row cannot be priced).
 -#}
 with
 
@@ -32,9 +35,38 @@ excluded_items as (
         account_id,
         customer_id,
         subscription_id,
+        mrr_local as affected_amount,
+        currency as affected_currency,
         true as is_excluded_from_mrr
     from priced_items
     where is_excluded_from_mrr
+),
+
+overlapping_versions as (
+    select
+        'billing.subscription_items' as source_table,
+        {{ dbt.concat([
+            'subscription_item_id',
+            "'@'",
+            'cast(valid_from_at as ' ~ dbt.type_string() ~ ')',
+        ]) }} as record_id,
+        'overlapping_item_version' as issue_type,
+        {{ dbt.concat([
+            "'version valid until '",
+            "coalesce(cast(valid_to_at as " ~ dbt.type_string()
+                ~ "), 'open end')",
+            "' overlaps the next version of the item, valid from '",
+            'cast(next_valid_from_at as ' ~ dbt.type_string() ~ ')',
+            "'; cut there so the item counts once (the later version wins)'",
+        ]) }} as issue_description,
+        account_id,
+        customer_id,
+        subscription_id,
+        mrr_local as affected_amount,
+        currency as affected_currency,
+        false as is_excluded_from_mrr
+    from priced_items
+    where is_overlapping
 ),
 
 currency_mismatches as (
@@ -55,6 +87,8 @@ currency_mismatches as (
         account_id,
         customer_id,
         subscription_id,
+        mrr_local as affected_amount,
+        currency as affected_currency,
         false as is_excluded_from_mrr
     from priced_items
     where has_currency_mismatch and not is_excluded_from_mrr
@@ -86,6 +120,8 @@ customer_mapping_issues as (
         account_id,
         customer_id,
         cast(null as {{ dbt.type_string() }}) as subscription_id,
+        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
+        cast(null as {{ dbt.type_string() }}) as affected_currency,
         false as is_excluded_from_mrr
     from billing_customers
     where mapping_status in ('customer_not_found', 'account_not_in_crm')
@@ -105,6 +141,8 @@ excluded_fx_rates as (
         cast(null as {{ dbt.type_string() }}) as account_id,
         cast(null as {{ dbt.type_string() }}) as customer_id,
         cast(null as {{ dbt.type_string() }}) as subscription_id,
+        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
+        cast(null as {{ dbt.type_string() }}) as affected_currency,
         true as is_excluded_from_mrr
     from fx_rates
     where is_contract_violation
@@ -112,6 +150,8 @@ excluded_fx_rates as (
 
 final as (
     select * from excluded_items
+    union all
+    select * from overlapping_versions
     union all
     select * from currency_mismatches
     union all

@@ -15,6 +15,12 @@
     folded here into one window (counts_after_at, counts_through_at]: it
     counts exactly when counts_after_at < t(M) <= counts_through_at. An
     open end reaches past the last snapshot the project builds.
+
+    Versions of one item must not overlap (raw contract). When a loader
+    delivers overlapping versions anyway, the later version wins from its
+    valid_from: the earlier one is cut there (effective_valid_to_at), so
+    the item never counts twice, and the cut is listed
+    (int_revenue_data_quality_issues, overlapping_item_version).
 -#}
 with
 
@@ -108,6 +114,38 @@ joined as (
         on subscriptions.customer_id = customers.customer_id
 ),
 
+-- the next countable version of the same item, for the overlap rule
+sequenced as (
+    select
+        *,
+        case
+            when exclusion_reason is null
+                then lead(valid_from_at) over (
+                    partition by subscription_item_id, exclusion_reason is null
+                    order by valid_from_at asc nulls last
+                )
+        end as next_valid_from_at
+    from joined
+),
+
+cut as (
+    select
+        *,
+        coalesce(
+            next_valid_from_at is not null
+            and (valid_to_at is null or valid_to_at > next_valid_from_at),
+            false
+        ) as is_overlapping,
+        case
+            when
+                next_valid_from_at is not null
+                and (valid_to_at is null or valid_to_at > next_valid_from_at)
+                then next_valid_from_at
+            else valid_to_at
+        end as effective_valid_to_at
+    from sequenced
+),
+
 final as (
     select
         ---------- ids
@@ -151,6 +189,7 @@ final as (
             order by valid_from_at asc nulls last
         ) = 1 as is_first_version,
         exclusion_reason is not null as is_excluded_from_mrr,
+        is_overlapping,
         coalesce(
             currency <> customer_currency, false
         ) as has_currency_mismatch,
@@ -158,6 +197,8 @@ final as (
         ---------- timestamps
         valid_from_at,
         valid_to_at,
+        effective_valid_to_at,
+        next_valid_from_at,
         created_at,
         started_at,
         trial_end_at,
@@ -172,10 +213,10 @@ final as (
         ) as counts_after_at,
         -- ... and not after either end
         least(
-            coalesce(valid_to_at, {{ last_snapshot_at() }}),
+            coalesce(effective_valid_to_at, {{ last_snapshot_at() }}),
             coalesce(ended_at, {{ last_snapshot_at() }})
         ) as counts_through_at
-    from joined
+    from cut
 )
 
 select * from final

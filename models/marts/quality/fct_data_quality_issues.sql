@@ -20,6 +20,10 @@ final as (
 
         ---------- numerics
         cast(affected_rows as {{ dbt.type_bigint() }}) as affected_rows,
+        cast(
+            affected_amount as {{ cs_metrics.type_money() }}
+        ) as affected_amount,
+        cast(affected_currency as {{ dbt.type_string() }}) as affected_currency,
 
         ---------- booleans
         cast(
