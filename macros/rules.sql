@@ -69,3 +69,33 @@
         when 'smb' then 'tech_touch'
     end
 {%- endmacro %}
+
+
+{#-
+    Whether a month (its first day) is closed on as_of_date: on or after
+    the var close_day-th day of the following month (close_day 8: May 2025
+    closes on 2025-06-08).
+-#}
+{% macro is_month_closed(month_start) -%}
+    (
+        {{ dbt.dateadd(
+            'day',
+            var('close_day') | int - 1,
+            cs_metrics.add_months(month_start, 1)
+        ) }}
+        <= cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})
+    )
+{%- endmacro %}
+
+
+{#- The headline figures of fct_retention_monthly that the month close
+    stores and compares (fct_closed_month_figures, fct_restatements). -#}
+{% macro closed_figures() -%}
+    {{ return([
+        'active_customers', 'churned_customers', 'starting_mrr_cc',
+        'ending_mrr', 'new_mrr', 'reactivation_mrr', 'expansion_mrr',
+        'contraction_mrr', 'churned_mrr', 'fx_impact_mrr', 'logo_churn_rate',
+        'gross_mrr_churn_rate', 'net_mrr_churn_rate', 'monthly_nrr',
+        'monthly_grr', 'nrr_ttm', 'grr_ttm', 'logo_retention_ttm',
+    ]) }}
+{%- endmacro %}
