@@ -84,7 +84,7 @@ class Warehouse:
                         {name: list(values) for name, values in zip(names, columns, strict=True)}
                     )
             return
-        reader = self._connection.execute(sql, parameters or []).fetch_record_batch(batch_rows)
+        reader = self._connection.execute(sql, parameters or []).to_arrow_reader(batch_rows)
         for batch in reader:
             table = pa.Table.from_batches([batch])
             yield table.rename_columns([name.lower() for name in table.column_names])

@@ -75,7 +75,7 @@ from cs_metrics.calibrate.data import (
     read_observations,
     read_settings,
 )
-from cs_metrics.calibrate.metrics import Bands, evaluate, score_auc
+from cs_metrics.calibrate.metrics import Bands, evaluate_outcomes, score_auc
 from cs_metrics.calibrate.model import WeightModel, fit_weights, reweighted_score
 
 WINDOWS = ("train", "heldout")
@@ -216,19 +216,19 @@ def _refuse_when_too_few(obs: Observations, split: Split, thresholds: Thresholds
         return
     names = {"train": "training window", "heldout": "held-out window"}
     found = "; ".join(
-        f"the {names[window]} ({span}) has {rows:,} active account-months and {positives:,}"
-        f" with churn or contraction within {TARGET_HORIZON} months"
+        f"the {names[window]} ({span}) has {rows:,} active account-months, {positives:,} of"
+        f" them with churn or contraction within {TARGET_HORIZON} months"
+        + (" (too few)" if window in short else "")
         for window, (rows, positives, span) in counts.items()
     )
     first_end = split.first_month + TARGET_HORIZON
     last_end = split.latest_complete - TARGET_HORIZON - 1
     raise CalibrationRefused(
-        f"too few outcomes to calibrate in the {' and the '.join(names[w] for w in short)}:"
-        f" {found}. Each window needs at least {thresholds.min_rows:,} account-months and"
-        f" {thresholds.min_positives} outcomes. Wait for more history, calibrate on a larger"
-        f" warehouse, or move --train-end (from {month_label(first_end)} to"
-        f" {month_label(last_end)}; later trains on more months and tests on fewer;"
-        f" now {month_label(split.train_end)})."
+        f"too few outcomes to calibrate: {found}. Each window needs at least"
+        f" {thresholds.min_rows:,} account-months and {thresholds.min_positives} outcomes."
+        " Wait for more history, calibrate on a warehouse with more accounts, or move"
+        f" --train-end (now {month_label(split.train_end)}; from {month_label(first_end)} to"
+        f" {month_label(last_end)}: later trains on more months and tests on fewer)."
     )
 
 
@@ -309,10 +309,10 @@ def calibrate(
             first = month_date(int(months.min())) if months.size else None
             last = month_date(int(months.max())) if months.size else None
             through = month_date(int(months.max()) + horizon) if months.size else None
-            for outcome_name in OUTCOMES:
-                outcome_values = obs.outcomes[(outcome_name, horizon)][mask]
-                for scorer, kind, scores, component in scorers:
-                    figures = evaluate(scores[mask], outcome_values, bands)
+            outcomes = {name: obs.outcomes[(name, horizon)][mask] for name in OUTCOMES}
+            for scorer, kind, scores, component in scorers:
+                figures = evaluate_outcomes(scores[mask], outcomes, bands)
+                for outcome_name in OUTCOMES:
                     rows.append(
                         {
                             "calibrated_at": calibrated_at.replace(tzinfo=None),
@@ -326,7 +326,7 @@ def calibrate(
                             "first_month": first,
                             "last_month": last,
                             "outcomes_through_month": through,
-                            **figures.as_dict(),
+                            **figures[outcome_name].as_dict(),
                             "configured_weight": (
                                 settings.weights[component] if component else None
                             ),
@@ -335,6 +335,13 @@ def calibrate(
                             ),
                         }
                     )
+    rows.sort(
+        key=lambda row: (
+            WINDOWS.index(row["split"]),
+            OUTCOMES.index(row["outcome"]),
+            row["horizon_months"],
+        )
+    )
     return CalibrationResult(
         target=target_name,
         engine=engine,

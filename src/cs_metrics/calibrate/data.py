@@ -157,8 +157,11 @@ class Observations:
 def observation_sql(latest_complete: int, schema: str = MARTS_SCHEMA) -> str:
     """The observation rows with their outcomes, in SQL that runs on DuckDB and PostgreSQL.
 
-    The windows rely on fct_account_months holding every month of an account from its cohort
-    month on (its documented grain); read_observations checks it (month_plus_<h>m = M + h).
+    The outcome windows run over the narrow columns they need (account, month, MRR,
+    movement) and the scores are joined to the observation rows afterwards: sorting every
+    month with all its scores would take about twice the engine's memory. The windows rely
+    on fct_account_months holding every month of an account from its cohort month on (its
+    documented grain); read_observations checks it (month_plus_<h>m = M + h).
     """
     window = "partition by account_id order by month_start asc nulls last"
     outcome_columns = []
@@ -173,29 +176,31 @@ def observation_sql(latest_complete: int, schema: str = MARTS_SCHEMA) -> str:
     outer_outcomes = []
     for horizon in HORIZONS:
         outer_outcomes += [
-            f"case when min_mrr_next_{horizon}m = 0 then 1 else 0 end as churn_{horizon}m",
-            f"lost_next_{horizon}m as churn_or_contraction_{horizon}m",
-            f"month_plus_{horizon}m",
+            f"case when outcomes.min_mrr_next_{horizon}m = 0 then 1 else 0 end as churn_{horizon}m",
+            f"outcomes.lost_next_{horizon}m as churn_or_contraction_{horizon}m",
+            f"outcomes.month_plus_{horizon}m",
         ]
-    scores = ",\n        ".join(
-        f"cast({column} as double precision) as {column}" for column in SCORE_COLUMNS
-    )
+    scores = [f"cast(scored.{column} as double precision) as {column}" for column in SCORE_COLUMNS]
     last_observed = month_date(latest_complete - min(HORIZONS)).isoformat()
-    inner = ",\n            ".join(
-        ["account_id", "month_start", "is_month_complete", "mrr", *SCORE_COLUMNS, *outcome_columns]
-    )
+    inner = ",\n        ".join(["account_id", "month_start", *outcome_columns])
+    selected = ",\n    ".join(["scored.account_id", "scored.month_start", *scores, *outer_outcomes])
     return f"""
-select
-        account_id,
-        month_start,
-        {scores},
-        {", ".join(outer_outcomes)}
-from (
+with outcomes as (
     select
-            {inner}
+        {inner}
     from {schema}.{SOURCE_TABLE}
-) as windowed
-where is_month_complete and mrr > 0 and month_start <= date '{last_observed}'
+)
+select
+    {selected}
+from {schema}.{SOURCE_TABLE} as scored
+inner join outcomes
+    on
+        scored.account_id = outcomes.account_id
+        and scored.month_start = outcomes.month_start
+where
+    scored.is_month_complete
+    and scored.mrr > 0
+    and scored.month_start <= date '{last_observed}'
 """
 
 
@@ -227,56 +232,74 @@ def read_observations(
             f"{schema}.{SOURCE_TABLE} has no complete month yet: calibration needs at least"
             f" {Thresholds().min_months} months with a known 6-month outcome."
         )
-    ids: list[pa.ChunkedArray] = []
-    months: list[np.ndarray] = []
-    scores: dict[str, list[np.ndarray]] = {column: [] for column in SCORE_COLUMNS}
-    outcomes: dict[tuple[str, int], list[np.ndarray]] = {
-        (outcome, horizon): [] for outcome in OUTCOMES for horizon in HORIZONS
+    last_observed = month_date(latest - min(HORIZONS)).isoformat()
+    expected = int(
+        wh.scalar(
+            f"select count(*) from {schema}.{SOURCE_TABLE} where is_month_complete and mrr > 0"
+            f" and month_start <= date '{last_observed}'"
+        )
+    )
+    # filled in place batch by batch: the rows are never held twice
+    months = np.empty(expected, np.int32)
+    scores = {column: np.empty(expected, np.float64) for column in SCORE_COLUMNS}
+    outcomes = {
+        (outcome, horizon): np.empty(expected, np.int8)
+        for outcome in OUTCOMES
+        for horizon in HORIZONS
     }
+    ids: list[pa.Array] = []
     read = 0
     for batch in wh.batches(observation_sql(latest, schema), batch_rows=batch_rows):
+        size = batch.num_rows
+        if read + size > expected:
+            raise CalibrationError(
+                f"{schema}.{SOURCE_TABLE} changed while it was read (a dbt build?): re-run."
+            )
+        rows = slice(read, read + size)
         month = _month_indices(batch.column("month_start"))
-        for horizon in HORIZONS:
-            known = month + horizon <= latest
-            plus_column = batch.column(f"month_plus_{horizon}m").fill_null(dt.date(1970, 1, 1))
-            plus = _month_indices(plus_column)
-            gaps = known & (plus != month + horizon)
-            if gaps.any():
-                row = int(np.flatnonzero(gaps)[0])
-                raise CalibrationError(
-                    f"{schema}.{SOURCE_TABLE} skips months (account"
-                    f" {batch.column('account_id')[row].as_py()!r} after"
-                    f" {month_label(int(month[row]))}), but every month from the cohort month on"
-                    " must be there: rebuild the marts (`dbt build`)."
-                )
-        ids.append(batch.column("account_id"))
-        months.append(month)
+        _check_consecutive(batch, month, latest, schema)
+        months[rows] = month
+        ids += _chunks(batch.column("account_id"))
         for column in SCORE_COLUMNS:
             values = batch.column(column).cast(pa.float64())
-            scores[column].append(values.to_numpy(zero_copy_only=False).astype(np.float64))
+            scores[column][rows] = values.to_numpy(zero_copy_only=False)
         for outcome, horizon in outcomes:
             flag = batch.column(f"{outcome}_{horizon}m").cast(pa.int8()).fill_null(0)
-            outcomes[(outcome, horizon)].append(flag.to_numpy(zero_copy_only=False))
-        read += batch.num_rows
+            outcomes[(outcome, horizon)][rows] = flag.to_numpy(zero_copy_only=False)
+        read += size
         say(f"  {read:,} account-months read")
+    if read != expected:
+        raise CalibrationError(
+            f"{schema}.{SOURCE_TABLE} changed while it was read (a dbt build?): re-run."
+        )
     return Observations(
-        account_id=pa.chunked_array(
-            [chunk for part in ids for chunk in _chunks(part)], pa.string()
-        ),
-        month=_concat(months, np.int32),
-        scores={column: _concat(parts, np.float64) for column, parts in scores.items()},
-        outcomes={key: _concat(parts, np.int8) for key, parts in outcomes.items()},
+        account_id=pa.chunked_array(ids, pa.string()),
+        month=months,
+        scores=scores,
+        outcomes=outcomes,
         latest_complete=latest,
     )
+
+
+def _check_consecutive(batch: pa.Table, month: np.ndarray, latest: int, schema: str) -> None:
+    """Raise when a row's month M + h is not h rows later (a month of the account missing)."""
+    for horizon in HORIZONS:
+        known = month + horizon <= latest
+        plus_column = batch.column(f"month_plus_{horizon}m").fill_null(dt.date(1970, 1, 1))
+        gaps = known & (_month_indices(plus_column) != month + horizon)
+        if gaps.any():
+            row = int(np.flatnonzero(gaps)[0])
+            raise CalibrationError(
+                f"{schema}.{SOURCE_TABLE} skips months (account"
+                f" {batch.column('account_id')[row].as_py()!r} after"
+                f" {month_label(int(month[row]))}), but every month from the cohort month on"
+                " must be there: rebuild the marts (`dbt build`)."
+            )
 
 
 def _chunks(column: pa.ChunkedArray | pa.Array) -> list[pa.Array]:
     chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     return [chunk.cast(pa.string()) for chunk in chunks]
-
-
-def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
 
 
 # ------------------------------------------------------------------------------------- split

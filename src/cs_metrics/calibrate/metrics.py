@@ -30,13 +30,17 @@ def auc(risk: np.ndarray, outcome: np.ndarray) -> float | None:
     without it, ties counting one half: 1 = perfect ranking, 0.5 = no better than chance,
     0 = perfectly reversed. None when the rows hold only one class.
     """
-    risk = np.asarray(risk, dtype=np.float64)
+    return _auc_from_ranks(average_ranks(np.asarray(risk, dtype=np.float64)), outcome)
+
+
+def _auc_from_ranks(ranks: np.ndarray, outcome: np.ndarray) -> float | None:
+    """AUC from the average ranks of the risk (Mann-Whitney U ÷ pairs)."""
     outcome = np.asarray(outcome).astype(bool)
     positives = int(outcome.sum())
     negatives = outcome.size - positives
     if positives == 0 or negatives == 0:
         return None
-    rank_sum = float(average_ranks(risk)[outcome].sum())
+    rank_sum = float(ranks[outcome].sum())
     return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives)
 
 
@@ -58,7 +62,8 @@ def worst_share_rate(score: np.ndarray, outcome: np.ndarray, share: float = WORS
     if score.size == 0:
         raise ValueError("worst_share_rate needs at least one row")
     size = share * score.size
-    boundary = np.sort(score)[math.ceil(size) - 1]
+    position = math.ceil(size) - 1
+    boundary = np.partition(score, position)[position]
     below = score < boundary
     at = score == boundary
     fraction = (size - below.sum()) / at.sum()
@@ -112,29 +117,41 @@ class ScoreMetrics:
 
 def evaluate(score: np.ndarray, outcome: np.ndarray, bands: Bands) -> ScoreMetrics:
     """All figures of a score (NaN = null, left out and counted) for an outcome (0/1)."""
+    return evaluate_outcomes(score, {"outcome": outcome}, bands)["outcome"]
+
+
+def evaluate_outcomes(
+    score: np.ndarray, outcomes: dict[str, np.ndarray], bands: Bands
+) -> dict[str, ScoreMetrics]:
+    """evaluate() for several outcomes of the same rows, ranking the score only once."""
     score = np.asarray(score, dtype=np.float64)
-    outcome = np.asarray(outcome, dtype=np.int64)
     present = ~np.isnan(score)
-    score, outcome = score[present], outcome[present]
+    score = score[present]
     rows = int(score.size)
-    positives = int(outcome.sum())
-    band_rows: dict[str, int] = {}
-    band_rates: dict[str, float | None] = {}
-    for name, mask in bands.masks(score).items():
-        band_rows[name] = int(mask.sum())
-        band_rates[name] = float(outcome[mask].mean()) if mask.any() else None
-    return ScoreMetrics(
-        rows=rows,
-        rows_missing_score=int((~present).sum()),
-        positives=positives,
-        outcome_rate=positives / rows if rows else None,
-        auc=score_auc(score, outcome),
-        worst_decile_rate=worst_share_rate(score, outcome) if rows else None,
-        worst_decile_lift=worst_decile_lift(score, outcome) if rows else None,
-        red_rows=band_rows["red"],
-        red_rate=band_rates["red"],
-        yellow_rows=band_rows["yellow"],
-        yellow_rate=band_rates["yellow"],
-        green_rows=band_rows["green"],
-        green_rate=band_rates["green"],
-    )
+    ranks = average_ranks(-score)
+    masks = bands.masks(score)
+    figures = {}
+    for name, values in outcomes.items():
+        outcome = np.asarray(values, dtype=np.int64)[present]
+        positives = int(outcome.sum())
+        band_rows = {band: int(mask.sum()) for band, mask in masks.items()}
+        band_rates = {
+            band: float(outcome[mask].mean()) if mask.any() else None
+            for band, mask in masks.items()
+        }
+        figures[name] = ScoreMetrics(
+            rows=rows,
+            rows_missing_score=int((~present).sum()),
+            positives=positives,
+            outcome_rate=positives / rows if rows else None,
+            auc=_auc_from_ranks(ranks, outcome),
+            worst_decile_rate=worst_share_rate(score, outcome) if rows else None,
+            worst_decile_lift=worst_decile_lift(score, outcome) if rows else None,
+            red_rows=band_rows["red"],
+            red_rate=band_rates["red"],
+            yellow_rows=band_rows["yellow"],
+            yellow_rate=band_rates["yellow"],
+            green_rows=band_rows["green"],
+            green_rate=band_rates["green"],
+        )
+    return figures

@@ -180,6 +180,7 @@ def summary(result: CalibrationResult, written: Written | None = None) -> dict[s
         },
         "configured_score_check": result.score_check,
         "heldout_comparison": heldout_comparison(result),
+        "verdict": verdict(result),
         "metrics": [plain(row) for row in result.rows],
         "var_block": result.var_block(),
         "outputs": (
@@ -196,6 +197,40 @@ def summary(result: CalibrationResult, written: Written | None = None) -> dict[s
 
 
 # ------------------------------------------------------------------------------------ report
+AUC_MARGIN = 0.01  # smaller held-out AUC differences are within noise at a few thousand rows
+WEAK_AUC = 0.55
+
+
+def verdict(result: CalibrationResult) -> str:
+    """One sentence: do the proposed weights rank the target outcome better on held-out months?"""
+    configured = result.row("heldout", TARGET_OUTCOME, TARGET_HORIZON, CONFIGURED)
+    proposed = result.row("heldout", TARGET_OUTCOME, TARGET_HORIZON, PROPOSED)
+    outcome = f"{TARGET_OUTCOME.replace('_', ' ')} within {TARGET_HORIZON} months"
+    if configured["auc"] is None or proposed["auc"] is None:
+        return f"No verdict: the held-out months hold only one class of {outcome}."
+    figures = f"AUC {proposed['auc']:.3f} vs {configured['auc']:.3f}"
+    if max(configured["auc"], proposed["auc"]) < WEAK_AUC:
+        return (
+            f"Neither score ranks {outcome} on the held-out months ({figures}): check the"
+            " usage, billing, NPS and support data before trusting any weights."
+        )
+    gain = proposed["auc"] - configured["auc"]
+    if gain >= AUC_MARGIN:
+        return (
+            f"The proposed weights rank {outcome} better on the held-out months ({figures});"
+            " consider adopting them (check the band sizes below: they move with the weights)."
+        )
+    if gain <= -AUC_MARGIN:
+        return (
+            f"The proposed weights rank {outcome} worse on the held-out months ({figures}):"
+            " keep the configured weights."
+        )
+    return (
+        f"The proposed weights rank {outcome} about as well as the configured ones on the"
+        f" held-out months ({figures}, within ±{AUC_MARGIN}): no reason to change."
+    )
+
+
 def _figure(value: float | None, pattern: str = "{:.3f}") -> str:
     return "–" if value is None else pattern.format(value)
 
@@ -260,6 +295,7 @@ def render_report(result: CalibrationResult, written: Written | None = None) -> 
             f"{_figure(item['configured_worst_decile_lift'], '{:.2f}x'):>11}"
             f"{_figure(item['proposed_worst_decile_lift'], '{:.2f}x'):>11}"
         )
+    lines += ["", f"Verdict: {verdict(result)}"]
     lines += [
         "",
         f"Held-out outcome rate per status band ({TARGET_OUTCOME.replace('_', ' ')} within"
