@@ -202,6 +202,9 @@ def test_proposed_weights_and_score(result: CalibrationResult, calib_db: Path) -
     assert set(weights) == set(COMPONENTS)
     assert all(isinstance(value, int) and value >= 0 for value in weights.values())
     assert sum(weights.values()) == 100
+    for component, spread in result.weight_ranges.items():
+        assert 0 <= spread["p10"] <= spread["p90"] <= 100, (component, spread)
+        assert spread["resamples"] >= 10
     first_var = result.var_block().splitlines()[0]
     assert first_var == f"health_weight_utilization: {weights['utilization']}"
 

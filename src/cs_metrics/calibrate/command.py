@@ -35,7 +35,10 @@ The table `health_calibration` has one row per (split, outcome, horizon_months, 
 - red_rows, yellow_rows, green_rows (bigint) and red_rate, yellow_rate, green_rate (double):
   rows and outcome rate per status band of the score (red < health_yellow_min ≤ yellow <
   health_green_min ≤ green, the vars of dbt_project.yml);
-- configured_weight, proposed_weight (double): the component's weight (component rows only).
+- configured_weight, proposed_weight (double): the component's weight (component rows only);
+  proposed_weight_p10, proposed_weight_p90 (double): the 10th and 90th percentile of its
+  (unrounded) proposed weight over bootstrap resamples of the training accounts: how firmly
+  the data supports it.
 
 Exit codes: 0 done, 1 the warehouse cannot be read or written, 2 refused (too little history
 or too few outcomes: the message says what is missing and what to do).
@@ -76,7 +79,13 @@ from cs_metrics.calibrate.data import (
     read_settings,
 )
 from cs_metrics.calibrate.metrics import Bands, evaluate_outcomes, score_auc
-from cs_metrics.calibrate.model import WeightModel, fit_weights, reweighted_score
+from cs_metrics.calibrate.model import (
+    WeightModel,
+    bootstrap_resamples,
+    fit_weights,
+    reweighted_score,
+    weight_ranges,
+)
 
 WINDOWS = ("train", "heldout")
 CONFIGURED = "health_score"
@@ -156,6 +165,7 @@ class CalibrationResult:
     proposed_score: np.ndarray
     score_check: dict[str, Any]
     model_auc: dict[str, float | None]
+    weight_ranges: dict[str, dict[str, float]]
     rows: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     duckdb_path: Path | None = None
@@ -276,10 +286,14 @@ def calibrate(
         f" (months up to {month_label(split.train_end - TARGET_HORIZON)}, outcomes up to"
         f" train-end {month_label(split.train_end)}) ..."
     )
-    model = fit_weights(
-        {c: values[train_mask] for c, values in components.items()},
-        obs.outcomes[(TARGET_OUTCOME, TARGET_HORIZON)][train_mask],
+    train_components = {c: values[train_mask] for c, values in components.items()}
+    train_outcome = obs.outcomes[(TARGET_OUTCOME, TARGET_HORIZON)][train_mask]
+    model = fit_weights(train_components, train_outcome)
+    say(
+        f"Refitting on {bootstrap_resamples(train_outcome.size)} bootstrap resamples of the"
+        " training accounts ..."
     )
+    ranges = weight_ranges(model, train_components, train_outcome, obs.account_codes(train_mask))
     proposed = reweighted_score(components, model.weights)
 
     configured_again = reweighted_score(components, settings.weights)
@@ -333,6 +347,12 @@ def calibrate(
                             "proposed_weight": (
                                 float(model.weights[component]) if component else None
                             ),
+                            "proposed_weight_p10": (
+                                ranges[component]["p10"] if component else None
+                            ),
+                            "proposed_weight_p90": (
+                                ranges[component]["p90"] if component else None
+                            ),
                         }
                     )
     rows.sort(
@@ -355,6 +375,7 @@ def calibrate(
         proposed_score=proposed,
         score_check=score_check,
         model_auc=model_auc,
+        weight_ranges=ranges,
         rows=rows,
         seconds=time.perf_counter() - started,
         duckdb_path=db_file,

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from cs_metrics.warehouse import MARTS_SCHEMA, Warehouse
@@ -152,6 +153,11 @@ class Observations:
     def known(self, horizon: int) -> np.ndarray:
         """Rows whose outcome over `horizon` months is known (M + h ≤ latest complete month)."""
         return self.month + horizon <= self.latest_complete
+
+    def account_codes(self, mask: np.ndarray) -> np.ndarray:
+        """An integer per account (0, 1, …) for the rows selected by mask."""
+        ids = self.account_id.filter(pa.array(mask))
+        return pc.index_in(ids, pc.unique(ids)).to_numpy(zero_copy_only=False)
 
 
 def observation_sql(latest_complete: int, schema: str = MARTS_SCHEMA) -> str:

@@ -68,6 +68,8 @@ COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("green_rate", pa.float64(), "double precision"),
     ("configured_weight", pa.float64(), "double precision"),
     ("proposed_weight", pa.float64(), "double precision"),
+    ("proposed_weight_p10", pa.float64(), "double precision"),
+    ("proposed_weight_p90", pa.float64(), "double precision"),
 )
 TABLE_SCHEMA = pa.schema([(name, arrow_type) for name, arrow_type, _ in COLUMNS])
 
@@ -177,6 +179,14 @@ def summary(result: CalibrationResult, written: Written | None = None) -> dict[s
             "configured": result.settings.weights,
             "proposed": model.weights,
             "proposed_unrounded": model.shares,
+            "proposed_bootstrap": {
+                "method": (
+                    "refit on resamples of the training accounts drawn with replacement (an"
+                    " account's months stay together); p10/p90 of the unrounded weight and the"
+                    " share of resamples giving the component any weight"
+                ),
+                "components": result.weight_ranges,
+            },
         },
         "configured_score_check": result.score_check,
         "heldout_comparison": heldout_comparison(result),
@@ -268,7 +278,7 @@ def render_report(result: CalibrationResult, written: Written | None = None) -> 
         "",
         f"Weights fitted on the training window ({TARGET_OUTCOME.replace('_', ' ')} within"
         f" {TARGET_HORIZON} months, L2 logistic regression, C={model.regularisation_c:g}):",
-        f"  {'component':<17}{'configured':>11}{'proposed':>10}{'coef/pt':>10}"
+        f"  {'component':<17}{'configured':>11}{'proposed':>10}{'p10–p90':>10}{'coef/pt':>10}"
         f"{'AUC churn 6m':>14}{'AUC c/c 6m':>12}  (held-out)",
     ]
     for component in COMPONENTS:
@@ -276,9 +286,11 @@ def render_report(result: CalibrationResult, written: Written | None = None) -> 
         churn = result.row("heldout", "churn", 6, scorer)
         lost = result.row("heldout", "churn_or_contraction", 6, scorer)
         coef = model.coef_per_point.get(component)
+        spread = result.weight_ranges[component]
+        span = f"{spread['p10']:.0f}–{spread['p90']:.0f}"
         lines.append(
             f"  {component:<17}{result.settings.weights[component]:>11g}"
-            f"{model.weights[component]:>10}{_figure(coef, '{:+.4f}'):>10}"
+            f"{model.weights[component]:>10}{span:>10}{_figure(coef, '{:+.4f}'):>10}"
             f"{_figure(churn['auc']):>14}{_figure(lost['auc']):>12}"
         )
     lines += [
