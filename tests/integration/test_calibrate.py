@@ -302,6 +302,23 @@ def test_no_write_leaves_the_warehouse_alone(
     assert tables == []
 
 
+@pytest.mark.slow
+def test_a_busy_warehouse_still_gets_the_files(
+    calib_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another reader holds the DuckDB file: the table cannot be written, the files are, the
+    report is printed and the exit code says it (1), with what to do."""
+    with duckdb.connect(str(calib_db), read_only=True):
+        code = main(["calibrate", "--db", str(calib_db), "--out-dir", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "health_weight_utilization:" in captured.out
+    assert "Table: not written" in captured.out
+    assert "re-run when the warehouse is writable, or pass --no-write" in captured.err
+    assert (tmp_path / "health_calibration.parquet").is_file()
+    assert (tmp_path / "calibration.json").is_file()
+
+
 # ------------------------------------------------------------------------------------ refusals
 @pytest.mark.slow
 def test_refuses_a_small_customer_base(

@@ -386,6 +386,7 @@ def run(args: argparse.Namespace) -> int:
     """The `calibrate` command; returns a process exit code."""
     from cs_metrics.calibrate.data import CalibrationError
     from cs_metrics.calibrate.output import render_report, write_outputs
+    from cs_metrics.load.project import LoadError
     from cs_metrics.warehouse import WarehouseError
 
     def say(message: str) -> None:
@@ -398,17 +399,16 @@ def run(args: argparse.Namespace) -> int:
     except CalibrationRefused as exc:
         print(f"cs-metrics calibrate: refused: {exc}", file=sys.stderr)
         return 2
-    except (WarehouseError, CalibrationError) as exc:
+    except (WarehouseError, CalibrationError, LoadError) as exc:
         print(f"cs-metrics calibrate: {exc}", file=sys.stderr)
         return 1
-    try:
-        written = write_outputs(
-            result, out_dir=args.out_dir, write_table=not args.no_write, progress=say
-        )
-    except CalibrationError as exc:
-        print(f"cs-metrics calibrate: {exc}", file=sys.stderr)
-        return 1
+    written = write_outputs(
+        result, out_dir=args.out_dir, write_table=not args.no_write, progress=say
+    )
     print(render_report(result, written))
+    if written.table_error:
+        print(f"cs-metrics calibrate: {written.table_error}", file=sys.stderr)
+        return 1
     return 0
 
 

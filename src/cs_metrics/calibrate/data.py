@@ -155,9 +155,12 @@ class Observations:
         return self.month + horizon <= self.latest_complete
 
     def account_codes(self, mask: np.ndarray) -> np.ndarray:
-        """An integer per account (0, 1, …) for the rows selected by mask."""
+        """An integer per account for the rows selected by mask: its position among the
+        accounts sorted by id (so it does not depend on the order the engine returned rows)."""
         ids = self.account_id.filter(pa.array(mask))
-        return pc.index_in(ids, pc.unique(ids)).to_numpy(zero_copy_only=False)
+        accounts = pc.array_sort_indices(pc.unique(ids))
+        ordered = pc.take(pc.unique(ids), accounts)
+        return pc.index_in(ids, ordered).to_numpy(zero_copy_only=False)
 
 
 def observation_sql(latest_complete: int, schema: str = MARTS_SCHEMA) -> str:

@@ -102,6 +102,7 @@ class Written:
     files: dict[str, Path] = field(default_factory=dict)
     table: str | None = None  # schema.table written in the warehouse
     table_note: str = ""  # why no table was written
+    table_error: str | None = None  # the write failed: what to do
 
 
 def to_table(result: CalibrationResult) -> pa.Table:
@@ -364,8 +365,8 @@ def write_outputs(
     project_dir: Path | None = None,
 ) -> Written:
     """Write the Parquet file, the JSON, the report and (unless write_table is False) the
-    warehouse table. Raises CalibrationError when the warehouse table cannot be written
-    (the files are written first)."""
+    warehouse table. When the table cannot be written, the files still are and
+    Written.table_error says why."""
     from cs_metrics.load.project import find_project_dir
 
     say = progress or (lambda _message: None)
@@ -378,7 +379,6 @@ def write_outputs(
     pq.write_table(table, written.files["parquet"])
     written.files["json"] = folder / "calibration.json"
     written.files["report"] = folder / "report.txt"
-    failure: CalibrationError | None = None
     if not write_table:
         written.table_note = "--no-write"
     elif result.engine == "spark":
@@ -390,17 +390,15 @@ def write_outputs(
         try:
             written.table = write_warehouse_table(result, table, project)
         except CalibrationError as exc:
-            failure = exc
-            written.table_note = f"failed: {exc}"
+            written.table_note = "the write failed, see the message below"
+            written.table_error = (
+                f"{exc} The files in {folder} were written; re-run when the warehouse is"
+                " writable, or pass --no-write."
+            )
     written.files["json"].write_text(
         json.dumps(summary(result, written), indent=2, default=str) + "\n", encoding="utf-8"
     )
     written.files["report"].write_text(render_report(result, written) + "\n", encoding="utf-8")
-    if failure is not None:
-        raise CalibrationError(
-            f"{failure} The files in {folder} were written; re-run when the warehouse is"
-            " writable, or pass --no-write."
-        )
     return written
 
 
