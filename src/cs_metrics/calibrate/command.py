@@ -116,17 +116,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--target",
+        metavar="T",
         default=None,
         help="dbt target to read (duckdb, postgres, spark; default: CS_METRICS_TARGET or duckdb)",
     )
     parser.add_argument(
         "--db",
+        metavar="PATH",
         type=Path,
         default=None,
         help="DuckDB database file (duckdb target; default: CS_METRICS_DB or the profile's)",
     )
     parser.add_argument(
         "--train-end",
+        metavar="YYYY-MM",
         type=_month,
         default=None,
         help=(
@@ -137,6 +140,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--out-dir",
+        metavar="DIR",
         type=Path,
         default=None,
         help="folder for report.txt, calibration.json and health_calibration.parquet"
