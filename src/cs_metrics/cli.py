@@ -1,5 +1,5 @@
-"""`cs-metrics` command line: generate demo data, validate and load raw data, print summaries
-and write the visual report."""
+"""`cs-metrics` command line: generate demo data, validate and load raw data, print summaries,
+write the visual report and calibrate the health score."""
 
 from __future__ import annotations
 
@@ -57,6 +57,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     add_report_parser(sub)
 
+    from cs_metrics.calibrate.command import add_parser as add_calibrate_parser
+
+    add_calibrate_parser(sub)
+
     summ = sub.add_parser("summary", help="print the latest complete month from the marts")
     summ.add_argument("--db", type=Path, default=Path("target/cs_metrics.duckdb"))
     return parser
@@ -105,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         from cs_metrics.report.command import run as run_report
 
         return run_report(args)
+    if args.command == "calibrate":
+        from cs_metrics.calibrate.command import run as run_calibrate
+
+        return run_calibrate(args)
     return 2
 
 

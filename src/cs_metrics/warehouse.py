@@ -44,6 +44,7 @@ class Warehouse:
     engine: str
     _connection: Any
     spark_warehouse: Path | None = None  # the warehouse folder of a Spark target
+    duckdb_path: Path | None = None  # the database file of a DuckDB target
 
     def query(self, sql: str, parameters: list[Any] | None = None) -> pa.Table:
         """Run one query and return its rows as an Arrow table (column names lower-cased)."""
@@ -58,6 +59,35 @@ class Warehouse:
             )
         table = self._connection.execute(sql, parameters or []).to_arrow_table()
         return table.rename_columns([name.lower() for name in table.column_names])
+
+    def batches(
+        self, sql: str, parameters: list[Any] | None = None, *, batch_rows: int = 100_000
+    ) -> Iterator[pa.Table]:
+        """Run one query and yield its rows as Arrow tables of at most batch_rows rows each.
+
+        For results too large to hold as Python objects: PostgreSQL streams through a
+        server-side cursor, DuckDB through Arrow record batches (column names lower-cased).
+        """
+        if self.engine == "postgres":
+            with self._connection.cursor(name="cs_metrics_batches", withhold=True) as cursor:
+                cursor.itersize = batch_rows
+                cursor.execute(sql, parameters or None)
+                names: list[str] | None = None
+                while True:
+                    rows = cursor.fetchmany(batch_rows)
+                    if names is None:
+                        names = [column.name.lower() for column in cursor.description]
+                    if not rows:
+                        break
+                    columns = list(zip(*rows, strict=True))
+                    yield pa.table(
+                        {name: list(values) for name, values in zip(names, columns, strict=True)}
+                    )
+            return
+        reader = self._connection.execute(sql, parameters or []).to_arrow_reader(batch_rows)
+        for batch in reader:
+            table = pa.Table.from_batches([batch])
+            yield table.rename_columns([name.lower() for name in table.column_names])
 
     def rows(self, sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
         """The query's rows as dictionaries."""
@@ -131,7 +161,7 @@ def open_warehouse(
                 f"cannot open {path} read-only ({exc}); a dbt build may be writing to it:"
                 " wait for it to finish."
             ) from exc
-        return Warehouse(target, engine, connection)
+        return Warehouse(target, engine, connection, duckdb_path=path)
     if engine == "postgres":
         from cs_metrics.load.postgres import connect
 

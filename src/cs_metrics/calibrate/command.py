@@ -1,0 +1,438 @@
+"""`cs-metrics calibrate`: does health rank churn risk, and which weights would rank it better?
+
+Reads `marts.fct_account_months` of a dbt target (read-only, through
+`cs_metrics.warehouse.open_warehouse`), builds the observation set (active account-months of
+complete months with their churn and churn-or-contraction outcomes within 3 and 6 months,
+`calibrate/data.py`), splits it out of time (training rows' outcome windows end on or before
+--train-end, held-out rows are later months), measures every component and score on both
+windows (`calibrate/metrics.py`), fits proposed weights on the training window
+(`calibrate/model.py`) and compares the configured with the proposed score on the held-out
+months. Output (`calibrate/output.py`): a text report on stdout and in
+`target/calibration/report.txt`, everything in `target/calibration/calibration.json`, and the
+BI table `health_calibration` (Parquet file, and a table in the marts schema unless
+--no-write).
+
+The table `health_calibration` has one row per (split, outcome, horizon_months, scorer):
+
+- calibrated_at (timestamp, UTC): when the calibration ran; target (text): the dbt target read;
+- split (text): the window, `train` or `heldout` ("window" is a reserved word in SQL);
+- outcome (text): `churn` (MRR reaches 0 in M+1 … M+h) or `churn_or_contraction` (a churn or
+  contraction movement in M+1 … M+h); horizon_months (integer): h, 3 or 6;
+- scorer (text): a component (`utilization_score` … `support_score`), `outcome_score`,
+  `experience_score`, `health_score` (the score as built, configured weights) or
+  `proposed_health_score` (the same formula with the proposed weights);
+  scorer_kind (text): `component`, `group_score`, `configured_weights`, `proposed_weights`;
+- train_end_month (date): the last month of the training period; first_month, last_month
+  (date): the first and last observation month M of the window's rows for this horizon;
+  outcomes_through_month (date): last_month + h, the last month whose movements count;
+- rows (bigint): account-months with a score; rows_missing_score (bigint): rows of the window
+  left out because the score is null; positives (bigint): rows with the outcome;
+  outcome_rate (double): positives ÷ rows;
+- auc (double): area under the ROC curve of −score (a lower score should mean more risk):
+  1 perfect, 0.5 chance, below 0.5 the score ranks the wrong way; null with one class only;
+- worst_decile_rate (double): outcome rate of the lowest-scoring 10% of the rows (ties at the
+  boundary shared pro rata); worst_decile_lift (double): worst_decile_rate ÷ outcome_rate;
+- red_rows, yellow_rows, green_rows (bigint) and red_rate, yellow_rate, green_rate (double):
+  rows and outcome rate per status band of the score (red < health_yellow_min ≤ yellow <
+  health_green_min ≤ green, the vars of dbt_project.yml);
+- configured_weight, proposed_weight (double): the component's weight (component rows only);
+  proposed_weight_p10, proposed_weight_p90 (double): the 10th and 90th percentile of its
+  (unrounded) proposed weight over bootstrap resamples of the training accounts: how firmly
+  the data supports it.
+
+Exit codes: 0 done, 1 the warehouse cannot be read or written, 2 refused (too little history
+or too few outcomes: the message says what is missing and what to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cs_metrics.calibrate.data import (
+    COMPONENT_COLUMNS,
+    COMPONENTS,
+    GROUP_SCORE_COLUMNS,
+    HORIZONS,
+    OUTCOMES,
+    TARGET_HORIZON,
+    TARGET_OUTCOME,
+    CalibrationRefused,
+    Observations,
+    Settings,
+    Split,
+    Thresholds,
+    check_no_leakage,
+    choose_split,
+    month_date,
+    month_index,
+    month_label,
+    read_observations,
+    read_settings,
+)
+from cs_metrics.calibrate.metrics import Bands, evaluate_outcomes, score_auc
+from cs_metrics.calibrate.model import (
+    WeightModel,
+    bootstrap_resamples,
+    fit_weights,
+    reweighted_score,
+    weight_ranges,
+)
+
+WINDOWS = ("train", "heldout")
+CONFIGURED = "health_score"
+PROPOSED = "proposed_health_score"
+SCORE_CHECK_TOLERANCE = 1e-3  # stored health_score vs the configured weights re-applied
+
+
+def _month(value: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {value!r}") from exc
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register `cs-metrics calibrate`."""
+    parser = sub.add_parser(
+        "calibrate",
+        help="test how well health ranks churn risk and propose better-ranking weights",
+        description=(
+            "Measure how well each health component and the health score rank churn and"
+            " churn-or-contraction risk within 3 and 6 months (AUC, worst-decile lift, rate per"
+            " status band) on a training window and on later held-out months, fit proposed"
+            " weights on the training window (regularised logistic regression) and compare"
+            " them with the configured weights on the held-out months. Reads the marts of a"
+            " dbt target; writes target/calibration/ and the table <marts>.health_calibration."
+        ),
+    )
+    parser.add_argument(
+        "--target",
+        metavar="T",
+        default=None,
+        help="dbt target to read (duckdb, postgres, spark; default: CS_METRICS_TARGET or duckdb)",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="DuckDB database file (duckdb target; default: CS_METRICS_DB or the profile's)",
+    )
+    parser.add_argument(
+        "--train-end",
+        metavar="YYYY-MM",
+        type=_month,
+        default=None,
+        help=(
+            "last month YYYY-MM of the training period: training rows are months M with"
+            " M + horizon <= train-end, held-out rows months after it (default: hold out the"
+            " last third of the months with a known 6-month outcome)"
+        ),
+    )
+    parser.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="folder for report.txt, calibration.json and health_calibration.parquet"
+        " (default: target/calibration in the project directory)",
+    )
+    parser.add_argument(
+        "--no-write",
+        action="store_true",
+        help="do not write the table health_calibration into the warehouse (files only)",
+    )
+
+
+@dataclass
+class CalibrationResult:
+    """Everything one calibration computed (what the report, JSON and table are made of)."""
+
+    target: str
+    engine: str
+    calibrated_at: dt.datetime
+    settings: Settings
+    thresholds: Thresholds
+    split: Split
+    windows: dict[str, dict[str, str | None]]
+    observations: Observations
+    model: WeightModel
+    proposed_score: np.ndarray
+    score_check: dict[str, Any]
+    model_auc: dict[str, float | None]
+    weight_ranges: dict[str, dict[str, float]]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    duckdb_path: Path | None = None
+
+    def row(self, window: str, outcome: str, horizon: int, scorer: str) -> dict[str, Any]:
+        """The table row of one (window, outcome, horizon, scorer)."""
+        for row in self.rows:
+            if (row["split"], row["outcome"], row["horizon_months"], row["scorer"]) == (
+                window,
+                outcome,
+                horizon,
+                scorer,
+            ):
+                return row
+        raise KeyError((window, outcome, horizon, scorer))
+
+    def var_block(self) -> str:
+        """The vars to paste into dbt_project.yml for the proposed weights."""
+        return "\n".join(
+            f"health_weight_{component}: {self.model.weights[component]}"
+            for component in COMPONENTS
+        )
+
+
+def _scorers(
+    obs: Observations, proposed: np.ndarray
+) -> list[tuple[str, str, np.ndarray, str | None]]:
+    """(scorer, scorer_kind, scores, component) of every score that is evaluated."""
+    scorers: list[tuple[str, str, np.ndarray, str | None]] = [
+        (column, "component", obs.scores[column], component)
+        for component, column in zip(COMPONENTS, COMPONENT_COLUMNS, strict=True)
+    ]
+    scorers += [(column, "group_score", obs.scores[column], None) for column in GROUP_SCORE_COLUMNS]
+    scorers.append((CONFIGURED, "configured_weights", obs.scores["health_score"], None))
+    scorers.append((PROPOSED, "proposed_weights", proposed, None))
+    return scorers
+
+
+def _refuse_when_too_few(obs: Observations, split: Split, thresholds: Thresholds) -> None:
+    outcome = obs.outcomes[(TARGET_OUTCOME, TARGET_HORIZON)]
+    counts = {}
+    for window in WINDOWS:
+        mask = getattr(split, window)(obs, TARGET_HORIZON)
+        months = obs.month[mask]
+        counts[window] = (
+            int(mask.sum()),
+            int(outcome[mask].sum()),
+            f"{month_label(int(months.min()))} … {month_label(int(months.max()))}"
+            if months.size
+            else "no month",
+        )
+    short = [
+        window
+        for window, (rows, positives, _) in counts.items()
+        if rows < thresholds.min_rows or positives < thresholds.min_positives
+    ]
+    if not short:
+        return
+    names = {"train": "training window", "heldout": "held-out window"}
+    found = "; ".join(
+        f"the {names[window]} ({span}) has {rows:,} active account-months, {positives:,} of"
+        f" them with churn or contraction within {TARGET_HORIZON} months"
+        + (" (too few)" if window in short else "")
+        for window, (rows, positives, span) in counts.items()
+    )
+    first_end = split.first_month + TARGET_HORIZON
+    last_end = split.latest_complete - TARGET_HORIZON - 1
+    raise CalibrationRefused(
+        f"too few outcomes to calibrate: {found}. Each window needs at least"
+        f" {thresholds.min_rows:,} account-months and {thresholds.min_positives} outcomes."
+        " Wait for more history, calibrate on a warehouse with more accounts, or move"
+        f" --train-end (now {month_label(split.train_end)}; from {month_label(first_end)} to"
+        f" {month_label(last_end)}: later trains on more months and tests on fewer)."
+    )
+
+
+def calibrate(
+    *,
+    target: str | None = None,
+    duckdb_path: Path | None = None,
+    train_end: dt.date | None = None,
+    thresholds: Thresholds | None = None,
+    progress: Callable[[str], None] | None = None,
+    project_dir: Path | None = None,
+) -> CalibrationResult:
+    """Run the calibration (nothing is written). Raises WarehouseError, CalibrationError or
+    CalibrationRefused (too little history)."""
+    from cs_metrics.load.project import find_project_dir
+    from cs_metrics.warehouse import open_warehouse
+
+    say = progress or (lambda _message: None)
+    started = time.perf_counter()
+    calibrated_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    limits = thresholds or Thresholds()
+    settings = read_settings(find_project_dir(project_dir))
+    bands = Bands(yellow_min=settings.yellow_min, green_min=settings.green_min)
+
+    wh = open_warehouse(target, duckdb_path=duckdb_path)
+    try:
+        say(f"Reading active account-months and their outcomes from target {wh.target} ...")
+        obs = read_observations(wh, progress=say)
+        target_name, engine, db_file = wh.target, wh.engine, wh.duckdb_path
+    finally:
+        wh.close()
+    say(
+        f"  {len(obs):,} account-months, latest complete month {month_label(obs.latest_complete)}"
+        f" ({time.perf_counter() - started:.1f} s)"
+    )
+
+    split = choose_split(obs, None if train_end is None else month_index(train_end), limits)
+    windows = check_no_leakage(obs, split)
+    _refuse_when_too_few(obs, split, limits)
+
+    components = {c: obs.scores[f"{c}_score"] for c in COMPONENTS}
+    train_mask = split.train(obs, TARGET_HORIZON)
+    say(
+        f"Fitting weights on {int(train_mask.sum()):,} training account-months"
+        f" (months up to {month_label(split.train_end - TARGET_HORIZON)}, outcomes up to"
+        f" train-end {month_label(split.train_end)}) ..."
+    )
+    train_components = {c: values[train_mask] for c, values in components.items()}
+    train_outcome = obs.outcomes[(TARGET_OUTCOME, TARGET_HORIZON)][train_mask]
+    model = fit_weights(train_components, train_outcome)
+    say(
+        f"Refitting on {bootstrap_resamples(train_outcome.size)} bootstrap resamples of the"
+        " training accounts ..."
+    )
+    ranges = weight_ranges(model, train_components, train_outcome, obs.account_codes(train_mask))
+    proposed = reweighted_score(components, model.weights)
+
+    configured_again = reweighted_score(components, settings.weights)
+    stored = obs.scores["health_score"]
+    both = ~np.isnan(stored) & ~np.isnan(configured_again)
+    difference = float(np.abs(stored[both] - configured_again[both]).max()) if both.any() else 0.0
+    score_check = {
+        "max_abs_difference": difference,
+        "null_mismatches": int((np.isnan(stored) != np.isnan(configured_again)).sum()),
+        "matches": difference <= SCORE_CHECK_TOLERANCE,
+    }
+
+    model_auc: dict[str, float | None] = {}
+    outcome = obs.outcomes[(TARGET_OUTCOME, TARGET_HORIZON)]
+    for window in WINDOWS:
+        mask = getattr(split, window)(obs, TARGET_HORIZON)
+        risk = model.predict_risk({c: values[mask] for c, values in components.items()})
+        model_auc[window] = score_auc(-risk, outcome[mask])
+
+    say("Measuring components and scores on both windows ...")
+    rows: list[dict[str, Any]] = []
+    scorers = _scorers(obs, proposed)
+    for window in WINDOWS:
+        for horizon in HORIZONS:
+            mask = getattr(split, window)(obs, horizon)
+            months = obs.month[mask]
+            first = month_date(int(months.min())) if months.size else None
+            last = month_date(int(months.max())) if months.size else None
+            through = month_date(int(months.max()) + horizon) if months.size else None
+            outcomes = {name: obs.outcomes[(name, horizon)][mask] for name in OUTCOMES}
+            for scorer, kind, scores, component in scorers:
+                figures = evaluate_outcomes(scores[mask], outcomes, bands)
+                for outcome_name in OUTCOMES:
+                    rows.append(
+                        {
+                            "calibrated_at": calibrated_at.replace(tzinfo=None),
+                            "target": target_name,
+                            "split": window,
+                            "outcome": outcome_name,
+                            "horizon_months": horizon,
+                            "scorer": scorer,
+                            "scorer_kind": kind,
+                            "train_end_month": month_date(split.train_end),
+                            "first_month": first,
+                            "last_month": last,
+                            "outcomes_through_month": through,
+                            **figures[outcome_name].as_dict(),
+                            "configured_weight": (
+                                settings.weights[component] if component else None
+                            ),
+                            "proposed_weight": (
+                                float(model.weights[component]) if component else None
+                            ),
+                            "proposed_weight_p10": (
+                                ranges[component]["p10"] if component else None
+                            ),
+                            "proposed_weight_p90": (
+                                ranges[component]["p90"] if component else None
+                            ),
+                        }
+                    )
+    rows.sort(
+        key=lambda row: (
+            WINDOWS.index(row["split"]),
+            OUTCOMES.index(row["outcome"]),
+            row["horizon_months"],
+        )
+    )
+    return CalibrationResult(
+        target=target_name,
+        engine=engine,
+        calibrated_at=calibrated_at,
+        settings=settings,
+        thresholds=limits,
+        split=split,
+        windows=windows,
+        observations=obs,
+        model=model,
+        proposed_score=proposed,
+        score_check=score_check,
+        model_auc=model_auc,
+        weight_ranges=ranges,
+        rows=rows,
+        seconds=time.perf_counter() - started,
+        duckdb_path=db_file,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """The `calibrate` command; returns a process exit code."""
+    from cs_metrics.calibrate.data import CalibrationError
+    from cs_metrics.calibrate.output import render_report, write_outputs
+    from cs_metrics.load.project import LoadError
+    from cs_metrics.warehouse import WarehouseError
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        result = calibrate(
+            target=args.target, duckdb_path=args.db, train_end=args.train_end, progress=say
+        )
+    except CalibrationRefused as exc:
+        print(f"cs-metrics calibrate: refused: {exc}", file=sys.stderr)
+        return 2
+    except (WarehouseError, CalibrationError, LoadError) as exc:
+        print(f"cs-metrics calibrate: {exc}", file=sys.stderr)
+        return 1
+    written = write_outputs(
+        result, out_dir=args.out_dir, write_table=not args.no_write, progress=say
+    )
+    print(render_report(result, written))
+    if written.table_error:
+        print(f"cs-metrics calibrate: {written.table_error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def heldout_comparison(result: CalibrationResult) -> list[dict[str, Any]]:
+    """Held-out AUC and worst-decile lift of the configured and the proposed score."""
+    comparison = []
+    for outcome in OUTCOMES:
+        for horizon in HORIZONS:
+            configured = result.row("heldout", outcome, horizon, CONFIGURED)
+            proposed = result.row("heldout", outcome, horizon, PROPOSED)
+            comparison.append(
+                {
+                    "outcome": outcome,
+                    "horizon_months": horizon,
+                    "rows": configured["rows"],
+                    "positives": configured["positives"],
+                    "configured_auc": configured["auc"],
+                    "proposed_auc": proposed["auc"],
+                    "configured_worst_decile_lift": configured["worst_decile_lift"],
+                    "proposed_worst_decile_lift": proposed["worst_decile_lift"],
+                }
+            )
+    return comparison
