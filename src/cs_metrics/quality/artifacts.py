@@ -22,7 +22,7 @@ TEST_COMMANDS = ("build", "test", "retry")
 
 # Sort order of the test table: what needs attention first.
 STATUS_ORDER = {"error": 0, "fail": 1, "warn": 2, "skipped": 3, "pass": 4}
-KINDS = ("data test", "singular", "unit test")
+KINDS = ("data test", "singular test", "unit test")
 
 
 class ArtifactsError(Exception):
@@ -35,7 +35,7 @@ class TestResult:
 
     unique_id: str
     name: str
-    kind: str  # "data test" (generic), "singular" or "unit test"
+    kind: str  # "data test" (generic), "singular test" or "unit test"
     tested: str  # "model fct_x", "source billing.invoices", "models a, b"
     column: str | None
     status: str  # pass, warn, fail, error, skipped
@@ -160,7 +160,7 @@ def _test_result(result: dict[str, Any], manifest: dict[str, Any]) -> TestResult
         column, severity = None, None
     elif unique_id.startswith("test."):
         node = manifest.get("nodes", {}).get(unique_id, {})
-        kind = "data test" if node.get("test_metadata") else "singular"
+        kind = "data test" if node.get("test_metadata") else "singular test"
         tested = _tested(node, manifest)
         column = node.get("column_name")
         severity = (node.get("config") or {}).get("severity")

@@ -282,7 +282,8 @@ def load_quality_data(wh: Warehouse) -> QualityData:
             from {M}.fct_revenue_recognition_check c
             left join {M}.dim_accounts d on d.account_id = c.account_id
             where c.month_start = {_date(latest)} and ({both} or c.has_missing_fx_rate)
-            order by abs(c.difference) desc, c.account_id
+            order by case when c.has_missing_fx_rate then 0 else 1 end,
+                     abs(c.difference) desc, c.account_id
             limit {REVREC_ACCOUNT_ROWS}
             """
         )

@@ -16,7 +16,7 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from cs_metrics.quality.artifacts import KINDS, BuildResults, TestResult
+from cs_metrics.quality.artifacts import KINDS, BuildResults, TestResult, command_label
 from cs_metrics.quality.data import DETAIL_ROWS, REVREC_ACCOUNT_ROWS, QualityData
 from cs_metrics.quality.expectations import Validation, format_examples
 from cs_metrics.quality.reconcile import Check, CheckRow, Column
@@ -165,7 +165,7 @@ def _plural(number: int, word: str) -> str:
 
 def _build_tile(build: BuildResults) -> StatusTile:
     data = build.counts("data test")
-    singular = build.counts("singular")
+    singular = build.counts("singular test")
     tests = {s: data.get(s, 0) + singular.get(s, 0) for s in set(data) | set(singular)}
     units = build.counts("unit test")
     bad = sum(tests.get(s, 0) + units.get(s, 0) for s in ("fail", "error"))
@@ -212,7 +212,8 @@ def _build_tile(build: BuildResults) -> StatusTile:
         state,
         headline,
         lines,
-        f"`dbt {build.command}` at {_when(build.generated_at)}; data tests include singular ones",
+        f"dbt {command_label(build.command)} at {_when(build.generated_at)}; data tests include"
+        " singular tests",
     )
 
 
@@ -344,7 +345,7 @@ def _test_row(test: TestResult) -> str:
         f'<tr data-status="{_attr(test.status)}" data-kind="{_attr(test.kind)}"'
         f' data-passed="{"true" if test.status == "pass" else "false"}">'
         f'<td class="txt">{badge(state, test.status)}</td>'
-        f'<td class="txt">{_e(test.kind)}</td>'
+        f'<td class="txt nowrap">{_e(test.kind)}</td>'
         f'<td class="txt name" title="{_attr(test.unique_id)}">{_e(test.name)}</td>'
         f'<td class="txt">{_e(test.tested)}</td>'
         f'<td class="txt">{_e(test.column or "")}</td>'
@@ -364,12 +365,13 @@ def tests_section(build: BuildResults) -> str:
             )
             by_kind.append(f"{_plural(sum(counts.values()), kind)} ({parts})")
     intro = (
-        f"Every data test and unit test of the last <code>dbt {_e(build.command)}</code>"
+        f"Every data test and unit test of the last <code>dbt {_e(command_label(build.command))}"
+        "</code>"
         f" ({_e(_when(build.generated_at))}, {build.elapsed_seconds:.0f} s), from"
         " run_results.json and manifest.json: " + _e("; ".join(by_kind) or "no tests") + "."
         " Failing and warning first. Data test = a generic test from the YAML (unique, not_null,"
-        " accepted_values, …); singular = a SQL file in data-tests/; unit test = a model run on"
-        " hand-written input rows."
+        " accepted_values, …); singular test = a SQL file in data-tests/; unit test = a model"
+        " run on hand-written input rows."
     )
     rows = [_test_row(test) for test in build.tests]
     table = _table(
@@ -428,7 +430,7 @@ def _validation_block(validation: Validation) -> str:
         return (
             f'<div class="gx" data-gx="{validation.kind}" data-present="false">'
             f"<h3>{_e(title)}: not available</h3>"
-            f'<p class="missing">{_e(validation.problem)}<br>Produce it with'
+            f'<p class="notice">{_e(validation.problem)}<br>Produce it with'
             f" <code>{_e(validation.command)}</code> (or <code>make validate</code> /"
             " <code>make demo</code> on the demo data), then run the quality report again.</p>"
             "</div>"
@@ -441,7 +443,7 @@ def _validation_block(validation: Validation) -> str:
     skipped = document.get("skipped") or []
     extra = ""
     if problems:
-        extra += '<p class="missing">Tables that could not be read: ' + _e("; ".join(problems))
+        extra += '<p class="notice">Tables that could not be read: ' + _e("; ".join(problems))
         extra += "</p>"
     if skipped:
         extra += '<p class="definition">Row checks not run: ' + _e(
@@ -645,7 +647,7 @@ def _check_block(check: Check, report: QualityReport) -> str:
     headers = ["result", *(c.label for c in check.columns)]
     body = ""
     if check.skipped:
-        body = f'<p class="missing">Not checked: {_e(check.skipped)}</p>'
+        body = f'<p class="notice">Not checked: {_e(check.skipped)}</p>'
     else:
         failing = check.failing
         if failing:
@@ -805,12 +807,13 @@ nav.sections a { color: var(--accent); margin-right: 12px; text-decoration: none
 .filter input[type=search] { width: 340px; padding: 3px 6px; font: inherit; }
 .muted { color: var(--muted); font-size: 10.5px; }
 .scroll { max-height: 640px; overflow: auto; border: 1px solid var(--rule); }
-table.numbers td.msg { max-width: 380px; overflow-wrap: anywhere; }
-table.numbers td.name { overflow-wrap: anywhere; max-width: 300px; }
+table.numbers td.msg { min-width: 160px; max-width: 380px; overflow-wrap: anywhere; }
+table.numbers td.name { overflow-wrap: anywhere; min-width: 380px; max-width: 480px; }
+table.numbers td.nowrap { white-space: nowrap; }
 .scroll table.numbers thead th { position: sticky; top: 0; background: #fff; }
 table.numbers th.txt { text-align: left; }
 table.provenance th { width: 220px; vertical-align: top; }
-.missing { background: #f8f9fa; border-left: 3px solid #adb5bd; padding: 6px 8px; margin: 4px 0; }
+.notice { background: #f8f9fa; border-left: 3px solid #adb5bd; padding: 6px 8px; margin: 4px 0; }
 .failing { color: #a51111; font-weight: 600; margin: 4px 0; }
 .passing { color: #1b5e20; margin: 4px 0; }
 .tolerance { font-size: 12px; margin: 0 0 4px; }
