@@ -94,11 +94,17 @@ def command_label(which: str) -> str:
     return {"generate": "docs generate", "serve": "docs serve"}.get(which, which)
 
 
+def _shown(path: Path) -> str:
+    from cs_metrics.report.command import _shown as shown
+
+    return shown(path)
+
+
 def _how_to_build(directory: Path) -> str:
     return (
         "run the build first (`make build`, or `dbt build --profiles-dir profiles`), or pass"
-        f" --artifacts with the folder holding the build's run_results.json and manifest.json"
-        f" (looked in {directory})"
+        " --artifacts with the folder holding the build's run_results.json and manifest.json"
+        f" (looked in {_shown(directory)})"
     )
 
 
@@ -110,24 +116,25 @@ def find_build_artifacts(directory: Path) -> tuple[Path, str | None]:
     saying what to run otherwise.
     """
     results = directory / "run_results.json"
+    copy = directory / LAST_BUILD_DIR / "run_results.json"
     if not results.is_file():
-        copy = directory / LAST_BUILD_DIR / "run_results.json"
-        if copy.is_file():
-            return copy.parent, f"{results} not found: read the copy made by `make build`"
-        raise ArtifactsError(f"{results} not found: {_how_to_build(directory)}.")
+        if copy.is_file() and _command(_read_json(copy)) in TEST_COMMANDS:
+            return copy.parent, (
+                f"{_shown(results)} not found: reading the last build's copy in"
+                f" {_shown(copy.parent)}"
+            )
+        raise ArtifactsError(f"{_shown(results)} not found: {_how_to_build(directory)}.")
     command = _command(_read_json(results))
     if command in TEST_COMMANDS:
         return directory, None
-    copy = directory / LAST_BUILD_DIR / "run_results.json"
     if copy.is_file() and _command(_read_json(copy)) in TEST_COMMANDS:
         return copy.parent, (
-            f"{results} holds the results of `dbt {command_label(command)}` (no tests); the last"
-            " build's are"
-            f" read from the copy `make build` keeps in {copy.parent}"
+            f"{_shown(results)} is from `dbt {command_label(command)}` (no tests): reading the"
+            f" last build's copy in {_shown(copy.parent)} (made by `make build`)"
         )
     raise ArtifactsError(
-        f"{results} holds the results of `dbt {command_label(command)}`, which runs no tests: "
-        f"{_how_to_build(directory)}."
+        f"{_shown(results)} holds the results of `dbt {command_label(command)}`, which runs no"
+        f" tests: {_how_to_build(directory)}."
     )
 
 
@@ -197,7 +204,7 @@ def load_build_results(directory: Path) -> BuildResults:
     folder, note = find_build_artifacts(directory)
     results_path, manifest_path = folder / "run_results.json", folder / "manifest.json"
     if not manifest_path.is_file():
-        raise ArtifactsError(f"{manifest_path} not found: {_how_to_build(directory)}.")
+        raise ArtifactsError(f"{_shown(manifest_path)} not found: {_how_to_build(directory)}.")
     run_results = _read_json(results_path)
     manifest = _read_json(manifest_path)
     tests: list[TestResult] = []

@@ -11,9 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from cs_metrics.warehouse import Warehouse
 
 DEFAULT_OUT = Path("target/quality_report.html")
 DEFAULT_ARTIFACTS = Path("target")
@@ -100,6 +103,18 @@ def _file(path: Path) -> str:
     )
 
 
+def _where(wh: Warehouse) -> Path | str:
+    """The DuckDB file read, or what a server or Spark target reads."""
+    if wh.engine == "duckdb":
+        path = wh.scalar(
+            "select path from duckdb_databases() where database_name = current_database()"
+        )
+        return Path(path) if path else "an in-memory DuckDB database"
+    if wh.engine == "spark":
+        return f"Parquet files of the Spark warehouse {wh.spark_warehouse}"
+    return f"PostgreSQL server of the profile's {wh.target} output"
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -128,6 +143,7 @@ def write_quality_report(
     from cs_metrics.quality.data import INTERMEDIATE_SCHEMA, load_quality_data
     from cs_metrics.quality.expectations import VALIDATION_FILES, load_validation
     from cs_metrics.quality.html import QualityReport, render_html
+    from cs_metrics.report.command import _shown
     from cs_metrics.warehouse import MARTS_SCHEMA, open_warehouse
 
     say = progress or (lambda _message: None)
@@ -137,7 +153,7 @@ def write_quality_report(
     artifacts = artifacts or project_dir / DEFAULT_ARTIFACTS
     validation = validation or project_dir / DEFAULT_VALIDATION
 
-    say(f"Reading dbt's artifacts from {artifacts} ...")
+    say(f"Reading dbt's artifacts from {_shown(artifacts)} ...")
     build = load_build_results(artifacts)
     if build.note:
         say(f"  {build.note}")
@@ -153,11 +169,7 @@ def write_quality_report(
     try:
         say(f"Reading the marts of target {wh.target} ({wh.engine}) ...")
         data = load_quality_data(wh)
-        where = (
-            str(duckdb_path or "the profile's DuckDB file")
-            if wh.engine == "duckdb"
-            else f"{wh.engine} warehouse"
-        )
+        database = _where(wh)
     finally:
         wh.close()
 
@@ -171,19 +183,25 @@ def write_quality_report(
         reconcile.revenue_recognition(data.revrec_months, relative, absolute, currency),
     ]
     generated_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    latest = f"{data.latest_complete_month:%Y-%m}" if data.latest_complete_month else "none"
+    finished = (
+        f"{build.generated_at:%Y-%m-%d %H:%M:%S} UTC"
+        if build.generated_at
+        else "at an unknown time"
+    )
     provenance = [
         ("generated at", f"{generated_at:%Y-%m-%d %H:%M:%S} UTC"),
         (
             "as-of date",
             f"{data.as_of_date or 'n/a'} (as-of month {data.as_of_month:%Y-%m}; latest complete"
-            f" month {data.latest_complete_month or 'none'}; data from {data.first_month:%Y-%m})",
+            f" month {latest}; data from {data.first_month:%Y-%m})",
         ),
-        ("target", f"{data.target} ({data.engine}): {where}"),
-        ("database file", _file(duckdb_path) if duckdb_path else "the target's warehouse"),
+        ("target", f"{data.target} ({data.engine})"),
+        ("database", _file(database) if isinstance(database, Path) else database),
         (
             "dbt build",
             f"`{build.invocation_command or 'dbt ' + build.command}` — dbt {build.dbt_version},"
-            f" invocation {build.invocation_id}, finished {build.generated_at}"
+            f" invocation {build.invocation_id}, finished {finished}"
             f" ({build.elapsed_seconds:.0f} s)",
         ),
         ("run_results.json", _file(build.run_results)),
