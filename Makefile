@@ -36,6 +36,9 @@ demo-data: $(DEMO_DIR)/.cs_metrics_demo ## Generate the demo raw data (data/demo
 
 build: install demo-data ## dbt build (models + all tests) on the demo data
 	$(DBT) build $(DBT_FLAGS)
+	@# the build's test results, for the quality report: later dbt commands (docs generate)
+	@# overwrite target/run_results.json
+	mkdir -p target/last_build && cp target/run_results.json target/manifest.json target/last_build/
 
 demo: build ## Install, generate demo data, build everything and print a summary
 	$(DBT) --quiet docs generate $(DBT_FLAGS)
@@ -43,6 +46,10 @@ demo: build ## Install, generate demo data, build everything and print a summary
 	$(BIN)/cs-metrics summary --db $(CS_METRICS_DB)
 	@echo
 	$(BIN)/cs-metrics report --db $(CS_METRICS_DB) --out target/report.html
+	@echo
+	-$(BIN)/cs-metrics validate $(DEMO_DIR)
+	-$(BIN)/cs-metrics validate --marts --db $(CS_METRICS_DB)
+	$(BIN)/cs-metrics quality-report --db $(CS_METRICS_DB) --out target/quality_report.html
 	@echo
 	@echo "DuckDB database: $(CS_METRICS_DB)  (query the marts schema with any DuckDB client)"
 	@echo "Docs: target/index.html  (serve with: .venv/bin/dbt docs serve --profiles-dir profiles)"

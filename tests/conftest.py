@@ -17,6 +17,8 @@ from types import ModuleType
 import duckdb
 import pytest
 
+from browser import CHROMIUM, install_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Fixed dates so the pipeline tests never depend on the day they run.
@@ -131,3 +133,22 @@ def db(built_db: Path):
     con = duckdb.connect(str(built_db), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """/usr/bin/chromium, installed with apt-get when missing (root or sudo -n); else skip.
+
+    With CI set, a browser that is missing and cannot be installed is a failure.
+    """
+    if not CHROMIUM.exists():
+        outcome = install_chromium()
+        if not CHROMIUM.exists():
+            reason = (
+                f"Chromium is not at {CHROMIUM} ({outcome}); install it with"
+                " `apt-get install -y --no-install-recommends chromium`"
+            )
+            if os.environ.get("CI"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+    return CHROMIUM

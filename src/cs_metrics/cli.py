@@ -1,5 +1,5 @@
 """`cs-metrics` command line: generate demo data, validate and load raw data, print summaries,
-write the visual report and calibrate the health score."""
+write the visual and quality reports and calibrate the health score."""
 
 from __future__ import annotations
 
@@ -61,6 +61,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     add_calibrate_parser(sub)
 
+    from cs_metrics.quality.command import add_parser as add_quality_parser
+
+    add_quality_parser(sub)
+
     summ = sub.add_parser("summary", help="print the latest complete month from the marts")
     summ.add_argument("--db", type=Path, default=Path("target/cs_metrics.duckdb"))
     return parser
@@ -113,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         from cs_metrics.calibrate.command import run as run_calibrate
 
         return run_calibrate(args)
+    if args.command == "quality-report":
+        from cs_metrics.quality.command import run as run_quality_report
+
+        return run_quality_report(args)
     return 2
 
 

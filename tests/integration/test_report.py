@@ -1,20 +1,17 @@
 """The visual report: one offline HTML file that renders in Chromium and shows the marts' numbers.
 
-The page is opened in headless Chromium through Playwright (the system's /usr/bin/chromium;
-Playwright never downloads a browser). Every request is routed and recorded: anything but
-file:, data:, blob: and about: fails the test, and so does any JavaScript error. Each chart
-must have rendered with data points, and the numbers written into the tiles' data-value
+The page is opened in headless Chromium through Playwright (tests/browser.py: the system's
+/usr/bin/chromium; Playwright never downloads a browser). Every request is routed and recorded:
+anything but file:, data:, blob: and about: fails the test, and so does any JavaScript error.
+Each chart must have rendered with data points, and the numbers written into the tiles' data-value
 attributes must equal the marts, queried here independently (to the cent / 1e-6).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
 import struct
-import subprocess
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,22 +21,13 @@ from typing import Any
 import duckdb
 import pytest
 
+from browser import ALLOWED_SCHEMES, guarded_page
 from cs_metrics.cli import main
 from cs_metrics.report.command import ReportResult, write_report
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ALLOWED_SCHEMES = ("file:", "data:", "blob:", "about:")
 EXPECTED_CHARTS = (
     "mrr_bridge",
     "mrr_customers",
@@ -54,51 +42,6 @@ EXPECTED_CHARTS = (
 SCREENSHOT = ROOT / "target" / "report.png"
 MONEY_TOLERANCE = 0.005  # to the cent
 RATIO_TOLERANCE = 1e-6
-
-
-# ----------------------------------------------------------------------------- chromium
-def _install_chromium() -> str:
-    """Try to apt-get install Chromium; returns what happened (for the skip/fail reason)."""
-    if shutil.which("apt-get") is None:
-        return "apt-get is not available"
-    if os.geteuid() == 0:
-        prefix: list[str] = []
-    elif (
-        shutil.which("sudo")
-        and subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False).returncode == 0
-    ):
-        prefix = ["sudo", "-n"]
-    else:
-        return "not root and no password-less sudo to install it"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = [*prefix, "apt-get", "install", "-y", "--no-install-recommends", "chromium"]
-    print("Installing Chromium: " + " ".join(install), flush=True)
-    result = subprocess.run(install, capture_output=True, text=True, env=env, check=False)
-    if result.returncode != 0:  # the package lists may be missing or stale
-        subprocess.run([*prefix, "apt-get", "update"], capture_output=True, env=env, check=False)
-        result = subprocess.run(install, capture_output=True, text=True, env=env, check=False)
-    if result.returncode != 0:
-        return "apt-get install failed: " + " ".join(result.stderr.strip().splitlines()[-2:])
-    return "installed"
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """/usr/bin/chromium, installed with apt-get when missing (root or sudo -n); else skip.
-
-    With CI set, a browser that is missing and cannot be installed is a failure.
-    """
-    if not CHROMIUM.exists():
-        outcome = _install_chromium()
-        if not CHROMIUM.exists():
-            reason = (
-                f"Chromium is not at {CHROMIUM} ({outcome}); install it with"
-                " `apt-get install -y --no-install-recommends chromium`"
-            )
-            if os.environ.get("CI"):
-                pytest.fail(reason)
-            pytest.skip(reason)
-    return CHROMIUM
 
 
 # ------------------------------------------------------------------------------ the marts
@@ -221,53 +164,26 @@ def open_in_chromium(
     path: Path, chromium: Path, *, charts: int, screenshot: Path | None = None
 ) -> Rendered:
     """Open `path` in headless Chromium, routing and recording every request and error."""
-    from playwright.sync_api import sync_playwright
-
     seen = Rendered()
-
-    def record(route: Any) -> None:
-        url = route.request.url
-        seen.requests.append(url)
-        if url.startswith(ALLOWED_SCHEMES):
-            route.continue_()
-        else:
-            route.abort()
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on("pageerror", lambda error: seen.errors.append(f"pageerror: {error}"))
-            page.on(
-                "console",
-                lambda message: (
-                    seen.errors.append(f"console.{message.type}: {message.text}")
-                    if message.type in ("error", "assert")
-                    else None
-                ),
-            )
-            page.on("request", lambda request: seen.requests.append(request.url))
-            page.on("websocket", lambda socket: seen.requests.append(socket.url))
-            page.route("**/*", record)
-            started = time.perf_counter()
-            page.goto(path.resolve().as_uri(), wait_until="load")
-            page.wait_for_function(
-                "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
-                arg=charts,
-                timeout=60_000,
-            )
-            seen.seconds_to_rendered = time.perf_counter() - started
-            seen.charts = page.evaluate(CHARTS_JS)
-            seen.tiles = page.evaluate(
-                "() => Object.fromEntries([...document.querySelectorAll('[data-metric]')]"
-                ".map((t) => [t.dataset.metric, t.dataset.value]))"
-            )
-            seen.month = page.get_attribute("[data-month]", "data-month") if charts else ""
-            if screenshot is not None:
-                screenshot.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(screenshot), full_page=True)
-        finally:
-            browser.close()
+    with guarded_page(chromium, viewport={"width": 1100, "height": 900}) as (page, guard):
+        seen.requests, seen.errors = guard.requests, guard.errors
+        started = time.perf_counter()
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        page.wait_for_function(
+            "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+            arg=charts,
+            timeout=60_000,
+        )
+        seen.seconds_to_rendered = time.perf_counter() - started
+        seen.charts = page.evaluate(CHARTS_JS)
+        seen.tiles = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('[data-metric]')]"
+            ".map((t) => [t.dataset.metric, t.dataset.value]))"
+        )
+        seen.month = page.get_attribute("[data-month]", "data-month") if charts else ""
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot), full_page=True)
     return seen
 
 

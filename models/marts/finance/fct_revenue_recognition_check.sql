@@ -3,8 +3,13 @@
     invoices (int_invoice_lines_recognised_monthly, converted at rate(M) of
     the invoice's currency) against mrr (int_account_months_spined, the
     MRR of fct_account_months).
-      difference        = recognised_revenue - mrr
-      is_over_tolerance = abs(difference) > revrec_tolerance
+      difference                 = recognised_revenue - mrr
+      is_over_tolerance          = abs(difference) > revrec_tolerance
+      is_over_relative_tolerance = abs(difference)
+                                   > revrec_relative_tolerance * abs(mrr)
+    An account-month with mrr 0 is over the relative tolerance whenever
+    its difference is not 0 (the same comparison, with 0 on the right).
+    Both flags are false while recognised_revenue is unknown.
     Every account-month with MRR history or recognised revenue has a row
     (an account-month outside fct_account_months has mrr 0). A recognised
     amount in a currency-month without a rate would leave
@@ -100,6 +105,11 @@ final as (
             abs(recognised_revenue - mrr) > {{ var('revrec_tolerance') }},
             false
         ) as is_over_tolerance,
+        coalesce(
+            abs(recognised_revenue - mrr)
+            > {{ var('revrec_relative_tolerance') }} * abs(mrr),
+            false
+        ) as is_over_relative_tolerance,
         has_missing_fx_rate,
         is_month_complete
     from joined
