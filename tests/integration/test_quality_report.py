@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 from browser import Guard, guarded_page
 from conftest import SMALL_AS_OF
@@ -34,6 +35,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "target" / "quality_report.png"
+PROJECT_VARS = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
 SECTIONS = ("summary", "tests", "expectations", "issues", "reconciliations", "provenance")
 CHECKS = (
     "bridge_identity",
@@ -324,8 +326,9 @@ def test_revenue_recognition_uses_the_relative_tolerance(seen: Seen, built_db: P
         ).fetchall()
     finally:
         con.close()
+    tolerance = Decimal(str(PROJECT_VARS["revrec_relative_tolerance"]))
     expected = {
-        month: "true" if abs(difference) <= Decimal("0.02") * abs(mrr) else "false"
+        month: "true" if abs(difference) <= tolerance * abs(mrr) else "false"
         for month, difference, mrr in months
     }
     assert seen.check_rows["revenue_recognition"] == expected

@@ -159,7 +159,7 @@ def write_quality_report(
         say(f"  {build.note}")
     dbt_vars = project_vars(project_dir, build.vars)
     currency = str(dbt_vars.get("reporting_currency") or "USD")
-    relative = Decimal(str(dbt_vars.get("revrec_relative_tolerance", "0.02")))
+    relative = Decimal(str(dbt_vars.get("revrec_relative_tolerance", "0.10")))
     absolute = Decimal(str(dbt_vars.get("revrec_tolerance", "1.00")))
     validations = [load_validation(validation, kind) for kind in VALIDATION_FILES]
 
