@@ -13,15 +13,7 @@
     Definitions: doc blocks health_* (models/marts/core/_health__docs.md).
 -#}
 {%- set score = cs_metrics.type_score() -%}
-{#- (component, group): the one list every weight block is generated from -#}
-{%- set components = [
-    ('utilization', 'outcome'),
-    ('usage_trend', 'outcome'),
-    ('feature_breadth', 'outcome'),
-    ('payment', 'outcome'),
-    ('nps', 'experience'),
-    ('support', 'experience'),
-] -%}
+{%- set components = cs_metrics.health_components() -%}
 {%- set groups = ['outcome', 'experience'] -%}
 {%- set north_star_statuses = var('north_star_health_statuses') -%}
 

@@ -30,56 +30,16 @@ data_start as (
 ),
 
 segment_types as (
-    select 'all' as segment_type
-    union all
-    select 'tier' as segment_type
-    union all
-    select 'service_model' as segment_type
-    union all
-    select 'region' as segment_type
-    union all
-    select 'industry' as segment_type
-    union all
-    select 'acquisition_channel' as segment_type
-    union all
-    select 'csm_owner' as segment_type
-),
-
--- Every account's segment at the end of every month, one row per segment
--- type: tier and service model per month, the CRM values as they are today.
-segments as (
-    select
-        account_months.account_id,
-        account_months.month_start,
-        segment_types.segment_type,
-        coalesce(
-            case segment_types.segment_type
-                when 'all' then 'all'
-                when 'tier' then account_months.tier
-                when 'service_model' then account_months.service_model
-                when 'region' then accounts.region
-                when 'industry' then accounts.industry
-                when 'acquisition_channel' then accounts.acquisition_channel
-                when 'csm_owner' then accounts.csm_owner_id
-            end,
-            'unknown'
-        ) as segment_value
-    from account_months
-    left outer join accounts
-        on account_months.account_id = accounts.account_id
-    cross join segment_types
+    {% for segment_type in cs_metrics.segment_types() %}
+    select '{{ segment_type }}' as segment_type
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
 ),
 
 account_month_changes as (
     select
         current_month.account_id,
         current_month.month_start,
-        {{ cs_metrics.add_months(
-            'current_month.month_start', -1
-        ) }} as previous_month_start,
-        {{ cs_metrics.add_months(
-            'current_month.month_start', -12
-        ) }} as year_ago_month_start,
         current_month.movement_type,
         current_month.mrr,
         -- prev_cc: last month's local MRR at this month's rates
@@ -96,40 +56,40 @@ account_month_changes as (
         current_month.year_ago_mrr_cc,
         -- active at the end of M-1 (rates are positive)
         current_month.prev_mrr_cc > 0 as was_active,
-        current_month.mrr > 0 as is_active
+        current_month.mrr > 0 as is_active,
+        current_month.tier,
+        current_month.service_model,
+        current_month.movement_tier,
+        current_month.movement_service_model,
+        current_month.year_ago_tier,
+        current_month.year_ago_service_model
     from account_months as current_month
     where current_month.is_month_complete
 ),
 
+-- each account-month once per segment type, with its segment at the end of
+-- M, where its movements count (M - 1, or M for new and reactivated
+-- accounts) and at M - 12 (macro segment_value)
 attributed as (
     select
         account_month_changes.*,
-        segments_now.segment_type,
-        segments_now.segment_value as ending_segment_value,
-        -- not active at the end of M-1 (new, reactivated): segment at M
-        case
-            when account_month_changes.was_active
-                then segments_before.segment_value
-            else segments_now.segment_value
-        end as movement_segment_value,
-        segments_year_ago.segment_value as ttm_segment_value
+        segment_types.segment_type,
+        {{ cs_metrics.segment_value(
+            'segment_types.segment_type', 'ending',
+            'account_month_changes', 'accounts'
+        ) }} as ending_segment_value,
+        {{ cs_metrics.segment_value(
+            'segment_types.segment_type', 'movement',
+            'account_month_changes', 'accounts'
+        ) }} as movement_segment_value,
+        {{ cs_metrics.segment_value(
+            'segment_types.segment_type', 'year_ago',
+            'account_month_changes', 'accounts'
+        ) }} as ttm_segment_value
     from account_month_changes
-    inner join segments as segments_now
-        on
-            account_month_changes.account_id = segments_now.account_id
-            and account_month_changes.month_start = segments_now.month_start
-    left outer join segments as segments_before
-        on
-            account_month_changes.account_id = segments_before.account_id
-            and account_month_changes.previous_month_start
-            = segments_before.month_start
-            and segments_now.segment_type = segments_before.segment_type
-    left outer join segments as segments_year_ago
-        on
-            account_month_changes.account_id = segments_year_ago.account_id
-            and account_month_changes.year_ago_month_start
-            = segments_year_ago.month_start
-            and segments_now.segment_type = segments_year_ago.segment_type
+    left outer join accounts
+        on account_month_changes.account_id = accounts.account_id
+    cross join segment_types
 ),
 
 ending_by_segment as (
