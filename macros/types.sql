@@ -49,3 +49,21 @@
 {% macro default__type_fx_rate() %}
     {{ return(api.Column.numeric_type('numeric', 28, 12)) }}
 {% endmacro %}
+
+
+{#-
+    Double-precision floating point, for intermediate arithmetic whose
+    result is rounded to a decimal type afterwards (dbt.type_float() is a
+    4-byte float on DuckDB).
+-#}
+{% macro type_double() %}
+    {{ return(adapter.dispatch('type_double', 'cs_metrics')()) }}
+{% endmacro %}
+
+{% macro default__type_double() %}
+    {{ return('double precision') }}
+{% endmacro %}
+
+{% macro spark__type_double() %}
+    {{ return('double') }}
+{% endmacro %}

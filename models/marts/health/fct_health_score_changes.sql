@@ -1,0 +1,230 @@
+{#-
+    Why did an account's health score move? Per account-month whose score
+    and the score health_change_months earlier (M - N) both exist, the
+    change split exactly into one contribution per component (doc block
+    health_score_change). With a_i = w_i / sum(w), the share of the score a
+    component held (0 when it was null), and S0 the earlier score:
+      contribution_i = a1_i x (c1_i - S0) - a0_i x (c0_i - S0)
+    The terms add up to S1 - S0 because both shares sum to 1. A component
+    that appears pulls the score towards its own value, one that disappears
+    takes its pull away, and a changed share (re-weighting) of one that
+    stayed moves the score by (a1 - a0) x (c0 - S0).
+    Contributions are rounded to the score's 6 decimals; the rounding
+    remainder (at most a few millionths) goes to the main driver, the
+    component with the largest contribution, so they add up to the stored
+    health_change exactly.
+-#}
+{%- set components = cs_metrics.health_components() -%}
+{%- set score = cs_metrics.type_score() -%}
+{%- set float = cs_metrics.type_double() -%}
+{%- set ratio = cs_metrics.type_ratio() -%}
+
+with
+
+health as (
+    select * from {{ ref('int_account_months_health_scored') }}
+),
+
+paired as (
+    select
+        current_month.account_id,
+        current_month.month_start,
+        earlier_month.month_start as compared_month_start,
+        current_month.health_score,
+        earlier_month.health_score as previous_health_score,
+        {%- for component, group in components %}
+        current_month.{{ component }}_score,
+        current_month.{{ component }}_weight,
+        earlier_month.{{ component }}_score as previous_{{ component }}_score,
+        earlier_month.{{ component }}_weight
+            as previous_{{ component }}_weight,
+        {%- endfor %}
+        0
+        {%- for component, group in components %}
+        + current_month.{{ component }}_weight
+        {%- endfor %} as total_weight,
+        0
+        {%- for component, group in components %}
+        + earlier_month.{{ component }}_weight
+        {%- endfor %} as previous_total_weight
+    from health as current_month
+    inner join health as earlier_month
+        on
+            current_month.account_id = earlier_month.account_id
+            and earlier_month.month_start = {{ cs_metrics.add_months(
+                'current_month.month_start',
+                -(var('health_change_months') | int)
+            ) }}
+    where
+        current_month.health_score is not null
+        and earlier_month.health_score is not null
+),
+
+-- each component's exact contribution (float) and its value effect: the
+-- part from its own value changing while it held its current share
+contributed as (
+    select
+        *,
+        {%- for component, group in components %}
+        (
+            cast({{ component }}_weight as {{ float }})
+            * cast(
+                coalesce({{ component }}_score, 0) - previous_health_score
+                as {{ float }}
+            )
+            / cast(total_weight as {{ float }})
+        )
+        - (
+            cast(previous_{{ component }}_weight as {{ float }})
+            * cast(
+                coalesce(previous_{{ component }}_score, 0)
+                - previous_health_score as {{ float }}
+            )
+            / cast(previous_total_weight as {{ float }})
+        ) as {{ component }}_exact,
+        case
+            when
+                {{ component }}_weight > 0
+                and previous_{{ component }}_weight > 0
+                then
+                    cast({{ component }}_weight as {{ float }})
+                    * cast(
+                        {{ component }}_score - previous_{{ component }}_score
+                        as {{ float }}
+                    )
+                    / cast(total_weight as {{ float }})
+            else 0
+        end as {{ component }}_value_effect,
+        {%- endfor %}
+        health_score - previous_health_score as health_change
+    from paired
+),
+
+-- the main driver: the largest contribution (first in component order on
+-- ties); none when nothing contributed
+driven as (
+    select
+        *,
+        case
+            {%- for component, group in components %}
+            when
+                abs({{ component }}_exact) = greatest(
+                    {%- for other, other_group in components %}
+                    abs({{ other }}_exact){{ ',' if not loop.last }}
+                    {%- endfor %}
+                )
+                and abs({{ component }}_exact) > 0
+                then '{{ component }}'
+            {%- endfor %}
+        end as main_driver
+    from contributed
+),
+
+rounded as (
+    select
+        *,
+        {%- for component, group in components %}
+        cast(
+            round(cast({{ component }}_exact as {{ ratio }}), 6) as {{ score }}
+        ) as {{ component }}_rounded,
+        {%- endfor %}
+        cast(
+            round(
+                cast(
+                    0
+                    {%- for component, group in components %}
+                    + {{ component }}_value_effect
+                    {%- endfor %} as {{ ratio }}
+                ),
+                6
+            ) as {{ score }}
+        ) as value_effect
+    from driven
+),
+
+-- what rounding left over, carried by the main driver
+balanced as (
+    select
+        *,
+        health_change
+        {%- for component, group in components %}
+        - {{ component }}_rounded
+        {%- endfor %} as rounding_remainder
+    from rounded
+),
+
+final as (
+    select
+        ---------- keys
+        balanced.account_id,
+        balanced.month_start,
+
+        ---------- strings
+        balanced.main_driver,
+        case
+            {%- for component, group in components %}
+            when balanced.main_driver = '{{ component }}'
+                then
+                    case
+                        when balanced.previous_{{ component }}_weight = 0
+                            then 'appeared'
+                        when balanced.{{ component }}_weight = 0
+                            then 'disappeared'
+                        else 'changed'
+                    end
+            {%- endfor %}
+        end as main_driver_effect,
+
+        ---------- numerics: the scores
+        cast(balanced.previous_health_score as {{ score }})
+            as previous_health_score,
+        cast(balanced.health_score as {{ score }}) as health_score,
+        cast(balanced.health_change as {{ score }}) as health_change,
+
+        ---------- numerics: one contribution per component
+        {%- for component, group in components %}
+        cast(
+            balanced.{{ component }}_rounded
+            + case
+                when balanced.main_driver = '{{ component }}'
+                    then balanced.rounding_remainder
+                else 0
+            end as {{ score }}
+        ) as {{ component }}_contribution,
+        {%- endfor %}
+
+        ---------- numerics: the main driver
+        case
+            {%- for component, group in components %}
+            when balanced.main_driver = '{{ component }}'
+                then cast(
+                    balanced.{{ component }}_rounded
+                    + balanced.rounding_remainder as {{ score }}
+                )
+            {%- endfor %}
+        end as main_driver_contribution,
+        case
+            {%- for component, group in components %}
+            when balanced.main_driver = '{{ component }}'
+                then balanced.previous_{{ component }}_score
+            {%- endfor %}
+        end as main_driver_previous_score,
+        case
+            {%- for component, group in components %}
+            when balanced.main_driver = '{{ component }}'
+                then balanced.{{ component }}_score
+            {%- endfor %}
+        end as main_driver_score,
+
+        ---------- numerics: value changes versus re-weighting
+        balanced.value_effect,
+        cast(
+            balanced.health_change - balanced.value_effect as {{ score }}
+        ) as reweighting_effect,
+
+        ---------- dates
+        balanced.compared_month_start
+    from balanced
+)
+
+select * from final
