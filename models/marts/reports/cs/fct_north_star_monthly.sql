@@ -23,19 +23,10 @@ accounts as (
 ),
 
 segment_types as (
-    select 'all' as segment_type
-    union all
-    select 'tier' as segment_type
-    union all
-    select 'service_model' as segment_type
-    union all
-    select 'region' as segment_type
-    union all
-    select 'industry' as segment_type
-    union all
-    select 'acquisition_channel' as segment_type
-    union all
-    select 'csm_owner' as segment_type
+    {% for segment_type in cs_metrics.segment_types() %}
+    select '{{ segment_type }}' as segment_type
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
 ),
 
 segmented as (
@@ -43,18 +34,9 @@ segmented as (
         account_months.month_start,
         account_months.is_month_complete,
         segment_types.segment_type,
-        coalesce(
-            case segment_types.segment_type
-                when 'all' then 'all'
-                when 'tier' then account_months.tier
-                when 'service_model' then account_months.service_model
-                when 'region' then accounts.region
-                when 'industry' then accounts.industry
-                when 'acquisition_channel' then accounts.acquisition_channel
-                when 'csm_owner' then accounts.csm_owner_id
-            end,
-            'unknown'
-        ) as segment_value,
+        {{ cs_metrics.segment_value(
+            'segment_types.segment_type', 'ending', 'account_months', 'accounts'
+        ) }} as segment_value,
         account_months.arr,
         account_months.north_star_arr,
         account_months.outcome_score,
