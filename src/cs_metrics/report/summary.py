@@ -44,6 +44,56 @@ def _counts(con: duckdb.DuckDBPyConnection, column: str, month: object) -> list[
     return [(str(label), int(n)) for label, n in rows]
 
 
+def _north_star_lines(con: duckdb.DuckDBPyConnection, month: object) -> list[str]:
+    if not _table_exists(con, "fct_north_star_monthly"):
+        return []
+    row = con.execute(
+        f"""
+        select north_star, arr_weighted_outcome_score, arr_weighted_experience_score
+        from {MARTS}.fct_north_star_monthly
+        where segment_type = 'all' and month_start = ?
+        """,
+        [month],
+    ).fetchone()
+    if row is None:
+        return []
+    north_star, outcome, experience = row
+
+    def score(value: object) -> str:
+        return "n/a" if value is None else f"{float(value):.1f}"
+
+    return [
+        f"  North star     {_pct(north_star)} of ARR held by accounts in good health  "
+        f"(ARR-weighted outcome score {score(outcome)}, experience {score(experience)})"
+    ]
+
+
+def _nrr_change_lines(con: duckdb.DuckDBPyConnection, month: object) -> list[str]:
+    """The trailing-twelve-month NRR change against last month and its largest driver."""
+    if not _table_exists(con, "fct_retention_change_drivers"):
+        return []
+    row = con.execute(
+        f"""
+        select metric_change, account_id, account_name, driver, contribution
+        from {MARTS}.fct_retention_change_drivers
+        where segment_type = 'all' and metric = 'nrr_ttm' and month_start = ?
+        order by driver_rank
+        limit 1
+        """,
+        [month],
+    ).fetchone()
+    if row is None:
+        return []
+    change, account_id, name, driver, contribution = row
+    line = f"  NRR change     {100 * float(change):+.2f} pts against last month"
+    if account_id is not None:
+        line += (
+            f"; largest driver {name or account_id} ({driver}, "
+            f"{100 * float(contribution):+.2f} pts)"
+        )
+    return [line, "                 (why: marts.fct_retention_change_drivers)"]
+
+
 def summary_lines(con: duckdb.DuckDBPyConnection, currency: str = "USD") -> list[str]:
     """The summary as lines of text (the latest complete month)."""
     if not _table_exists(con, "fct_mrr_bridge_monthly"):
@@ -93,6 +143,8 @@ def summary_lines(con: duckdb.DuckDBPyConnection, currency: str = "USD") -> list
                 f"  Logo churn     {_pct(logo_churn)} this month  "
                 f"(logo retention {_pct(logo_ttm)} trailing 12 months)",
             ]
+    lines += _north_star_lines(con, month)
+    lines += _nrr_change_lines(con, month)
     for title, column in (
         ("Customers by tier", "tier"),
         ("Customers by health status", "health_status"),
