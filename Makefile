@@ -14,7 +14,7 @@ DEMO_SEED ?= 42
 export CS_METRICS_DB ?= target/cs_metrics.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install demo demo-data build validate docs lint check test pytest test-engines bench clean
+.PHONY: help install demo demo-data build validate docs semantic lint check test pytest test-engines bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,7 +41,7 @@ build: install demo-data ## dbt build (models + all tests) on the demo data
 	mkdir -p target/last_build && cp target/run_results.json target/manifest.json target/last_build/
 
 demo: build ## Install, generate demo data, build everything and print a summary
-	$(DBT) --quiet docs generate $(DBT_FLAGS)
+	$(DBT) --quiet docs generate --static $(DBT_FLAGS)
 	@echo
 	$(BIN)/cs-metrics summary --db $(CS_METRICS_DB)
 	@echo
@@ -52,14 +52,20 @@ demo: build ## Install, generate demo data, build everything and print a summary
 	$(BIN)/cs-metrics quality-report --db $(CS_METRICS_DB) --out target/quality_report.html
 	@echo
 	@echo "DuckDB database: $(CS_METRICS_DB)  (query the marts schema with any DuckDB client)"
-	@echo "Docs: target/index.html  (serve with: .venv/bin/dbt docs serve --profiles-dir profiles)"
+	@echo "Docs: target/static_index.html  (one file: open it in a browser; or serve with: .venv/bin/dbt docs serve --profiles-dir profiles)"
 
 validate: build ## Great Expectations suites on the demo raw data and on the built marts
 	$(BIN)/cs-metrics validate $(DEMO_DIR)
 	$(BIN)/cs-metrics validate --marts --target duckdb --db $(CS_METRICS_DB)
 
-docs: install demo-data ## Generate the dbt docs site into target/
-	$(DBT) docs generate $(DBT_FLAGS)
+docs: install demo-data ## dbt docs (models, metrics, semantic models, saved queries) as one file: target/static_index.html
+	$(DBT) docs generate --static $(DBT_FLAGS)
+	@echo "Docs: target/static_index.html  (open it in any browser, offline)"
+
+# MetricFlow reads target/semantic_manifest.json (written by the build's parse)
+# and queries the build through the read-only profile output.
+semantic: build ## MetricFlow: validate the semantic layer's configs and its queries on the DuckDB build
+	DBT_PROFILES_DIR=profiles CS_METRICS_TARGET=duckdb_readonly $(BIN)/mf validate-configs
 
 lint: install demo-data ## ruff + SQLFluff (dbt templater, duckdb dialect)
 	$(BIN)/ruff check src tests scripts
@@ -72,7 +78,7 @@ pytest: install ## pytest suites (generator, pipeline, metrics recomputed in Pyt
 test-engines: install ## The project on PostgreSQL and Spark (apt-installs them when missing), compared with DuckDB
 	bash scripts/engines/run.sh
 
-check: build lint pytest ## The quick loop (a few minutes): DuckDB build, lint and pytest on small data
+check: build semantic lint pytest ## The quick loop (a few minutes): DuckDB build, semantic layer, lint and pytest on small data
 
 test: check test-engines ## Everything CI checks: make check, then PostgreSQL and Spark
 
