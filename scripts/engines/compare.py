@@ -9,7 +9,8 @@ compared by the column's contract type:
 - ratios (numeric with more decimals, floats): equal within 1e-9 relative, or within one
   unit of the column's last decimal (engines may round the last stored digit apart);
 - everything else (text, integers, booleans, dates, timestamps): exactly equal;
-- null equals only null.
+- null equals only null;
+- columns with `meta: {engine_compare: false}` (the time a run happened) are not compared.
 
 Part of the engine suite (`make test-engines`, scripts/engines/run.sh), not of the runtime
 package. It reads DuckDB, PostgreSQL and Spark (the Parquet files of its warehouse) and exits 1
@@ -104,9 +105,14 @@ def discover_marts(manifest_path: Path) -> list[Mart]:
                 f"public model {node['name']} has no primary key: add meta: {{primary_key:"
                 " [...]}} or a unique / unique_combination_of_columns test"
             )
+        # a column recording when a run happened (meta: {engine_compare: false}) differs
+        # between engines by design
         columns = tuple(
             (name.lower(), str(column.get("data_type") or ""))
             for name, column in node.get("columns", {}).items()
+            if (column.get("meta") or (column.get("config") or {}).get("meta") or {}).get(
+                "engine_compare", True
+            )
         )
         marts.append(Mart(node.get("alias") or node["name"], node["schema"], key, columns))
     return marts

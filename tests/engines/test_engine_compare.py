@@ -181,3 +181,26 @@ def test_marts_and_keys_come_from_the_manifest(tmp_path: Path) -> None:
         "fct_a": ("account_id", "month_start"),
         "fct_c": ("x", "y"),
     }
+
+
+def test_columns_marked_engine_compare_false_are_not_compared(tmp_path: Path) -> None:
+    node = {
+        "resource_type": "model",
+        "name": "fct_closed",
+        "alias": "fct_closed",
+        "schema": "marts",
+        "access": "public",
+        "config": {"meta": {"primary_key": ["month_start"]}},
+        "columns": {
+            "month_start": {"data_type": "date"},
+            "closed_value": {"data_type": "decimal(38,10)"},
+            "closed_at": {"data_type": "timestamp", "meta": {"engine_compare": False}},
+        },
+    }
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"nodes": {"model.p.fct_closed": node}}))
+    (mart,) = discover_marts(manifest)
+    assert [name for name, _ in mart.columns] == ["month_start", "closed_value"]
+    expected = [{"month_start": 1, "closed_value": 2, "closed_at": "09:00"}]
+    actual = [{"month_start": 1, "closed_value": 2, "closed_at": "09:05"}]
+    assert compare_mart(mart, expected, actual) == []

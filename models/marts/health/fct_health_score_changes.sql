@@ -15,6 +15,7 @@
     health_change exactly.
 -#}
 {%- set components = cs_metrics.health_components() -%}
+{%- set lag = var('health_change_months') | int -%}
 {%- set score = cs_metrics.type_score() -%}
 {%- set float = cs_metrics.type_double() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
@@ -25,39 +26,46 @@ health as (
     select * from {{ ref('int_account_months_health_scored') }}
 ),
 
-paired as (
+-- each account-month beside the one health_change_months earlier (the
+-- backbone has every month of an account, so lag(n) is M - n, as for
+-- health_change_3m)
+lagged as (
     select
-        current_month.account_id,
-        current_month.month_start,
-        earlier_month.month_start as compared_month_start,
-        current_month.health_score,
-        earlier_month.health_score as previous_health_score,
+        account_id,
+        month_start,
+        health_score,
+        lag(month_start, {{ lag }}) over (
+            partition by account_id order by month_start asc nulls last
+        ) as compared_month_start,
+        lag(health_score, {{ lag }}) over (
+            partition by account_id order by month_start asc nulls last
+        ) as previous_health_score,
         {%- for component, group in components %}
-        current_month.{{ component }}_score,
-        current_month.{{ component }}_weight,
-        earlier_month.{{ component }}_score as previous_{{ component }}_score,
-        earlier_month.{{ component }}_weight
-            as previous_{{ component }}_weight,
+        {{ component }}_score,
+        {{ component }}_weight,
+        lag({{ component }}_score, {{ lag }}) over (
+            partition by account_id order by month_start asc nulls last
+        ) as previous_{{ component }}_score,
+        lag({{ component }}_weight, {{ lag }}) over (
+            partition by account_id order by month_start asc nulls last
+        ) as previous_{{ component }}_weight,
         {%- endfor %}
         0
         {%- for component, group in components %}
-        + current_month.{{ component }}_weight
-        {%- endfor %} as total_weight,
+        + {{ component }}_weight
+        {%- endfor %} as total_weight
+    from health
+),
+
+paired as (
+    select
+        *,
         0
         {%- for component, group in components %}
-        + earlier_month.{{ component }}_weight
+        + previous_{{ component }}_weight
         {%- endfor %} as previous_total_weight
-    from health as current_month
-    inner join health as earlier_month
-        on
-            current_month.account_id = earlier_month.account_id
-            and earlier_month.month_start = {{ cs_metrics.add_months(
-                'current_month.month_start',
-                -(var('health_change_months') | int)
-            ) }}
-    where
-        current_month.health_score is not null
-        and earlier_month.health_score is not null
+    from lagged
+    where health_score is not null and previous_health_score is not null
 ),
 
 -- each component's exact contribution (float) and its value effect: the

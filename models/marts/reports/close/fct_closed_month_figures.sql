@@ -39,7 +39,7 @@ unpivoted as (
         month_start,
         segment_type,
         segment_value,
-        '{{ figure }}' as figure,
+        cast('{{ figure }}' as {{ dbt.type_string() }}) as figure,
         cast({{ figure }} as {{ cs_metrics.type_ratio() }}) as closed_value
     from retention
     {{ 'union all' if not loop.last }}
