@@ -5,7 +5,8 @@
       as_of_date < cast(renewal_at as date) <= as_of_date + horizon days,
     of a subscription still running: not ended on or before as_of_date,
     and running at the previous renewal (so, as for is_due, no phantom
-    renewal after a missed one). A renewal on the as-of date itself is past
+    renewal after a missed one). Contracts starting after the as-of month
+    are not on the schedule yet. A renewal on the as-of date itself is past
     (fct_renewals lists it). window_days is the shortest window holding it.
     arr_due = 12 x the subscription's MRR at the end of the as-of month (its
     counted items, reporting currency). The account's tier, service model,
