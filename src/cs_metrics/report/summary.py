@@ -94,6 +94,29 @@ def _nrr_change_lines(con: duckdb.DuckDBPyConnection, month: object) -> list[str
     return [line, "                 (why: marts.fct_retention_change_drivers)"]
 
 
+def _renewal_risk_lines(con: duckdb.DuckDBPyConnection, currency: str) -> list[str]:
+    """Renewals due after the as-of date per window (fct_renewal_risk_by_segment, all)."""
+    if not _table_exists(con, "fct_renewal_risk_by_segment"):
+        return []
+    rows = con.execute(
+        f"""
+        select window_days, renewals, arr_due, expected_arr_at_risk, renewals_needing_attention
+        from {MARTS}.fct_renewal_risk_by_segment
+        where segment_type = 'all'
+        order by window_days
+        """
+    ).fetchall()
+    if not rows:
+        return []
+    lines = ["", f"  Renewals ahead of the as-of date ({currency}):"]
+    for days, renewals, due, at_risk, attention in rows:
+        lines.append(
+            f"    next {days:>3} days  {renewals:>5,} renewals  ARR due {_money(due):>14}"
+            f"  expected at risk {_money(at_risk):>13}  {attention:>4,} need attention"
+        )
+    return lines
+
+
 def summary_lines(con: duckdb.DuckDBPyConnection, currency: str = "USD") -> list[str]:
     """The summary as lines of text (the latest complete month)."""
     if not _table_exists(con, "fct_mrr_bridge_monthly"):
@@ -145,6 +168,7 @@ def summary_lines(con: duckdb.DuckDBPyConnection, currency: str = "USD") -> list
             ]
     lines += _north_star_lines(con, month)
     lines += _nrr_change_lines(con, month)
+    lines += _renewal_risk_lines(con, currency)
     for title, column in (
         ("Customers by tier", "tier"),
         ("Customers by health status", "health_status"),
