@@ -27,6 +27,8 @@ import pytest
 from conftest import ROOT, import_script
 
 pytestmark = pytest.mark.slow
+# nothing closed has changed yet on a first build: no restatements
+EMPTY_ON_A_FIRST_BUILD = {"fct_restatements", "fct_restatement_drivers"}
 
 LOCAL_ZONE = "America/Los_Angeles"
 STORED_ZONE = "Asia/Kolkata"
@@ -134,6 +136,9 @@ def test_build_under_another_zone_and_locale_on_zone_aware_data_equals_utc_build
     for mart in marts:
         expected = compare.read_duckdb(built_db, mart)
         actual = compare.read_duckdb(work / "local.duckdb", mart)
-        assert expected.num_rows > 0, mart.name
+        if mart.name in EMPTY_ON_A_FIRST_BUILD:
+            assert expected.num_rows == actual.num_rows == 0, mart.name
+        else:
+            assert expected.num_rows > 0, mart.name
         differences += compare.compare_mart(mart, expected, actual, LOCAL_ZONE)
     assert not differences, "\n".join(d.describe("utc", LOCAL_ZONE) for d in differences[:20])
