@@ -51,6 +51,8 @@ renamed as (
 
 -- CDC loaders deliver several versions of an account: the latest update
 -- wins, then the latest load, then a fixed (hash) order so reruns agree.
+-- Versions that differ but share updated_at and loaded_at are a tie only
+-- the hash order breaks: counted, so the data-quality mart lists them.
 ranked as (
     select
         *,
@@ -60,7 +62,20 @@ ranked as (
                 updated_at desc nulls last,
                 loaded_at desc nulls last,
                 row_fingerprint desc
-        ) as version_rank
+        ) as version_rank,
+        case
+            when
+                min(row_fingerprint) over (
+                    partition by account_id, updated_at, loaded_at
+                )
+                <> max(row_fingerprint) over (
+                    partition by account_id, updated_at, loaded_at
+                )
+                then count(*) over (
+                    partition by account_id, updated_at, loaded_at
+                )
+            else 1
+        end as tied_version_count
     from renamed
 ),
 
@@ -80,6 +95,7 @@ checked as (
         acquisition_channel,
         csm_owner_id,
         employee_count,
+        tied_version_count,
         is_deleted,
         created_at,
         updated_at,
