@@ -3,9 +3,11 @@
 Each fault the raw contract rules out is injected into a copy of the small generated data set.
 Either the build stops with a message naming the table, the key or column and the problem and
 saying what to do, or the row is listed in marts.fct_data_quality_issues with its reason and
-its documented effect on the numbers holds, and nothing else changes.
+its documented effect on the numbers holds, and nothing else changes. `cs-metrics validate`
+(Great Expectations) must report each listed fault it can see before the build.
 
-dbt runs (about three minutes on two cores, besides the shared clean build `built_db`):
+dbt runs (under two minutes on two cores, besides the shared clean build `built_db`; they
+share one target path so dbt parses the project once):
 - faults that stop the build, in three small runs that fail early: the on-run-start contract
   check (missing table, missing column, wrong types), a run of staging with a repeated key in
   every keyed table, and +int_fx_rates_monthly with a missing and an unusable FX rate;
@@ -376,6 +378,9 @@ class Fault:
     effect: Effect
     # dim_accounts cells the fault changes: account -> column -> allowed values
     dim_changes: dict[str, dict[str, set]] = field(default_factory=dict)
+    # what `cs-metrics validate` reports before the build: (table, rule, level, a value of
+    # the examples or None); None when the data is valid or no suite checks it
+    gx: tuple[str, str, str, str | None] | None = None
 
 
 def _item_key(item_id: str, valid_from: dt.datetime) -> str:
@@ -503,6 +508,12 @@ class Injector:
                 )
             ],
             effect,
+            gx=(
+                "billing.subscription_items",
+                "versions.no_overlap",
+                "error",
+                first["subscription_item_id"],
+            ),
         )
 
     def _consecutive(self, account: str) -> tuple[dict, dict] | None:
@@ -544,7 +555,9 @@ class Injector:
         self.raw.rows("billing.subscription_items").append(item)
         return item
 
-    def _excluded_item(self, item_id: str, reason: str, account: str | None, **changes) -> Fault:
+    def _excluded_item(
+        self, item_id: str, reason: str, account: str | None, gx: tuple[str, str], **changes
+    ) -> Fault:
         item = self._new_item(item_id, account, **changes)
         return Fault(
             [
@@ -558,11 +571,16 @@ class Injector:
                 )
             ],
             _never_counted(item_id, account),
+            gx=("billing.subscription_items", *gx, item_id),
         )
 
     def negative_quantity(self) -> Fault:
         return self._excluded_item(
-            "si_bad_negative_quantity", "negative quantity", self.account(), quantity=-2
+            "si_bad_negative_quantity",
+            "negative quantity",
+            self.account(),
+            ("quantity.range", "error"),
+            quantity=-2,
         )
 
     def discount_out_of_range(self) -> Fault:
@@ -570,6 +588,7 @@ class Injector:
             "si_bad_discount",
             "discount_percent outside 0-100",
             self.account(),
+            ("discount_percent.range", "error"),
             discount_percent=Decimal(150),
         )
 
@@ -580,6 +599,7 @@ class Injector:
             "si_bad_reversed_interval",
             "valid_to not after valid_from",
             account,
+            ("valid_to.after_valid_from", "error"),
             valid_from=start + dt.timedelta(days=40),
             valid_to=start + dt.timedelta(days=10),
         )
@@ -589,13 +609,17 @@ class Injector:
             "si_bad_unknown_plan",
             "plan not found in billing.plans",
             self.account(),
+            ("plan_id.references", "warning"),
             plan_id="plan_not_in_billing",
         )
 
     def unknown_subscription(self) -> Fault:
         # no subscription, so no customer and no account to name
         return self._excluded_item(
-            "si_bad_unknown_subscription", "subscription not found in billing.subscriptions", None
+            "si_bad_unknown_subscription",
+            "subscription not found in billing.subscriptions",
+            None,
+            ("subscription_id.references", "warning"),
         )
 
     def reversed_subscription(self) -> Fault:
@@ -648,6 +672,12 @@ class Injector:
                 ),
             ],
             _never_counted(item["subscription_item_id"], account),
+            gx=(
+                "billing.subscriptions",
+                "ended_at.not_before_started_at",
+                "error",
+                "sub_bad_ended_before_start",
+            ),
         )
 
     def currency_mismatch(self) -> Fault:
@@ -742,6 +772,12 @@ class Injector:
                 )
             ],
             effect,
+            gx=(
+                "billing.invoices",
+                "paid_at.not_before_issued_at",
+                "error",
+                "in_bad_paid_before_issued",
+            ),
         )
 
     def invoice_line_reversed_period(self) -> Fault:
@@ -787,6 +823,12 @@ class Injector:
                 )
             ],
             effect,
+            gx=(
+                "billing.invoice_lines",
+                "period_end.not_before_period_start",
+                "error",
+                "il_bad_reversed_period",
+            ),
         )
 
     def unused_non_positive_fx_rate(self) -> Fault:
@@ -818,6 +860,7 @@ class Injector:
                 )
             ],
             effect,
+            gx=("finance.fx_rates", "rate_to_reporting.range", "error", str(rate_date)),
         )
 
     # ---------------------------------------------------------------------- crm
@@ -896,6 +939,7 @@ class Injector:
             ],
             effect,
             {account: {"account_name": {current["account_name"], "Tied version"}}},
+            gx=("crm.accounts", "account_versions.distinct", "warning", account),
         )
 
     def nps_score_out_of_range(self) -> Fault:
@@ -931,6 +975,7 @@ class Injector:
                 )
             ],
             effect,
+            gx=("crm.nps_responses", "score.range", "warning", "nps_bad_score_11"),
         )
 
     # ------------------------------------------------------------------ support
@@ -975,6 +1020,12 @@ class Injector:
                 )
             ],
             effect,
+            gx=(
+                "support.tickets",
+                "first_response_at.not_before_opened_at",
+                "error",
+                "tkt_bad_answered_before_opened",
+            ),
         )
 
     # ------------------------------------------------------------------ product
@@ -1011,6 +1062,8 @@ class Injector:
                 )
             ],
             effect,
+            # the generated data repeats events too: only ten examples are kept
+            gx=("product.events", "event_id.delivered_once", "warning", None),
         )
 
     def future_event(self) -> Fault:
@@ -1036,6 +1089,7 @@ class Injector:
                 )
             ],
             self._same_usage(account),
+            gx=("product.events", "occurred_at.not_after_as_of", "error", "evt_bad_future"),
         )
 
     def orphan_event(self) -> Fault:
@@ -1110,6 +1164,24 @@ LISTED_FAULTS = [
 class FaultedBuild:
     db_path: Path
     faults: dict[str, Fault]
+    # failed expectations of `cs-metrics validate`: (table, rule) -> (level, example values)
+    validation: dict[tuple[str, str], tuple[str, set[str]]]
+
+
+def _validate(raw_dir: Path) -> dict[tuple[str, str], tuple[str, set[str]]]:
+    from cs_metrics.validate.raw import validate_raw
+    from cs_metrics.validate.sources import ParquetSource
+
+    source = ParquetSource(raw_dir)
+    try:
+        report = validate_raw(source, as_of=AS_OF)
+    finally:
+        source.close()
+    return {
+        (r.table, r.rule): (r.level, {str(v) for e in r.examples for v in e.values()})
+        for r in report.records
+        if not r.success
+    }
 
 
 @pytest.fixture(scope="module")
@@ -1124,7 +1196,7 @@ def faulted(
     faults = {name: getattr(injector, name)() for name in LISTED_FAULTS}
     raw.save()
     db_path = runner.build(raw, "listed")
-    return FaultedBuild(db_path, faults)
+    return FaultedBuild(db_path, faults, _validate(raw.dir))
 
 
 ISSUE_COLUMNS = (
@@ -1156,6 +1228,12 @@ def test_fault_is_listed_with_its_effect(faulted: FaultedBuild, built_db: Path, 
             assert amount is not None
             assert abs(amount - expected.affected_amount) < Decimal("0.000001")
     case.effect(faulted.db_path, built_db)
+    if case.gx:
+        table, rule, level, example = case.gx
+        assert (table, rule) in faulted.validation, f"cs-metrics validate misses {fault}"
+        found_level, examples = faulted.validation[(table, rule)]
+        assert found_level == level
+        assert example is None or example in examples
     for account, changes in case.dim_changes.items():
         for column, allowed in changes.items():
             value = _query(
