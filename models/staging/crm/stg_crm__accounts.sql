@@ -63,19 +63,15 @@ ranked as (
                 loaded_at desc nulls last,
                 row_fingerprint desc
         ) as version_rank,
-        case
-            when
-                min(row_fingerprint) over (
-                    partition by account_id, updated_at, loaded_at
-                )
-                <> max(row_fingerprint) over (
-                    partition by account_id, updated_at, loaded_at
-                )
-                then count(*) over (
-                    partition by account_id, updated_at, loaded_at
-                )
-            else 1
-        end as tied_version_count
+        count(*) over (
+            partition by account_id, updated_at, loaded_at
+        ) as tied_versions,
+        min(row_fingerprint) over (
+            partition by account_id, updated_at, loaded_at
+        ) as first_tied_fingerprint,
+        max(row_fingerprint) over (
+            partition by account_id, updated_at, loaded_at
+        ) as last_tied_fingerprint
     from renamed
 ),
 
@@ -95,7 +91,12 @@ checked as (
         acquisition_channel,
         csm_owner_id,
         employee_count,
-        tied_version_count,
+        -- identical copies are no tie: only differing versions count
+        case
+            when first_tied_fingerprint <> last_tied_fingerprint
+                then tied_versions
+            else 1
+        end as tied_version_count,
         is_deleted,
         created_at,
         updated_at,
