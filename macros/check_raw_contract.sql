@@ -1,9 +1,14 @@
 {#-
-    on-run-start check of the raw input contract: every source table exists
-    and has every documented required column (columns whose meta says
-    `required: false` may be absent). Fails with one message listing every
-    problem, naming table and column, before any model runs.
-    Skipped when var check_raw_contract is false and while parsing.
+    on-run-start check of the raw input contract: every source table exists,
+    has every documented required column (columns whose meta says
+    `required: false` may be absent) and each documented column present has
+    a type of its contract family (sources YAML data_type: text, integer,
+    decimal = number, boolean, timestamp, date). Fails with one message
+    listing every problem, naming table and column, before any model runs:
+    a wrong type would otherwise be cast silently (2.5 seats as 3) or fail
+    mid-build with an engine error that names no table.
+    Reads metadata only. Skipped when var check_raw_contract is false and
+    while parsing.
 -#}
 {% macro check_raw_contract() %}
     {%- set enabled = var('check_raw_contract', true) -%}
@@ -14,10 +19,19 @@
         'raw_contract_problems', 'cs_metrics'
     )(cs_metrics.raw_contract_tables()) -%}
     {%- if problems | length > 0 -%}
+        {%- set type_problems = [] -%}
+        {%- for problem in problems if ' has type ' in problem -%}
+            {%- do type_problems.append(problem) -%}
+        {%- endfor -%}
         {%- set message -%}
 The raw data does not follow the raw input contract (checked before running):
 {% for problem in problems %}  - {{ problem }}
 {% endfor -%}
+{% if type_problems | length > 0 -%}
+A column of another type would be cast silently (2.5 seats would count as 3)
+or stop the build with an engine error naming no table: convert it in the
+export or the loader (`cs-metrics validate DIR` checks every column's type).
+{% endif -%}
 Each source table and column is described in
 models/staging/<source>/_<source>__sources.yml. Fix the raw data or the
 location vars, or skip this check with --vars '{check_raw_contract: false}'.
@@ -28,12 +42,14 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
 {% endmacro %}
 
 
-{#- The project's source tables: (label, relation, required columns). -#}
+{#- The project's source tables: label, relation, required columns and the
+    contract type (sources YAML data_type) of every documented column. -#}
 {% macro raw_contract_tables() %}
     {%- set tables = [] -%}
     {%- set nodes = graph.sources.values() | sort(attribute='unique_id') -%}
     {%- for node in nodes if node.package_name == project_name -%}
         {%- set required = [] -%}
+        {%- set types = {} -%}
         {%- for column in node.columns.values() -%}
             {%- set meta = column.config.meta
                 if column.config and column.config.meta
@@ -41,33 +57,105 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
             {%- if meta.get('required', true) not in [false, 'false'] -%}
                 {%- do required.append(column.name | lower) -%}
             {%- endif -%}
+            {%- if column.data_type -%}
+                {%- do types.update({column.name | lower: column.data_type}) -%}
+            {%- endif -%}
         {%- endfor -%}
         {%- do tables.append({
             'label': node.source_name ~ '.' ~ node.name,
             'source_name': node.source_name,
             'relation': source(node.source_name, node.name),
             'required': required,
+            'types': types,
         }) -%}
     {%- endfor -%}
     {{ return(tables) }}
 {% endmacro %}
 
 
-{#- Problems with one existing table's columns, as a list of messages. -#}
+{#- Problems with one existing table's columns (missing required columns,
+    columns of another type family), as a list of messages. -#}
 {% macro raw_contract_column_problems(table, where) %}
-    {%- set present = cs_metrics.raw_column_names(table.relation) -%}
+    {%- set present = cs_metrics.raw_column_types(table.relation) -%}
+    {%- set problems = [] -%}
     {%- set missing = [] -%}
     {%- for column in table.required if column not in present -%}
         {%- do missing.append(column) -%}
     {%- endfor -%}
     {%- if missing | length > 0 -%}
-        {{ return([
+        {%- do problems.append(
             'Raw table ' ~ table.label ~ ' is missing required column(s): '
             ~ missing | join(', ') ~ '. Expected at ' ~ where
             ~ '; add the column(s) to the export (extra columns are ignored).'
-        ]) }}
+        ) -%}
     {%- endif -%}
-    {{ return([]) }}
+    {%- for column, contract_type in table.types | dictsort
+        if column in present -%}
+        {%- set expected = cs_metrics.raw_type_family(contract_type) -%}
+        {%- set found = cs_metrics.raw_type_family(present[column]) -%}
+        {%- set accepted = ['number', 'integer'] if expected == 'number'
+            else [expected] -%}
+        {%- if expected is not none and found not in accepted -%}
+            {%- set hint = ' (a column written without a type, e.g. only'
+                ~ ' nulls, reads as INTEGER)'
+                if (present[column] | upper) == 'INTEGER' else '' -%}
+            {%- do problems.append(
+                'Raw table ' ~ table.label ~ ': column ' ~ column
+                ~ ' has type ' ~ present[column] ~ hint
+                ~ ', but the contract type is ' ~ contract_type ~ ' (accepted: '
+                ~ cs_metrics.raw_type_family_accepts(expected) ~ ').'
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(problems) }}
+{% endmacro %}
+
+
+{#-
+    The contract type family of a type name: a sources YAML data_type
+    (text, integer, decimal(18,4), boolean, timestamp, date) or an engine's
+    type name (DuckDB, PostgreSQL, Spark spellings); none when unknown.
+    The same families as cs-metrics validate (src/cs_metrics/validate).
+-#}
+{% macro raw_type_family(type_name) %}
+    {%- set base = (type_name | string | lower).split('(')[0] | trim -%}
+    {%- if base.startswith('timestamp') or base == 'datetime' -%}
+        {{ return('timestamp') }}
+    {%- elif base == 'date' -%}
+        {{ return('date') }}
+    {%- elif base in ['boolean', 'bool'] -%}
+        {{ return('boolean') }}
+    {%- elif base in [
+        'tinyint', 'smallint', 'integer', 'int', 'bigint', 'hugeint',
+        'utinyint', 'usmallint', 'uinteger', 'ubigint', 'uhugeint',
+        'int1', 'int2', 'int4', 'int8', 'byte', 'short', 'long',
+    ] -%}
+        {{ return('integer') }}
+    {%- elif base in [
+        'decimal', 'numeric', 'double', 'double precision', 'float',
+        'float4', 'float8', 'real',
+    ] -%}
+        {{ return('number') }}
+    {%- elif base in [
+        'text', 'varchar', 'string', 'char', 'character',
+        'character varying', 'bpchar', 'nvarchar',
+    ] -%}
+        {{ return('text') }}
+    {%- endif -%}
+    {{ return(none) }}
+{% endmacro %}
+
+
+{#- The types a family accepts, in words, for the messages. -#}
+{% macro raw_type_family_accepts(family) %}
+    {{ return({
+        'text': 'text / varchar / string',
+        'integer': 'an integer type, e.g. bigint',
+        'number': 'a decimal, a float or an integer type',
+        'boolean': 'boolean',
+        'timestamp': 'timestamp without time zone (UTC) or with time zone',
+        'date': 'date',
+    }[family]) }}
 {% endmacro %}
 
 

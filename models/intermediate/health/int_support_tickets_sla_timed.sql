@@ -3,7 +3,10 @@
     hours of its priority (seed support_sla_hours); a priority the seed
     does not know gets the SLA of var support_default_priority. Whether the
     target was met depends on the snapshot instant and is decided per
-    account-month in int_account_months_support_scored.
+    account-month in int_account_months_support_scored. A ticket answered
+    before it was opened (is_response_time_valid false) is left out: it
+    would count as met with a negative response time; it is listed in
+    fct_data_quality_issues.
 -#}
 with
 
@@ -12,6 +15,7 @@ tickets as (
     where
         account_id is not null
         and opened_at is not null
+        and is_response_time_valid
 ),
 
 sla_hours as (

@@ -31,14 +31,15 @@
     ('stg_billing__plans', 'billing.plans', 'plan_id', 'null', 'mrr',
         'false', 'unit_amount', 'currency'),
     ('stg_billing__subscriptions', 'billing.subscriptions',
-        'subscription_id', 'null', 'mrr', 'false', 'null', 'null'),
+        'subscription_id', 'null', 'mrr',
+        'started_at is null or ended_at < started_at', 'null', 'null'),
     ('stg_billing__invoices', 'billing.invoices', 'invoice_id', 'null',
         'payment', 'true', 'total', 'currency'),
     ('stg_billing__invoice_lines', 'billing.invoice_lines',
-        'invoice_line_id', 'null', 'revenue_recognition', 'false', 'amount',
+        'invoice_line_id', 'null', 'revenue_recognition', 'true', 'amount',
         'null'),
     ('stg_support__tickets', 'support.tickets', 'ticket_id', 'account_id',
-        'support', 'false', 'null', 'null'),
+        'support', 'not is_response_time_valid', 'null', 'null'),
 ] -%}
 
 with
@@ -160,6 +161,29 @@ deleted_paying_accounts as (
     inner join paying_accounts
         on crm_accounts.account_id = paying_accounts.account_id
     where crm_accounts.is_deleted
+),
+
+-- CDC versions that only the fixed hash order told apart
+cdc_version_ties as (
+    select
+        'crm.accounts' as source_table,
+        account_id as record_id,
+        'cdc_version_tie' as issue_type,
+        {{ dbt.concat([
+            'cast(tied_version_count as ' ~ dbt.type_string() ~ ')',
+            "' different versions share the latest updated_at ('",
+            'cast(updated_at as ' ~ dbt.type_string() ~ ')',
+            "') and _loaded_at; one was kept by a fixed order of their '",
+            "'contents: load a later version or a distinct _loaded_at'",
+        ]) }} as issue_description,
+        account_id,
+        'dimensions' as affected_metric,
+        tied_version_count as affected_rows,
+        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
+        cast(null as {{ dbt.type_string() }}) as affected_currency,
+        false as is_excluded_from_metric
+    from crm_accounts
+    where tied_version_count > 1
 ),
 
 unknown_account_events as (
@@ -302,6 +326,8 @@ final as (
     select * from unmapped_customers
     union all
     select * from deleted_paying_accounts
+    union all
+    select * from cdc_version_ties
     union all
     select * from events_for_unknown_accounts
     union all

@@ -10,7 +10,12 @@
     later months need it too (prev_cc converts M - 1 at M's rates and
     retention converts older months at today's rates). A needed rate that
     does not exist is left null here and fails the run (post_hook
-    raise_on_missing_fx_rates) with the currency and month named. Models
+    raise_on_missing_fx_rates) with the currency and month named. So does
+    a rate that breaks the raw contract (not positive, or null) when it is
+    the latest on or before a needed month's last day: falling back to an
+    older rate would convert the month at a rate that is not rate(M, c)
+    (unusable_rate_reason says why). A broken row no needed month would
+    use changes nothing and is only listed (fx_rate_excluded). Models
     convert through the macro join_fx_rates (a left join on this table).
 -#}
 {%- set reporting_currency = var('reporting_currency') | upper -%}
@@ -26,9 +31,13 @@ recognised_lines as (
     select * from {{ ref('int_invoice_lines_recognised_monthly') }}
 ),
 
+-- broken rows too: a month whose latest rate is broken must fail, not
+-- fall back to an older rate
 fx_rates as (
     select * from {{ ref('stg_finance__fx_rates') }}
-    where not is_contract_violation
+    where
+        currency is not null
+        and rate_date is not null
 ),
 
 months as (
@@ -112,6 +121,7 @@ rates_ranged as (
     select
         currency,
         rate_to_reporting,
+        contract_violation_reason,
         rate_date,
         lead(rate_date) over (
             partition by currency
@@ -131,12 +141,19 @@ final as (
         case
             when currency_months.currency = '{{ reporting_currency }}'
                 then cast(1 as {{ cs_metrics.type_fx_rate() }})
-            else
-                cast(
+            when rates_ranged.contract_violation_reason is null
+                then cast(
                     rates_ranged.rate_to_reporting
                     as {{ cs_metrics.type_fx_rate() }}
                 )
         end as rate_to_reporting,
+
+        ---------- strings
+        -- why the month's latest rate cannot be used (null when it can)
+        case
+            when currency_months.currency <> '{{ reporting_currency }}'
+                then rates_ranged.contract_violation_reason
+        end as unusable_rate_reason,
 
         ---------- dates
         currency_months.month_end_date,

@@ -35,8 +35,9 @@ excluded_items as (
         account_id,
         customer_id,
         subscription_id,
+        -- an excluded version is not priced: no amount, so no currency
         mrr_local as affected_amount,
-        currency as affected_currency,
+        cast(null as {{ dbt.type_string() }}) as affected_currency,
         true as is_excluded_from_mrr
     from priced_items
     where is_excluded_from_mrr

@@ -63,6 +63,9 @@ joined as (
                 then 'subscription not found in billing.subscriptions'
             when subscriptions.started_at is null
                 then 'subscription has no started_at'
+            -- a reversed service interval would never count: say so
+            when subscriptions.ended_at < subscriptions.started_at
+                then 'subscription ended_at is before its started_at'
             when subscriptions.customer_id is null
                 then 'subscription has no customer_id'
             when plans.plan_id is null

@@ -51,6 +51,8 @@ renamed as (
 
 -- CDC loaders deliver several versions of an account: the latest update
 -- wins, then the latest load, then a fixed (hash) order so reruns agree.
+-- Versions that differ but share updated_at and loaded_at are a tie only
+-- the hash order breaks: counted, so the data-quality mart lists them.
 ranked as (
     select
         *,
@@ -60,7 +62,16 @@ ranked as (
                 updated_at desc nulls last,
                 loaded_at desc nulls last,
                 row_fingerprint desc
-        ) as version_rank
+        ) as version_rank,
+        count(*) over (
+            partition by account_id, updated_at, loaded_at
+        ) as tied_versions,
+        min(row_fingerprint) over (
+            partition by account_id, updated_at, loaded_at
+        ) as first_tied_fingerprint,
+        max(row_fingerprint) over (
+            partition by account_id, updated_at, loaded_at
+        ) as last_tied_fingerprint
     from renamed
 ),
 
@@ -80,6 +91,12 @@ checked as (
         acquisition_channel,
         csm_owner_id,
         employee_count,
+        -- identical copies are no tie: only differing versions count
+        case
+            when first_tied_fingerprint <> last_tied_fingerprint
+                then tied_versions
+            else 1
+        end as tied_version_count,
         is_deleted,
         created_at,
         updated_at,

@@ -32,6 +32,17 @@ renamed as (
     from tickets
 ),
 
+-- a first response before the ticket was opened gives a negative response
+-- time: such a ticket is left out of the support score (and listed)
+ordered as (
+    select
+        *,
+        not coalesce(
+            first_response_at < opened_at, false
+        ) as is_response_time_valid
+    from renamed
+),
+
 checked as (
     select
         *,
@@ -42,10 +53,10 @@ checked as (
             ("status not in ('open', 'pending', 'solved', 'closed')",
                 'unknown status'),
             ('csat_score not between 1 and 5', 'csat_score outside 1-5'),
-            ('first_response_at < opened_at',
+            ('not is_response_time_valid',
                 'first_response_at before opened_at'),
         ]) }} as contract_violation_reason
-    from renamed
+    from ordered
 ),
 
 final as (
