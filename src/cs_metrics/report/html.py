@@ -555,9 +555,9 @@ def _north_star(data: ReportData, settings: Settings) -> Chart:
         ),
         definition=(
             f"North star = ARR of the paying accounts with health status {counted} ÷ ARR of all"
-            " paying accounts at the end of each month; outcome (usage, adoption, payment) and"
-            " experience (NPS, support) scores are the ARR-weighted averages of the two halves"
-            " of the health score (0–100)."
+            " paying accounts at the end of each month; the outcome (utilization, usage trend,"
+            " feature breadth, payment) and experience (NPS, support) scores, the two halves of"
+            " health, are ARR-weighted averages (0–100)."
         ),
         figure=charts.north_star_trend(data, settings) if rows else None,
         table=Table(
@@ -731,8 +731,9 @@ def _renewal_risk(data: ReportData, settings: Settings) -> Chart:
         definition=(
             f"Scheduled contract renewals due after {as_of} within each window (cumulative): ARR"
             " due = 12 × the subscription's MRR; expected ARR at risk = ARR due × (1 − the"
-            " historical renewal rate of its health status and tier); needing attention = red"
-            f" or yellow health and no CS touch in {settings.renewal_risk_touch_days} days."
+            " historical renewal rate of its health status and tier, else of its health status,"
+            " else overall); needing attention = red or yellow health and no CS touch in"
+            f" {settings.renewal_risk_touch_days} days."
         ),
         figure=charts.renewal_risk(data, settings) if windows else None,
         table=Table(
