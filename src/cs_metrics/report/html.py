@@ -608,7 +608,7 @@ def _nrr_drivers(data: ReportData, settings: Settings) -> Chart:
     m, previous = month_label(data.month), month_label(add_months(data.month, -1))
     first = rows[0] if rows else None
     lead = (
-        "no TTM NRR change to explain (13 months of history needed)"
+        "no TTM NRR change to explain (14 months of history needed)"
         if first is None
         else f"NRR (TTM) {percent(first['previous_value'])} in {previous} →"
         f" {percent(first['current_value'])} in {m}:"
@@ -712,6 +712,7 @@ def _health_changes(data: ReportData, settings: Settings) -> Chart:
             )
         ],
         source="fct_health_score_changes, fct_account_months (is_active, arr, tier), dim_accounts",
+        empty_message=f"Health changes need health scores from {compared} on.",
     )
 
 
