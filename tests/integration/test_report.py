@@ -5,6 +5,12 @@ The page is opened in headless Chromium through Playwright (tests/browser.py: th
 anything but file:, data:, blob: and about: fails the test, and so does any JavaScript error.
 Each chart must have rendered with data points, and the numbers written into the tiles' data-value
 attributes must equal the marts, queried here independently (to the cent / 1e-6).
+
+The north star, the TTM NRR change drivers, the health drops and the renewal risk are recomputed
+here in pandas - from fct_account_months (green ARR share, ARR-weighted scores, each account's
+share of the NRR change, health scores three months apart and each component's contribution with
+the configured weights) and from the renewal rows of fct_renewal_risk (windows summed, the
+priority order re-sorted) - and compared with the exact values behind the tables' cells.
 """
 
 from __future__ import annotations
@@ -19,9 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pytest
+import yaml
 
 from browser import ALLOWED_SCHEMES, guarded_page
+from conftest import SMALL_AS_OF
 from cs_metrics.cli import main
 from cs_metrics.report.command import ReportResult, write_report
 
@@ -29,19 +38,25 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_CHARTS = (
+    "north_star",
     "mrr_bridge",
     "mrr_customers",
     "retention_ttm",
+    "nrr_drivers",
     "cohort_retention",
     "tier_health",
     "value_health",
     "health_mix",
+    "health_changes",
     "lifecycle_touches",
-    "renewals",
+    "renewal_risk",
 )
 SCREENSHOT = ROOT / "target" / "report.png"
 MONEY_TOLERANCE = 0.005  # to the cent
 RATIO_TOLERANCE = 1e-6
+VARS = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
+COMPONENTS = ("utilization", "usage_trend", "feature_breadth", "payment", "nps", "support")
+TOP_DRIVERS = int(VARS["explanation_top_accounts"])
 
 
 # ------------------------------------------------------------------------------ the marts
@@ -50,7 +65,48 @@ class Marts:
     """The numbers the tiles must show, queried straight from the DuckDB file."""
 
     month: dt.date
-    values: dict[str, Decimal | int | None]
+    values: dict[str, Decimal | int | float | None]
+    parts: dict[str, float | None] = field(default_factory=dict)  # beside a tile's value
+
+
+def account_months(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """fct_account_months of the complete months (decimals as floats)."""
+    columns = [
+        "account_id",
+        "month_start",
+        "mrr",
+        "arr",
+        "year_ago_mrr_cc",
+        "health_score",
+        "health_status",
+        "tier",
+        "outcome_score",
+        "experience_score",
+        *(f"{component}_score" for component in COMPONENTS),
+    ]
+    frame = con.execute(
+        f"select {', '.join(columns)} from marts.fct_account_months where is_month_complete"
+    ).df()
+    for column in columns[2:]:
+        if column not in ("health_status", "tier"):
+            frame[column] = frame[column].astype(float)
+    frame["month_start"] = pd.to_datetime(frame["month_start"])
+    return frame
+
+
+def north_star_by_month(accounts: pd.DataFrame, by: str = "month_start") -> pd.DataFrame:
+    """Per `by`: green ARR ÷ ARR of the paying accounts; ARR-weighted outcome and experience."""
+    paying = accounts[accounts["mrr"] > 0].copy()
+    paying["green_arr"] = paying["arr"].where(paying["health_status"] == "green", 0.0)
+    out = paying.groupby(by).agg(
+        arr=("arr", "sum"), green_arr=("green_arr", "sum"), customers=("account_id", "count")
+    )
+    out["north_star"] = out["green_arr"] / out["arr"]
+    for score in ("outcome_score", "experience_score"):
+        scored = paying[paying[score].notna()]
+        weighted = (scored["arr"] * scored[score]).groupby(scored[by]).sum()
+        out[score] = weighted / scored.groupby(by)["arr"].sum()
+    return out
 
 
 def query_marts(db_path: Path, month: dt.date | None = None) -> Marts:
@@ -71,17 +127,19 @@ def query_marts(db_path: Path, month: dt.date | None = None) -> Marts:
             " where segment_type = 'all' and segment_value = 'all' and month_start = ?",
             [month],
         ).fetchone()
-        sum_mrr, sum_arr, green_arr, paying = con.execute(
-            "select sum(mrr), sum(arr), sum(case when health_status = 'green' then arr end),"
-            " count(*) from marts.fct_account_months where month_start = ? and mrr > 0",
+        sum_mrr, sum_arr, paying = con.execute(
+            "select sum(mrr), sum(arr), count(*) from marts.fct_account_months"
+            " where month_start = ? and mrr > 0",
             [month],
         ).fetchone()
+        accounts = account_months(con)
     finally:
         con.close()
     # The marts agree with each other before the report is compared with them.
     assert abs(sum_mrr - mrr) < Decimal("0.005")
     assert abs(sum_arr - 12 * mrr) < Decimal("0.005")
     assert active == customers == paying
+    star = north_star_by_month(accounts).loc[pd.Timestamp(month)]
     return Marts(
         month=month,
         values={
@@ -91,7 +149,11 @@ def query_marts(db_path: Path, month: dt.date | None = None) -> Marts:
             "grr_ttm": grr,
             "logo_churn_rate": logo_churn,
             "active_customers": active,
-            "healthy_arr_share": (green_arr or 0) / sum_arr,
+            "north_star": star["north_star"],
+        },
+        parts={
+            "outcome_score": star["outcome_score"],
+            "experience_score": star["experience_score"],
         },
     )
 
@@ -110,8 +172,19 @@ def assert_tiles_equal(shown: dict[str, str], marts: Marts) -> None:
             )
 
 
+def assert_tile_parts_equal(shown: dict[str, str], marts: Marts) -> None:
+    assert set(shown) == set(marts.parts)
+    for part, expected in marts.parts.items():
+        assert expected is not None and shown[part] != "", part
+        assert abs(float(shown[part]) - expected) <= RATIO_TOLERANCE, (part, shown[part], expected)
+
+
 def tiles_in_html(html: str) -> dict[str, str]:
     return dict(re.findall(r'data-metric="([a-z_]+)" data-value="([^"]*)"', html))
+
+
+def tile_parts_in_html(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-part="([a-z_]+)" data-value="([^"]*)"', html))
 
 
 # ------------------------------------------------------------------------------ the report
@@ -129,9 +202,23 @@ class Rendered:
     errors: list[str] = field(default_factory=list)
     charts: list[dict[str, Any]] = field(default_factory=list)
     tiles: dict[str, str] = field(default_factory=dict)
+    tile_parts: dict[str, str] = field(default_factory=dict)
+    # data-table name -> rows -> cells {text, value}: what the page shows and the exact value
+    tables: dict[str, list[list[dict[str, str | None]]]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)  # section id -> its as-of notice
     month: str = ""
     seconds_to_rendered: float = 0.0
 
+
+TABLES_JS = """
+() => Object.fromEntries([...document.querySelectorAll('table[data-table]')].map((table) => [
+  table.dataset.table,
+  [...table.querySelectorAll('tbody tr, tfoot tr')].map((tr) => [...tr.cells].map((td) => ({
+    text: td.textContent, value: td.hasAttribute('data-value') ? td.dataset.value : null,
+    total: tr.parentElement.tagName === 'TFOOT',
+  }))),
+]))
+"""
 
 CHARTS_JS = """
 () => [...document.querySelectorAll('section[data-chart]')].map((section) => {
@@ -147,7 +234,8 @@ CHARTS_JS = """
     return [points, nonzero];
   };
   const traces = (gd._fullData || []).map((t) => {
-    const [points, nonzero] = count(t.type === 'heatmap' ? t.z : t.y);
+    const values = t.type === 'heatmap' ? t.z : (t.orientation === 'h' ? t.x : t.y);
+    const [points, nonzero] = count(values);
     return {type: t.type, points, nonzero};
   });
   return {
@@ -179,6 +267,15 @@ def open_in_chromium(
         seen.tiles = page.evaluate(
             "() => Object.fromEntries([...document.querySelectorAll('[data-metric]')]"
             ".map((t) => [t.dataset.metric, t.dataset.value]))"
+        )
+        seen.tile_parts = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('[data-part]')]"
+            ".map((t) => [t.dataset.part, t.dataset.value]))"
+        )
+        seen.tables = page.evaluate(TABLES_JS)
+        seen.notes = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('section .asof')]"
+            ".map((p) => [p.closest('section').id, p.textContent]))"
         )
         seen.month = page.get_attribute("[data-month]", "data-month") if charts else ""
         if screenshot is not None:
@@ -240,6 +337,213 @@ def test_tiles_equal_the_marts(rendered: Rendered, built_db: Path) -> None:
     marts = query_marts(built_db)
     assert rendered.month == f"{marts.month:%Y-%m}", "default: the latest complete month"
     assert_tiles_equal(rendered.tiles, marts)
+    assert_tile_parts_equal(rendered.tile_parts, marts)
+
+
+# ------------------------------------------------------------- the blocks, recomputed here
+@pytest.fixture(scope="module")
+def accounts(built_db: Path) -> pd.DataFrame:
+    con = duckdb.connect(str(built_db), read_only=True)
+    try:
+        return account_months(con)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def renewal_rows(built_db: Path) -> pd.DataFrame:
+    con = duckdb.connect(str(built_db), read_only=True)
+    try:
+        return con.execute(
+            "select account_id, subscription_id, renewal_number, renewal_date, renewal_at,"
+            " days_until_renewal, cast(arr_due as double) as arr_due,"
+            " cast(expected_arr_at_risk as double) as expected_arr_at_risk, needs_attention"
+            " from marts.fct_renewal_risk"
+        ).df()
+    finally:
+        con.close()
+
+
+def body(rendered: Rendered, table: str) -> list[list[dict[str, Any]]]:
+    """The rows of a named table in the page, without its total row."""
+    assert table in rendered.tables, f"no table {table}"
+    return [row for row in rendered.tables[table] if not row[0]["total"]]
+
+
+def total(rendered: Rendered, table: str) -> list[dict[str, Any]]:
+    rows = [row for row in rendered.tables[table] if row[0]["total"]]
+    assert len(rows) == 1, f"{table}: one total row"
+    return rows[0]
+
+
+def value(cell: dict[str, Any]) -> float:
+    assert cell["value"] not in (None, ""), f"no data-value behind {cell['text']!r}"
+    return float(cell["value"])
+
+
+def report_month(rendered: Rendered) -> pd.Timestamp:
+    return pd.Timestamp(f"{rendered.month}-01")
+
+
+def test_north_star_trend_and_tiers_equal_the_green_arr_share(
+    rendered: Rendered, accounts: pd.DataFrame
+) -> None:
+    expected = north_star_by_month(accounts)
+    rows = body(rendered, "north_star_trend")
+    assert len(rows) >= 12, "at least a year of north star"
+    months = [pd.Timestamp(f"{row[0]['text']}-01") for row in rows]
+    assert months[-1] == report_month(rendered)
+    assert months == list(pd.date_range(months[0], months[-1], freq="MS")), "no month missing"
+    for month, row in zip(months, rows, strict=True):
+        for cell, column in zip(
+            row[1:], ("north_star", "outcome_score", "experience_score"), strict=True
+        ):
+            assert abs(value(cell) - expected.loc[month, column]) <= RATIO_TOLERANCE, (
+                month,
+                column,
+            )
+    month_rows = accounts[accounts["month_start"] == report_month(rendered)]
+    by_tier = north_star_by_month(month_rows, by="tier")
+    tiers = {row[0]["text"].replace(" ", "_"): row for row in body(rendered, "north_star_tiers")}
+    assert set(tiers) == {*by_tier.index, "all"}
+    for tier, row in tiers.items():
+        exp = expected.loc[report_month(rendered)] if tier == "all" else by_tier.loc[tier]
+        assert abs(value(row[1]) - exp["north_star"]) <= RATIO_TOLERANCE, tier
+        assert abs(value(row[2]) - exp["arr"]) <= MONEY_TOLERANCE, tier
+        assert int(value(row[3])) == exp["customers"], tier
+
+
+def nrr_ttm_shares(accounts: pd.DataFrame, month: pd.Timestamp) -> tuple[pd.Series, float]:
+    """Each cohort account's (MRR − year-ago base) ÷ Σ base, and NRR TTM = Σ MRR ÷ Σ base."""
+    cohort = accounts[(accounts["month_start"] == month) & (accounts["year_ago_mrr_cc"] > 0)]
+    base = cohort["year_ago_mrr_cc"].sum()
+    shares = ((cohort["mrr"] - cohort["year_ago_mrr_cc"]) / base).groupby(cohort["account_id"])
+    return shares.sum(), cohort["mrr"].sum() / base
+
+
+def test_nrr_drivers_are_the_accounts_that_moved_ttm_nrr(
+    rendered: Rendered, accounts: pd.DataFrame
+) -> None:
+    month = report_month(rendered)
+    now, nrr_now = nrr_ttm_shares(accounts, month)
+    before, nrr_before = nrr_ttm_shares(accounts, month - pd.DateOffset(months=1))
+    ids = now.index.union(before.index)
+    contributions = now.reindex(ids, fill_value=0.0) - before.reindex(ids, fill_value=0.0)
+    contributions = contributions[contributions.abs() >= 5e-11]  # the mart keeps 10 decimals
+
+    rows = body(rendered, "nrr_drivers")
+    *named, others = rows
+    assert others[0]["value"] is None and others[0]["text"].startswith("other accounts")
+    assert len(named) == min(TOP_DRIVERS, len(contributions))
+    shown = {row[0]["value"]: value(row[2]) for row in named}
+    for account_id, contribution in shown.items():
+        assert abs(contribution - contributions[account_id]) <= 1e-9, account_id
+    sizes = [abs(v) for v in shown.values()]
+    assert sizes == sorted(sizes, reverse=True), "largest first"
+    rest = contributions.drop(list(shown)).abs()
+    assert rest.empty or rest.max() <= min(sizes) + 1e-9, "no larger driver left out"
+    change = value(total(rendered, "nrr_drivers")[2])
+    assert abs(change - (nrr_now - nrr_before)) <= 1e-9
+    assert abs(sum(value(row[2]) for row in rows) - change) <= 1e-9, "rows add up to the change"
+
+
+def health_contributions(previous: pd.Series, current: pd.Series) -> dict[str, float]:
+    """Each component's part of the change with the configured weights (re-weighting in)."""
+
+    def shares(row: pd.Series) -> dict[str, float]:
+        weights = {
+            c: float(VARS[f"health_weight_{c}"]) if pd.notna(row[f"{c}_score"]) else 0.0
+            for c in COMPONENTS
+        }
+        return {c: w / sum(weights.values()) for c, w in weights.items()}
+
+    def score(row: pd.Series, component: str) -> float:
+        raw = row[f"{component}_score"]
+        return float(raw) if pd.notna(raw) else 0.0
+
+    base = float(previous["health_score"])
+    a0, a1 = shares(previous), shares(current)
+    return {
+        c: a1[c] * (score(current, c) - base) - a0[c] * (score(previous, c) - base)
+        for c in COMPONENTS
+    }
+
+
+def test_health_drops_are_the_largest_score_falls(
+    rendered: Rendered, accounts: pd.DataFrame
+) -> None:
+    month = report_month(rendered)
+    months = int(VARS["health_change_months"])
+    scored = accounts[accounts["health_score"].notna()].set_index("account_id")
+    current = scored[(scored["month_start"] == month) & (scored["mrr"] > 0)]
+    previous = scored[scored["month_start"] == month - pd.DateOffset(months=months)]
+    both = current.index.intersection(previous.index)
+    change = (current.loc[both, "health_score"] - previous.loc[both, "health_score"]).round(6)
+    falls = change[change < 0].rename("change").reset_index()
+    falls = falls.sort_values(["change", "account_id"]).head(10)
+
+    rows = body(rendered, "health_drops")
+    assert rows, "the small data set has health drops"
+    assert [row[0]["value"] for row in rows] == list(falls["account_id"])
+    checked = 0
+    for row, (account_id, fall) in zip(rows, falls.itertuples(index=False), strict=True):
+        assert abs(value(row[4]) - previous.loc[account_id, "health_score"]) <= 1e-6
+        assert abs(value(row[5]) - current.loc[account_id, "health_score"]) <= 1e-6
+        assert abs(value(row[6]) - fall) <= 1e-6
+        parts = health_contributions(previous.loc[account_id], current.loc[account_id])
+        first, second = sorted(parts.values(), key=abs, reverse=True)[:2]
+        if abs(first) - abs(second) > 1e-6:  # no tie: the driver is unambiguous
+            driver = max(parts, key=lambda c: abs(parts[c]))
+            assert row[2]["value"] == driver, account_id
+            assert abs(value(row[7]) - parts[driver]) <= 1e-5, account_id
+            checked += 1
+    assert checked >= len(rows) // 2
+    counts = total(rendered, "health_drivers")
+    assert counts[1]["text"] == f"{int((change < 0).sum()):,}", "fell"
+    assert counts[2]["text"] == f"{int((change > 0).sum()):,}", "rose"
+    assert counts[3]["text"] == f"{len(change):,}", "accounts"
+
+
+def test_renewal_risk_windows_and_priority_equal_the_renewals(
+    rendered: Rendered, renewal_rows: pd.DataFrame
+) -> None:
+    as_of = renewal_rows["renewal_date"] - pd.to_timedelta(
+        renewal_rows["days_until_renewal"], unit="D"
+    )
+    assert {f"{day:%Y-%m-%d}" for day in as_of} == {SMALL_AS_OF}
+    assert SMALL_AS_OF in rendered.notes["renewal_risk"], "says the as-of date, not the month"
+
+    rows = body(rendered, "renewal_windows")
+    windows = sorted(int(days) for days in VARS["renewal_risk_windows_days"])
+    assert [int(value(row[0])) for row in rows] == windows
+    for row in rows:
+        due = renewal_rows[renewal_rows["days_until_renewal"] <= value(row[0])]
+        assert int(value(row[1])) == len(due)
+        assert abs(value(row[2]) - due["arr_due"].sum()) <= MONEY_TOLERANCE
+        if due["expected_arr_at_risk"].isna().any():
+            assert row[3]["value"] is None
+        else:
+            assert abs(value(row[3]) - due["expected_arr_at_risk"].sum()) <= MONEY_TOLERANCE
+        assert int(value(row[4])) == int(due["needs_attention"].sum())
+    assert value(rows[-1][1]) > 0, "the small data set has renewals ahead"
+
+    ranked = renewal_rows.sort_values(
+        [
+            "needs_attention",
+            "renewal_at",
+            "arr_due",
+            "account_id",
+            "subscription_id",
+            "renewal_number",
+        ],
+        ascending=[False, True, False, True, True, True],
+    ).head(len(body(rendered, "renewal_priority")))
+    priority = body(rendered, "renewal_priority")
+    assert len(priority) == min(15, len(renewal_rows))
+    assert [int(value(row[0])) for row in priority] == list(range(1, len(priority) + 1))
+    assert [row[1]["value"] for row in priority] == list(ranked["account_id"])
+    for row, arr_due in zip(priority, ranked["arr_due"], strict=True):
+        assert abs(value(row[7]) - arr_due) <= MONEY_TOLERANCE
 
 
 def test_screenshot_and_timings(
@@ -264,6 +568,7 @@ def test_an_earlier_month_shows_that_month(built_db: Path, tmp_path: Path) -> No
     html = result.path.read_text(encoding="utf-8")
     assert 'data-month="2024-12"' in html
     assert_tiles_equal(tiles_in_html(html), marts)
+    assert_tile_parts_equal(tile_parts_in_html(html), marts)
 
 
 def test_pdf_through_headless_chromium(

@@ -362,42 +362,168 @@ def lifecycle_touches(data: ReportData, settings: Settings) -> go.Figure:
     return fig
 
 
-RENEWAL_BUCKETS = ("days 1–30", "days 31–60", "days 61–90")
-
-
-def renewal_bucket(data: ReportData, renewal_at: dt.datetime) -> str:
-    """Which 30-day slice of the window after t(M) a renewal falls in."""
-    if renewal_at.tzinfo is not None:
-        renewal_at = renewal_at.astimezone(dt.UTC).replace(tzinfo=None)
-    days = (renewal_at - data.snapshot).total_seconds() / 86400
-    return RENEWAL_BUCKETS[min(2, max(0, int(days // 30)))]
-
-
-def renewals(data: ReportData, settings: Settings) -> go.Figure:
-    """ARR renewing in the 90 days after t(M), by 30-day slice, stacked by health."""
-    totals: dict[tuple[str, str], float] = {}
-    for row in data.renewals:
-        key = (renewal_bucket(data, row["next_renewal_at"]), row["health_status"])
-        totals[key] = totals.get(key, 0.0) + float(row["arr"])
-    statuses = ordered(
-        {"green", "yellow", "red", *(row["health_status"] for row in data.renewals)},
-        HEALTH_STATUSES,
+def north_star_trend(data: ReportData, settings: Settings) -> go.Figure:
+    """North star per month (bars), ARR-weighted outcome and experience scores (right axis)."""
+    rows = data.north_star
+    months = [month_label(row["month_start"]) for row in rows]
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(
+        go.Bar(
+            x=months,
+            y=[pct(row["north_star"]) for row in rows],
+            name="north star (% of ARR)",
+            marker_color="#74c69d",
+            hovertemplate="%{x}: %{y:.1f}% of ARR<extra>north star</extra>",
+        ),
+        secondary_y=False,
     )
+    for column, name, color in (
+        ("arr_weighted_outcome_score", "outcome score", "#1d3557"),
+        ("arr_weighted_experience_score", "experience score", "#e76f51"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=[None if row[column] is None else round(float(row[column]), 4) for row in rows],
+                name=name,
+                mode="lines+markers",
+                line={"color": color, "width": 2},
+                hovertemplate="%{x}: %{y:.1f}<extra>" + name + "</extra>",
+            ),
+            secondary_y=True,
+        )
+    _layout(fig, height=TALL)
+    fig.update_yaxes(
+        title_text="north star (% of ARR)", ticksuffix="%", range=[0, 100], secondary_y=False
+    )
+    fig.update_yaxes(
+        title_text="ARR-weighted score (0–100)",
+        range=[0, 100],
+        secondary_y=True,
+        showgrid=False,
+    )
+    fig.update_layout(margin={"l": 60, "r": 60, "t": 30, "b": 60})
+    return fig
+
+
+def driver_label(row: dict[str, Any]) -> str:
+    """'3. Acme Inc.' for an account, 'other accounts (226)' for the rest."""
+    if row["account_id"] is None:
+        return f"other accounts ({int(row['account_count']):,})"
+    return f"{int(row['driver_rank'])}. {row['account_name'] or row['account_id']}"
+
+
+def change_drivers(rows: list[dict[str, Any]], settings: Settings) -> go.Figure:
+    """Horizontal bars: each driver's contribution to the change, in points, and the change."""
+    labels = [driver_label(row) for row in rows]
+    values = [round(100 * float(row["contribution"]), 6) for row in rows]
+    change = round(100 * float(rows[0]["metric_change"]), 6) if rows else 0.0
+    labels.append("change")
+    values.append(change)
+    colors = [POSITIVE if v >= 0 else NEGATIVE for v in values[:-1]] + [TOTAL]
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=labels,
+            orientation="h",
+            marker_color=colors,
+            text=[f"{v:+.2f}" for v in values],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=[row["driver"] for row in rows] + ["sum of the rows"],
+            hovertemplate="%{y} (%{customdata}): %{x:+.3f} points<extra></extra>",
+        )
+    )
+    _layout(fig, height=max(260, 70 + 24 * len(labels)), showlegend=False)
+    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
+    low, high = min(0.0, *values), max(0.0, *values)
+    pad = 0.18 * ((high - low) or 1.0)  # room for the labels outside the bars
+    fig.update_xaxes(
+        title_text="contribution (percentage points)",
+        zeroline=True,
+        range=[low - (pad if low < 0 else 0), high + pad],
+    )
+    fig.update_layout(margin={"l": 10, "r": 40, "t": 10, "b": 50})
+    return fig
+
+
+def health_drivers(data: ReportData, settings: Settings) -> go.Figure:
+    """Accounts per main driver of their health change, split by direction."""
+    rows = [row for row in data.health_drivers if row["main_driver"] != "none"]
+    names = [label(row["main_driver"]) for row in rows]
     fig = go.Figure()
-    for status in statuses:
+    for column, name, color in (("fell", "score fell", NEGATIVE), ("rose", "score rose", POSITIVE)):
         fig.add_trace(
             go.Bar(
-                x=list(RENEWAL_BUCKETS),
-                y=[round(totals.get((bucket, status), 0.0), 2) for bucket in RENEWAL_BUCKETS],
-                name=status,
-                marker_color=HEALTH_COLORS.get(status, "#6c757d"),
-                hovertemplate="%{x}, "
-                + status
-                + ": %{y:,.0f} "
-                + settings.currency
-                + "<extra></extra>",
+                x=names,
+                y=[int(row[column]) for row in rows],
+                name=name,
+                marker_color=color,
+                hovertemplate="%{x}: %{y:,} accounts<extra>" + name + "</extra>",
             )
         )
-    _layout(fig, height=340, barmode="stack")
-    fig.update_yaxes(title_text=f"ARR ({settings.currency})", tickformat=",.0f")
+    _layout(fig, height=320, barmode="group")
+    fig.update_yaxes(title_text="paying accounts", tickformat=",d")
+    return fig
+
+
+def window_label(days: int) -> str:
+    return f"next {days} days"
+
+
+def renewal_health_matrix(data: ReportData) -> dict[tuple[int, str], dict[str, float]]:
+    """{(window, health status): {renewals, arr_due, at_risk}}, windows cumulative."""
+    cells: dict[tuple[int, str], dict[str, float]] = {}
+    for window in data.windows:
+        for row in data.renewal_health:
+            if int(row["window_days"]) > window:
+                continue
+            cell = cells.setdefault(
+                (window, row["health_status"]), {"renewals": 0, "arr_due": 0.0, "at_risk": 0.0}
+            )
+            cell["renewals"] += int(row["renewals"])
+            cell["arr_due"] += float(row["arr_due"] or 0)
+            cell["at_risk"] += float(row["expected_arr_at_risk"] or 0)
+    return cells
+
+
+def renewal_risk(data: ReportData, settings: Settings) -> go.Figure:
+    """ARR due and expected ARR at risk per window after the as-of date, stacked by health."""
+    windows = data.windows
+    cells = renewal_health_matrix(data)
+    statuses = ordered({status for _, status in cells}, HEALTH_STATUSES)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=(
+            f"ARR due ({settings.currency})",
+            f"expected ARR at risk ({settings.currency})",
+        ),
+        horizontal_spacing=0.14,
+    )
+    for status in statuses:
+        for col, column in ((1, "arr_due"), (2, "at_risk")):
+            fig.add_trace(
+                go.Bar(
+                    x=[window_label(w) for w in windows],
+                    y=[round(cells.get((w, status), {}).get(column, 0.0), 2) for w in windows],
+                    name=status,
+                    legendgroup=status,
+                    showlegend=col == 1,
+                    marker_color=HEALTH_COLORS.get(status, "#6c757d"),
+                    hovertemplate="%{x}, "
+                    + status
+                    + ": %{y:,.0f} "
+                    + settings.currency
+                    + "<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    _layout(fig, height=360, barmode="stack")
+    fig.update_yaxes(tickformat=",.0f")
+    fig.update_layout(
+        margin={"l": 70, "r": 20, "t": 80, "b": 40},
+        legend={"y": 1.12, "yanchor": "bottom"},
+    )
     return fig

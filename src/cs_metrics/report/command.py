@@ -25,9 +25,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "report",
         help="write the visual report: one self-contained HTML file (optionally a PDF)",
         description=(
-            "Write one self-contained HTML page with the month's headline numbers, the MRR"
-            " bridge, retention, cohorts, health, CS touches, renewals and top accounts, read"
-            " from the marts of a dbt target. It opens offline (no request to any host)."
+            "Write one self-contained HTML page with the month's headline numbers, the north"
+            " star, the MRR bridge, retention and why NRR moved, cohorts, health and the largest"
+            " health drops, CS touches, renewal risk ahead and top accounts, read from the"
+            " marts of a dbt target. It opens offline (no request to any host)."
         ),
     )
     report.add_argument(

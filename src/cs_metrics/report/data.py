@@ -27,6 +27,12 @@ REQUIRED_MARTS = (
     "fct_cohort_retention",
     "dim_accounts",
     "fct_cs_touches_by_lifecycle",
+    "fct_north_star_monthly",
+    "fct_retention_change_drivers",
+    "fct_health_score_changes",
+    "fct_renewal_risk",
+    "fct_renewal_risk_by_segment",
+    "fct_cs_coverage_monthly",
 )
 
 # Months shown by the trends, the bridge and the touches (ending at the report month).
@@ -34,14 +40,24 @@ TREND_MONTHS = 24
 BRIDGE_MONTHS = 12
 TOUCH_MONTHS = 12
 COHORT_ROWS = 24
-RENEWAL_WINDOW_DAYS = 90
 TOP_ACCOUNTS = 10
+HEALTH_DROPS = 10  # largest health-score drops listed
+RENEWAL_PRIORITY_ROWS = 15  # renewals of the priority list
 
 HEALTH_STATUSES = ("green", "yellow", "red", "unknown")
 TIERS = ("enterprise", "mid_market", "smb")
 SERVICE_MODELS = ("high_touch", "mid_touch", "tech_touch")
 LIFECYCLE_STAGES = ("onboarding", "adoption", "renewal", "mature", "churned")
 QUADRANTS = ("expand", "rescue", "nurture", "monitor")
+HEALTH_COMPONENTS = (
+    "utilization",
+    "usage_trend",
+    "feature_breadth",
+    "payment",
+    "nps",
+    "support",
+)
+DRIVER_METRICS = ("nrr_ttm", "ending_mrr", "monthly_nrr")
 
 
 class ReportError(Exception):
@@ -58,6 +74,10 @@ class Settings:
     value_high_min_arr: Decimal = Decimal(10000)
     health_green_min: Decimal = Decimal(70)
     health_yellow_min: Decimal = Decimal(40)
+    north_star_health_statuses: tuple[str, ...] = ("green",)
+    health_change_months: int = 3
+    renewal_risk_touch_days: int = 30
+    renewal_rate_min_renewals: int = 20
 
 
 def read_settings(project_dir: Path) -> Settings:
@@ -70,6 +90,13 @@ def read_settings(project_dir: Path) -> Settings:
         value = dbt_vars.get(name)
         return getattr(defaults, name) if value is None else Decimal(str(value))
 
+    def integer(name: str) -> int:
+        value = dbt_vars.get(name)
+        return getattr(defaults, name) if value is None else int(value)
+
+    statuses = dbt_vars.get("north_star_health_statuses")
+    if isinstance(statuses, str):
+        statuses = [statuses]
     return Settings(
         currency=str(dbt_vars.get("reporting_currency") or defaults.currency),
         tier_enterprise_min_arr=number("tier_enterprise_min_arr"),
@@ -77,6 +104,14 @@ def read_settings(project_dir: Path) -> Settings:
         value_high_min_arr=number("value_high_min_arr"),
         health_green_min=number("health_green_min"),
         health_yellow_min=number("health_yellow_min"),
+        north_star_health_statuses=(
+            tuple(str(status) for status in statuses)
+            if statuses
+            else defaults.north_star_health_statuses
+        ),
+        health_change_months=integer("health_change_months"),
+        renewal_risk_touch_days=integer("renewal_risk_touch_days"),
+        renewal_rate_min_renewals=integer("renewal_rate_min_renewals"),
     )
 
 
@@ -90,10 +125,6 @@ def _date(value: dt.date) -> str:
     return f"date '{value.isoformat()}'"
 
 
-def _timestamp(value: dt.datetime) -> str:
-    return f"timestamp '{value.isoformat(sep=' ')}'"
-
-
 @dataclass
 class Tiles:
     """The headline numbers of the month (exact values from the marts)."""
@@ -104,7 +135,9 @@ class Tiles:
     grr_ttm: Decimal | None
     logo_churn_rate: Decimal | None
     active_customers: int
-    healthy_arr_share: Decimal | None
+    north_star: Decimal | None
+    outcome_score: Decimal | None
+    experience_score: Decimal | None
 
 
 @dataclass
@@ -126,9 +159,21 @@ class ReportData:
     quadrants: list[dict[str, Any]]
     health_mix: list[dict[str, Any]]
     touches: list[dict[str, Any]]
-    renewals: list[dict[str, Any]]
     top_expansion: list[dict[str, Any]]
     top_churn: list[dict[str, Any]]
+    # north star: segment all over the trend months; by tier (and all) in month M
+    north_star: list[dict[str, Any]]
+    north_star_tiers: list[dict[str, Any]]
+    # why the metrics moved from M - 1 to M (segment all), per metric, by driver_rank
+    change_drivers: dict[str, list[dict[str, Any]]]
+    # health score changes of month M: the largest drops, the count per main driver
+    health_drops: list[dict[str, Any]]
+    health_drivers: list[dict[str, Any]]
+    # renewal risk ahead: as of the build's as-of date, whatever the report month
+    as_of_date: dt.date | None
+    renewal_windows: list[dict[str, Any]]
+    renewal_health: list[dict[str, Any]]
+    renewal_priority: list[dict[str, Any]]
 
     @property
     def snapshot(self) -> dt.datetime:
@@ -136,8 +181,9 @@ class ReportData:
         return dt.datetime.combine(add_months(self.month, 1), dt.time())
 
     @property
-    def renewal_window_end(self) -> dt.datetime:
-        return self.snapshot + dt.timedelta(days=RENEWAL_WINDOW_DAYS)
+    def windows(self) -> list[int]:
+        """The renewal-risk windows (days after the as-of date), shortest first."""
+        return sorted({int(row["window_days"]) for row in self.renewal_windows})
 
 
 def check_marts(wh: Warehouse) -> None:
@@ -192,19 +238,15 @@ def _tiles(wh: Warehouse, month: dt.date) -> Tiles:
         """
     )
     ret = retention[0] if retention else {}
-    health = wh.rows(
+    north = wh.rows(
         f"""
-        select sum(case when health_status = 'green' then arr else 0 end) as green_arr,
-               sum(arr) as arr
-        from {M}.fct_account_months
-        where month_start = {_date(month)} and is_active
+        select north_star, arr_weighted_outcome_score, arr_weighted_experience_score
+        from {M}.fct_north_star_monthly
+        where segment_type = 'all' and segment_value = 'all' and month_start = {_date(month)}
         """
-    )[0]
-    mrr = Decimal(bridge["ending_mrr"])
-    total_arr = health["arr"]
-    share = (
-        Decimal(health["green_arr"]) / Decimal(total_arr) if total_arr else None  # ratio of sums
     )
+    star = north[0] if north else {}
+    mrr = Decimal(bridge["ending_mrr"])
     active = ret.get("active_customers")
     return Tiles(
         mrr=mrr,
@@ -213,7 +255,9 @@ def _tiles(wh: Warehouse, month: dt.date) -> Tiles:
         grr_ttm=ret.get("grr_ttm"),
         logo_churn_rate=ret.get("logo_churn_rate"),
         active_customers=int(active if active is not None else bridge["ending_customers"]),
-        healthy_arr_share=share,
+        north_star=star.get("north_star"),
+        outcome_score=star.get("arr_weighted_outcome_score"),
+        experience_score=star.get("arr_weighted_experience_score"),
     )
 
 
@@ -227,8 +271,6 @@ def load_report_data(wh: Warehouse, month: dt.date | None = None) -> ReportData:
     touch_from = _date(add_months(month, 1 - TOUCH_MONTHS))
     cohort_from = _date(add_months(month, 1 - COHORT_ROWS))
     previous = _date(add_months(month, -1))
-    snapshot = dt.datetime.combine(add_months(month, 1), dt.time())
-    window_end = snapshot + dt.timedelta(days=RENEWAL_WINDOW_DAYS)
 
     bridge = wh.rows(
         f"""
@@ -315,19 +357,6 @@ def load_report_data(wh: Warehouse, month: dt.date | None = None) -> ReportData:
         group by lifecycle_stage, service_model
         """
     )
-    renewals = wh.rows(
-        f"""
-        select f.account_id, coalesce(d.account_name, f.account_id) as account_name,
-               f.arr, coalesce(f.health_status, 'unknown') as health_status,
-               f.next_renewal_at
-        from {M}.fct_account_months f
-        left join {M}.dim_accounts d on d.account_id = f.account_id
-        where f.month_start = {m} and f.is_active
-          and f.next_renewal_at >= {_timestamp(snapshot)}
-          and f.next_renewal_at < {_timestamp(window_end)}
-        order by f.next_renewal_at, f.account_id
-        """
-    )
     movers = f"""
         select f.account_id, coalesce(d.account_name, f.account_id) as account_name,
                f.tier, f.mrr, f.mrr - f.expansion_mrr - f.churned_mrr as previous_mrr_cc,
@@ -363,7 +392,141 @@ def load_report_data(wh: Warehouse, month: dt.date | None = None) -> ReportData:
         quadrants=quadrants,
         health_mix=health_mix,
         touches=touches,
-        renewals=renewals,
         top_expansion=top_expansion,
         top_churn=top_churn,
+        **_north_star(wh, month, trend_from),
+        **_health_changes(wh, month),
+        change_drivers=_change_drivers(wh, month),
+        **_renewal_risk(wh),
     )
+
+
+def _north_star(wh: Warehouse, month: dt.date, trend_from: str) -> dict[str, Any]:
+    columns = """month_start, segment_type, segment_value, north_star, north_star_arr, arr,
+               active_customers, arr_weighted_outcome_score, arr_weighted_experience_score"""
+    trend = wh.rows(
+        f"""
+        select {columns}
+        from {M}.fct_north_star_monthly
+        where segment_type = 'all' and segment_value = 'all'
+          and month_start >= {trend_from} and month_start <= {_date(month)}
+        order by month_start
+        """
+    )
+    tiers = wh.rows(
+        f"""
+        select {columns}
+        from {M}.fct_north_star_monthly
+        where segment_type in ('all', 'tier') and month_start = {_date(month)}
+        """
+    )
+    order = {tier: i for i, tier in enumerate(TIERS)}
+    tiers.sort(
+        key=lambda r: (
+            r["segment_type"] == "all",
+            order.get(r["segment_value"], len(order)),
+            r["segment_value"],
+        )
+    )
+    return {"north_star": trend, "north_star_tiers": tiers}
+
+
+def _change_drivers(wh: Warehouse, month: dt.date) -> dict[str, list[dict[str, Any]]]:
+    rows = wh.rows(
+        f"""
+        select metric, driver_rank, account_id, account_name, driver, account_count,
+               previous_amount, amount, contribution, previous_value, current_value,
+               metric_change
+        from {M}.fct_retention_change_drivers
+        where month_start = {_date(month)} and segment_type = 'all' and segment_value = 'all'
+        order by metric, driver_rank
+        """
+    )
+    drivers: dict[str, list[dict[str, Any]]] = {metric: [] for metric in DRIVER_METRICS}
+    for row in rows:
+        drivers.setdefault(row["metric"], []).append(row)
+    return drivers
+
+
+def _health_changes(wh: Warehouse, month: dt.date) -> dict[str, Any]:
+    changes = f"""
+        from {M}.fct_health_score_changes h
+        inner join {M}.fct_account_months f
+          on f.account_id = h.account_id and f.month_start = h.month_start
+        where h.month_start = {_date(month)} and f.is_active
+    """
+    drops = wh.rows(
+        f"""
+        select h.account_id, coalesce(d.account_name, h.account_id) as account_name,
+               f.arr, f.tier, h.compared_month_start, h.previous_health_score,
+               h.health_score, h.health_change, h.main_driver, h.main_driver_effect,
+               h.main_driver_contribution, h.main_driver_previous_score,
+               h.main_driver_score
+        from {M}.fct_health_score_changes h
+        inner join {M}.fct_account_months f
+          on f.account_id = h.account_id and f.month_start = h.month_start
+        left join {M}.dim_accounts d on d.account_id = h.account_id
+        where h.month_start = {_date(month)} and f.is_active and h.health_change < 0
+        order by h.health_change, h.account_id
+        limit {HEALTH_DROPS}
+        """
+    )
+    drivers = wh.rows(
+        f"""
+        select coalesce(h.main_driver, 'none') as main_driver,
+               sum(case when h.health_change < 0 then 1 else 0 end) as fell,
+               sum(case when h.health_change > 0 then 1 else 0 end) as rose,
+               count(*) as accounts
+        {changes}
+        group by coalesce(h.main_driver, 'none')
+        """
+    )
+    order = {name: i for i, name in enumerate(HEALTH_COMPONENTS)}
+    drivers.sort(key=lambda r: (order.get(r["main_driver"], len(order)), r["main_driver"]))
+    return {"health_drops": drops, "health_drivers": drivers}
+
+
+def _renewal_risk(wh: Warehouse) -> dict[str, Any]:
+    """Renewal risk as of the build's as-of date (not the report month)."""
+    # The as-of month's coverage snapshot is the start of as_of_date (every earlier
+    # month's snapshot, t(M), is at or before it).
+    snapshot = wh.scalar(f"select max(snapshot_at) from {M}.fct_cs_coverage_monthly")
+    as_of = snapshot.date() if isinstance(snapshot, dt.datetime) else snapshot
+    windows = wh.rows(
+        f"""
+        select window_days, segment_type, segment_value, renewals, accounts, arr_due,
+               expected_arr_at_risk, arr_due_red, arr_due_yellow,
+               arr_due_needing_attention, renewals_needing_attention
+        from {M}.fct_renewal_risk_by_segment
+        where segment_type in ('all', 'tier', 'service_model')
+        order by window_days, segment_type, segment_value
+        """
+    )
+    by_health = wh.rows(
+        f"""
+        select window_days, coalesce(health_status, 'unknown') as health_status,
+               count(*) as renewals, sum(arr_due) as arr_due,
+               sum(expected_arr_at_risk) as expected_arr_at_risk
+        from {M}.fct_renewal_risk
+        group by window_days, coalesce(health_status, 'unknown')
+        order by window_days, health_status
+        """
+    )
+    priority = wh.rows(
+        f"""
+        select priority_rank, account_id, coalesce(account_name, account_id) as account_name,
+               tier, csm_owner_name, renewal_date, days_until_renewal, window_days, arr_due,
+               coalesce(health_status, 'unknown') as health_status, lifecycle_stage,
+               days_since_last_touch, expected_renewal_rate, expected_rate_level,
+               expected_arr_at_risk, needs_attention, is_cancellation_on_file
+        from {M}.fct_renewal_risk
+        order by priority_rank
+        limit {RENEWAL_PRIORITY_ROWS}
+        """
+    )
+    return {
+        "as_of_date": as_of,
+        "renewal_windows": windows,
+        "renewal_health": by_health,
+        "renewal_priority": priority,
+    }

@@ -21,9 +21,10 @@ from cs_metrics.report import charts
 from cs_metrics.report.charts import label, month_label
 from cs_metrics.report.data import (
     BRIDGE_MONTHS,
+    HEALTH_DROPS,
     HEALTH_STATUSES,
     QUADRANTS,
-    RENEWAL_WINDOW_DAYS,
+    RENEWAL_PRIORITY_ROWS,
     TIERS,
     TOUCH_MONTHS,
     TREND_MONTHS,
@@ -57,6 +58,34 @@ def count(value: Any) -> str:
     return "n/a" if value is None else f"{int(value):,}"
 
 
+def score(value: Any) -> str:
+    """A 0-100 score with one decimal ('n/a' for None)."""
+    return "n/a" if value is None else f"{float(value):.1f}"
+
+
+def points(value: Any, decimals: int = 2) -> str:
+    """A ratio change in percentage points, signed: 0.0123 -> '+1.23'."""
+    if value is None:
+        return "n/a"
+    text = f"{100 * float(value):+.{decimals}f}"
+    return text.replace("-0.00", "0.00").replace("+0.00", "0.00") if decimals == 2 else text
+
+
+def signed(value: Any, decimals: int = 1) -> str:
+    """A signed number: -12.34 -> '-12.3'."""
+    return "n/a" if value is None else f"{float(value):+.{decimals}f}"
+
+
+def arrow(before: str, after: str) -> str:
+    return f"{before} → {after}"
+
+
+def statuses_text(settings: Settings) -> str:
+    """The counted health statuses: 'green', 'green or yellow'."""
+    names = list(settings.north_star_health_statuses)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
 def _attr(value: Any) -> str:
     """The exact value of a mart number for a data-value attribute ('' for None)."""
     return "" if value is None else escape(str(value))
@@ -65,32 +94,53 @@ def _attr(value: Any) -> str:
 # ----------------------------------------------------------------------------- page parts
 @dataclass
 class Table:
-    """A small numbers table; columns from `numeric_from` on are right-aligned numbers."""
+    """A small numbers table; columns from `numeric_from` on are right-aligned numbers.
+
+    A named table carries data-table="name"; `values` (and `total_values`), parallel to the
+    rows, put the exact mart value behind a cell into its data-value attribute (None: none),
+    so the tests compare the marts with what the page holds, not with rounded text.
+    """
 
     headers: Sequence[str]
     rows: Sequence[Sequence[str]]
     total: Sequence[str] | None = None
     numeric_from: int = 1
+    name: str = ""
+    caption: str = ""
+    values: Sequence[Sequence[Any]] | None = None
+    total_values: Sequence[Any] | None = None
+    empty_message: str = "none"
 
     def html(self) -> str:
-        def cells(values: Sequence[str], tag: str) -> str:
-            return "".join(
-                f'<{tag} class="{"num" if i >= self.numeric_from else "txt"}">{escape(v)}</{tag}>'
-                for i, v in enumerate(values)
-            )
+        def cells(texts: Sequence[str], tag: str, raw: Sequence[Any] | None = None) -> str:
+            out = []
+            for i, text in enumerate(texts):
+                kind = "num" if i >= self.numeric_from else "txt"
+                value = raw[i] if raw is not None and i < len(raw) else None
+                attr = "" if value is None else f' data-value="{_attr(value)}"'
+                out.append(f'<{tag} class="{kind}"{attr}>{escape(text)}</{tag}>')
+            return "".join(out)
 
-        body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in self.rows)
+        values = self.values or [None] * len(self.rows)
+        body = "".join(
+            f"<tr>{cells(row, 'td', raw)}</tr>" for row, raw in zip(self.rows, values, strict=True)
+        )
         foot = (
-            f'<tfoot><tr class="total">{cells(self.total, "td")}</tr></tfoot>' if self.total else ""
+            f'<tfoot><tr class="total">{cells(self.total, "td", self.total_values)}</tr></tfoot>'
+            if self.total
+            else ""
         )
         empty = (
-            f'<tr><td colspan="{len(self.headers)}" class="txt empty">none</td></tr>'
+            f'<tr><td colspan="{len(self.headers)}" class="txt empty">'
+            f"{escape(self.empty_message)}</td></tr>"
             if not self.rows
             else ""
         )
+        name = f' data-table="{self.name}"' if self.name else ""
+        caption = f"<h3>{escape(self.caption)}</h3>" if self.caption else ""
         return (
-            f'<table class="numbers"><thead><tr>{cells(self.headers, "th")}</tr></thead>'
-            f"<tbody>{body}{empty}</tbody>{foot}</table>"
+            f'{caption}<table class="numbers"{name}><thead><tr>{cells(self.headers, "th")}</tr>'
+            f"</thead><tbody>{body}{empty}</tbody>{foot}</table>"
         )
 
 
@@ -105,6 +155,10 @@ class Chart:
     table: Table
     source: str
     empty_message: str = "No data for this chart in the chosen period."
+    lead: str = ""  # a headline sentence above the chart (e.g. "94.7% → 102.7%")
+    note: str = ""  # a highlighted notice (e.g. "as of 2026-11-29, not the report month")
+    more: Sequence[Table] = ()  # further tables beside the chart, under the first
+    below: Sequence[Table] = ()  # full-width tables under the chart
 
     def html(self) -> str:
         if self.figure is None:
@@ -117,14 +171,48 @@ class Chart:
                 div_id=f"chart-{self.name}",
                 config=PLOTLY_CONFIG,
             )
+        side = "".join(table.html() for table in (self.table, *self.more))
+        below = "".join(f'<div class="below">{table.html()}</div>' for table in self.below)
         return (
             f'<section class="block" id="{self.name}" data-chart="{self.name}">'
-            f"<h2>{escape(self.title)}</h2>"
-            f'<p class="definition">{escape(self.definition)}</p>'
+            f"{_heading(self.title, self.note, self.lead, self.definition)}"
             f'<div class="row"><div class="chart">{body}</div>'
-            f'<div class="side">{self.table.html()}'
+            f'<div class="side">{side}'
             f'<p class="source">Source: {escape(self.source)}</p></div></div>'
-            "</section>"
+            f"{below}</section>"
+        )
+
+
+def _heading(title: str, note: str, lead: str, definition: str) -> str:
+    return (
+        f"<h2>{escape(title)}</h2>"
+        + (f'<p class="asof">{escape(note)}</p>' if note else "")
+        + (f'<p class="lead">{escape(lead)}</p>' if lead else "")
+        + f'<p class="definition">{escape(definition)}</p>'
+    )
+
+
+@dataclass
+class TablesBlock:
+    """A report section of tables only (side by side when there are several)."""
+
+    name: str
+    title: str
+    definition: str
+    tables: Sequence[Table]
+    source: str
+    lead: str = ""
+    note: str = ""
+
+    figure = None  # no chart: not counted as one
+
+    def html(self) -> str:
+        parts = "".join(f'<div class="mover">{table.html()}</div>' for table in self.tables)
+        return (
+            f'<section class="block movers" id="{self.name}" data-block="{self.name}">'
+            f"{_heading(self.title, self.note, self.lead, self.definition)}"
+            f'<div class="row">{parts}</div>'
+            f'<p class="source">Source: {escape(self.source)}</p></section>'
         )
 
 
@@ -135,14 +223,22 @@ class Tile:
     value: Any
     shown: str
     note: str
+    # figures shown beside the value: (name, label, exact value, text), e.g. the scores
+    beside: Sequence[tuple[str, str, Any, str]] = ()
 
     def html(self) -> str:
+        beside = "".join(
+            f'<span class="tile-part" data-part="{name}" data-value="{_attr(value)}">'
+            f"{escape(text_label)} <b>{escape(text)}</b></span>"
+            for name, text_label, value, text in self.beside
+        )
         return (
-            f'<div class="tile" data-metric="{self.metric}" data-value="{_attr(self.value)}"'
-            f' title="{escape(self.note)}">'
+            f'<div class="tile{" star" if beside else ""}" data-metric="{self.metric}"'
+            f' data-value="{_attr(self.value)}" title="{escape(self.note)}">'
             f'<div class="tile-title">{escape(self.title)}</div>'
             f'<div class="tile-value">{escape(self.shown)}</div>'
-            f'<div class="tile-note">{escape(self.note)}</div></div>'
+            + (f'<div class="tile-parts">{beside}</div>' if beside else "")
+            + f'<div class="tile-note">{escape(self.note)}</div></div>'
         )
 
 
@@ -182,11 +278,16 @@ def tiles(data: ReportData, settings: Settings) -> list[Tile]:
             f"accounts with MRR > 0 at the end of {m}",
         ),
         Tile(
-            "healthy_arr_share",
-            "Healthy ARR",
-            t.healthy_arr_share,
-            percent(t.healthy_arr_share),
-            "share of ARR held by paying accounts with health status green",
+            "north_star",
+            "North star",
+            t.north_star,
+            percent(t.north_star),
+            f"share of ARR held by paying accounts with health status {statuses_text(settings)};"
+            " scores: ARR-weighted, 0–100",
+            beside=(
+                ("outcome_score", "outcome", t.outcome_score, score(t.outcome_score)),
+                ("experience_score", "experience", t.experience_score, score(t.experience_score)),
+            ),
         ),
     ]
 
@@ -440,47 +541,282 @@ def _touches(data: ReportData, settings: Settings) -> Chart:
     )
 
 
-def _renewals(data: ReportData, settings: Settings) -> Chart:
-    statuses = charts.ordered(
-        {"green", "yellow", "red", *(r["health_status"] for r in data.renewals)}, HEALTH_STATUSES
-    )
-    total_arr = sum((Decimal(r["arr"]) for r in data.renewals), Decimal(0))
-    rows = []
-    for status in statuses:
-        selected = [r for r in data.renewals if r["health_status"] == status]
-        arr = sum((Decimal(r["arr"]) for r in selected), Decimal(0))
-        rows.append(
-            [
-                status,
-                count(len(selected)),
-                money(arr),
-                percent(arr / total_arr if total_arr else None),
-            ]
-        )
-    start = data.snapshot
-    end = data.renewal_window_end
+def _north_star(data: ReportData, settings: Settings) -> Chart:
+    rows = data.north_star
+    counted = statuses_text(settings)
+    tiers = data.north_star_tiers
     return Chart(
-        name="renewals",
-        title=f"Renewals due in the next {RENEWAL_WINDOW_DAYS} days, by health",
-        definition=(
-            f"Accounts paying at the end of {month_label(data.month)} whose next contract renewal"
-            " (next_renewal_at: the earliest renewal of a subscription with a term of 12 months"
-            f" or more) falls in [{start:%Y-%m-%d}, {end:%Y-%m-%d}): the {RENEWAL_WINDOW_DAYS}"
-            " days after the month's end, the window of the lifecycle stage 'renewal'; the"
-            " account's ARR and health at the end of the month."
+        name="north_star",
+        title=f"North star, last {len(rows)} months",
+        lead=(
+            f"{month_label(data.month)}: {percent(data.tiles.north_star)} of ARR in"
+            f" {counted} health · outcome score {score(data.tiles.outcome_score)} ·"
+            f" experience score {score(data.tiles.experience_score)}"
         ),
-        figure=charts.renewals(data, settings),
+        definition=(
+            f"North star = ARR of the paying accounts with health status {counted} ÷ ARR of all"
+            " paying accounts at the end of each month; the outcome (utilization, usage trend,"
+            " feature breadth, payment) and experience (NPS, support) scores, the two halves of"
+            " health, are ARR-weighted averages (0–100)."
+        ),
+        figure=charts.north_star_trend(data, settings) if rows else None,
         table=Table(
-            ["health", "accounts", f"ARR ({settings.currency})", "share"],
-            rows,
-            total=[
-                "all",
-                count(len(data.renewals)),
-                money(total_arr),
-                percent(1 if total_arr else None),
+            ["month", "north star", "outcome", "experience"],
+            [
+                [
+                    month_label(r["month_start"]),
+                    percent(r["north_star"]),
+                    score(r["arr_weighted_outcome_score"]),
+                    score(r["arr_weighted_experience_score"]),
+                ]
+                for r in rows
+            ],
+            name="north_star_trend",
+            values=[
+                [
+                    None,
+                    r["north_star"],
+                    r["arr_weighted_outcome_score"],
+                    r["arr_weighted_experience_score"],
+                ]
+                for r in rows
             ],
         ),
-        source="fct_account_months (next_renewal_at, arr, health_status), month M",
+        more=[
+            Table(
+                ["tier", "north star", f"ARR ({settings.currency})", "customers"],
+                [
+                    [
+                        "all" if r["segment_type"] == "all" else label(r["segment_value"]),
+                        percent(r["north_star"]),
+                        money(r["arr"]),
+                        count(r["active_customers"]),
+                    ]
+                    for r in tiers
+                ],
+                name="north_star_tiers",
+                caption=f"By tier, {month_label(data.month)}",
+                values=[[None, r["north_star"], r["arr"], r["active_customers"]] for r in tiers],
+            )
+        ],
+        source="fct_north_star_monthly, segments all and tier",
+    )
+
+
+def _nrr_drivers(data: ReportData, settings: Settings) -> Chart:
+    rows = data.change_drivers.get("nrr_ttm", [])
+    m, previous = month_label(data.month), month_label(add_months(data.month, -1))
+    first = rows[0] if rows else None
+    lead = (
+        "no TTM NRR change to explain (14 months of history needed)"
+        if first is None
+        else f"NRR (TTM) {percent(first['previous_value'])} in {previous} →"
+        f" {percent(first['current_value'])} in {m}:"
+        f" {points(first['metric_change'])} percentage points"
+    )
+    return Chart(
+        name="nrr_drivers",
+        title=f"Why NRR (TTM) moved, {previous} → {m}",
+        lead=lead,
+        definition=(
+            "Each account's contribution in percentage points = its MRR − year-ago base ÷ the"
+            " cohort base of this month − the same of last month; the accounts with the largest"
+            " contributions, then all other accounts; the rows add up to the change."
+        ),
+        figure=charts.change_drivers(rows, settings) if rows else None,
+        table=Table(
+            ["account", "driver", "points"],
+            [[charts.driver_label(r), r["driver"], points(r["contribution"], 3)] for r in rows],
+            total=["change", "", points(first["metric_change"], 3)] if first else None,
+            numeric_from=2,
+            name="nrr_drivers",
+            values=[[r["account_id"], None, r["contribution"]] for r in rows],
+            total_values=[None, None, first["metric_change"]] if first else None,
+        ),
+        source="fct_retention_change_drivers, segment all, metric nrr_ttm",
+        empty_message="Trailing-twelve-month NRR needs 14 months of history to explain a change.",
+    )
+
+
+def _health_changes(data: ReportData, settings: Settings) -> Chart:
+    m = month_label(data.month)
+    months = settings.health_change_months
+    compared = month_label(add_months(data.month, -months))
+    drivers = data.health_drivers
+    drops = data.health_drops
+    return Chart(
+        name="health_changes",
+        title=f"Health score changes, {compared} → {m}",
+        definition=(
+            f"Paying accounts with a health score at the end of {m} and {months} months earlier"
+            " (var health_change_months); the change is split into one contribution per"
+            " component (re-weighting included) and the main driver is the component with the"
+            " largest contribution."
+        ),
+        figure=charts.health_drivers(data, settings) if drivers else None,
+        table=Table(
+            ["main driver", "fell", "rose", "accounts"],
+            [
+                [label(r["main_driver"]), count(r["fell"]), count(r["rose"]), count(r["accounts"])]
+                for r in drivers
+            ],
+            total=[
+                "all",
+                count(sum(int(r["fell"]) for r in drivers)),
+                count(sum(int(r["rose"]) for r in drivers)),
+                count(sum(int(r["accounts"]) for r in drivers)),
+            ],
+            name="health_drivers",
+        ),
+        below=[
+            Table(
+                [
+                    "account",
+                    "tier",
+                    "main driver",
+                    f"ARR ({settings.currency})",
+                    f"score {compared}",
+                    f"score {m}",
+                    "change",
+                    "driver points",
+                ],
+                [
+                    [
+                        r["account_name"],
+                        label(r["tier"] or ""),
+                        f"{label(r['main_driver'] or 'none')} ({r['main_driver_effect'] or '–'})",
+                        money(r["arr"]),
+                        score(r["previous_health_score"]),
+                        score(r["health_score"]),
+                        signed(r["health_change"]),
+                        signed(r["main_driver_contribution"]),
+                    ]
+                    for r in drops
+                ],
+                numeric_from=3,
+                name="health_drops",
+                caption=f"The {HEALTH_DROPS} largest drops",
+                values=[
+                    [
+                        r["account_id"],
+                        None,
+                        r["main_driver"],
+                        r["arr"],
+                        r["previous_health_score"],
+                        r["health_score"],
+                        r["health_change"],
+                        r["main_driver_contribution"],
+                    ]
+                    for r in drops
+                ],
+            )
+        ],
+        source="fct_health_score_changes, fct_account_months (is_active, arr, tier), dim_accounts",
+        empty_message=f"Health changes need health scores from {compared} on.",
+    )
+
+
+def _renewal_risk(data: ReportData, settings: Settings) -> Chart:
+    windows = [r for r in data.renewal_windows if r["segment_type"] == "all"]
+    as_of = "n/a" if data.as_of_date is None else f"{data.as_of_date:%Y-%m-%d}"
+    note = (
+        f"As of {as_of} (the build's as-of date), whatever the report month: renewals are"
+        " always the ones ahead."
+    )
+    cur = settings.currency
+    priority = data.renewal_priority
+    return Chart(
+        name="renewal_risk",
+        title="Renewal risk ahead",
+        note=note,
+        definition=(
+            f"Scheduled contract renewals due after {as_of} within each window (cumulative): ARR"
+            " due = 12 × the subscription's MRR; expected ARR at risk = ARR due × (1 − the"
+            " historical renewal rate of its health status and tier, else of its health status,"
+            " else overall); needing attention = red or yellow health and no CS touch in"
+            f" {settings.renewal_risk_touch_days} days."
+        ),
+        figure=charts.renewal_risk(data, settings) if windows else None,
+        table=Table(
+            ["due within", "renewals", "ARR due", "at risk", "attention"],
+            [
+                [
+                    f"{int(r['window_days'])} days",
+                    count(r["renewals"]),
+                    money(r["arr_due"]),
+                    money(r["expected_arr_at_risk"]),
+                    count(r["renewals_needing_attention"]),
+                ]
+                for r in windows
+            ],
+            name="renewal_windows",
+            caption=f"Per window ({cur}; attention: renewals needing it)",
+            values=[
+                [
+                    r["window_days"],
+                    r["renewals"],
+                    r["arr_due"],
+                    r["expected_arr_at_risk"],
+                    r["renewals_needing_attention"],
+                ]
+                for r in windows
+            ],
+        ),
+        below=[
+            Table(
+                [
+                    "#",
+                    "account",
+                    "tier",
+                    "CSM",
+                    "renewal",
+                    "health",
+                    "last touch",
+                    f"ARR due ({cur})",
+                    "renewal rate",
+                    f"at risk ({cur})",
+                ],
+                [
+                    [
+                        str(r["priority_rank"]),
+                        r["account_name"] + (" ⚑" if r["needs_attention"] else ""),
+                        label(r["tier"] or ""),
+                        r["csm_owner_name"] or "–",
+                        f"{r['renewal_date']:%Y-%m-%d} ({int(r['days_until_renewal'])} d)",
+                        r["health_status"],
+                        "never"
+                        if r["days_since_last_touch"] is None
+                        else f"{int(r['days_since_last_touch'])} d ago",
+                        money(r["arr_due"]),
+                        percent(r["expected_renewal_rate"]),
+                        money(r["expected_arr_at_risk"]),
+                    ]
+                    for r in priority
+                ],
+                numeric_from=7,
+                name="renewal_priority",
+                caption=(
+                    f"The first {RENEWAL_PRIORITY_ROWS} renewals to act on (⚑ needs attention,"
+                    " then the earliest)"
+                ),
+                values=[
+                    [
+                        r["priority_rank"],
+                        r["account_id"],
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        r["arr_due"],
+                        r["expected_renewal_rate"],
+                        r["expected_arr_at_risk"],
+                    ]
+                    for r in priority
+                ],
+            )
+        ],
+        source="fct_renewal_risk_by_segment (segment all), fct_renewal_risk (priority_rank)",
     )
 
 
@@ -530,10 +866,11 @@ def movers_html(data: ReportData, settings: Settings) -> str:
 
 
 SECTIONS: list[tuple[str, list[Callable[[ReportData, Settings], Chart]]]] = [
+    ("North star", [_north_star]),
     ("Revenue", [_bridge, _trend]),
-    ("Retention", [_retention, _cohorts]),
-    ("Customer health", [_tier_health, _value_health, _health_mix]),
-    ("Customer success", [_touches, _renewals]),
+    ("Retention", [_retention, _nrr_drivers, _cohorts]),
+    ("Customer health", [_tier_health, _value_health, _health_mix, _health_changes]),
+    ("Customer success", [_touches, _renewal_risk]),
 ]
 
 
@@ -565,6 +902,14 @@ h3 { font-size: 13px; margin: 0 0 4px; }
 .tile-value { font-size: 18px; font-weight: 650; margin: 2px 0; white-space: nowrap;
   font-variant-numeric: tabular-nums; }
 .tile-note { font-size: 10.5px; color: var(--muted); line-height: 1.25; }
+.tile.star { border-top-color: #2b9348; background: #f3faf5; }
+.tile-parts { font-size: 11px; margin: 0 0 3px; display: flex; gap: 8px; flex-wrap: wrap; }
+.tile-parts b { font-variant-numeric: tabular-nums; }
+.lead { font-size: 14px; font-weight: 600; margin: 2px 0 4px; }
+.asof { display: inline-block; background: #fff3cd; color: #664d03; border-radius: 3px;
+  padding: 1px 6px; margin: 2px 0 4px; font-size: 11.5px; }
+.below { margin-top: 8px; }
+.side h3 { margin-top: 10px; }
 .block { margin: 16px 0 8px; padding-top: 6px; border-top: 1px solid var(--rule); }
 .definition { color: #495057; margin: 0 0 6px; font-size: 12px; }
 .row { display: flex; gap: 14px; align-items: flex-start; }
@@ -639,7 +984,8 @@ def render_html(
             "<footer>Definitions: the cs_metrics dbt docs (metrics.md); every number comes from"
             " the public marts (schema marts). Money in"
             f" {escape(settings.currency)}, at each month's exchange rates unless stated."
-            f" Renewal window: {RENEWAL_WINDOW_DAYS} days; bridge: {BRIDGE_MONTHS} months; trends:"
+            " Renewal risk: as of the build's as-of date; bridge:"
+            f" {BRIDGE_MONTHS} months; trends:"
             f" {TREND_MONTHS} months.</footer>",
             "</div></body></html>",
         ]
