@@ -108,24 +108,66 @@ contributed as (
     from paired
 ),
 
+-- one row per account-month and component, to rank them: a window over
+-- rows instead of a greatest() over columns keeps the query small where a
+-- database inlines every column expression into the next step (PostgreSQL)
+component_rows as (
+    {%- for component, group in components %}
+    select
+        account_id,
+        month_start,
+        '{{ component }}' as component,
+        {{ loop.index }} as component_order,
+        {{ component }}_exact as exact_contribution,
+        {{ component }}_weight as component_weight,
+        previous_{{ component }}_weight as previous_component_weight,
+        {{ component }}_score as component_score,
+        previous_{{ component }}_score as previous_component_score
+    from contributed
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+),
+
 -- the main driver: the largest contribution (first in component order on
 -- ties); none when nothing contributed
-driven as (
+ranked as (
     select
         *,
+        row_number() over (
+            partition by account_id, month_start
+            order by abs(exact_contribution) desc, component_order asc
+        ) as driver_rank
+    from component_rows
+),
+
+main_drivers as (
+    select
+        account_id,
+        month_start,
+        component as main_driver,
         case
-            {%- for component, group in components %}
-            when
-                abs({{ component }}_exact) = greatest(
-                    {%- for other, other_group in components %}
-                    abs({{ other }}_exact){{ ',' if not loop.last }}
-                    {%- endfor %}
-                )
-                and abs({{ component }}_exact) > 0
-                then '{{ component }}'
-            {%- endfor %}
-        end as main_driver
+            when previous_component_weight = 0 then 'appeared'
+            when component_weight = 0 then 'disappeared'
+            else 'changed'
+        end as main_driver_effect,
+        previous_component_score as main_driver_previous_score,
+        component_score as main_driver_score
+    from ranked
+    where driver_rank = 1 and abs(exact_contribution) > 0
+),
+
+driven as (
+    select
+        contributed.*,
+        main_drivers.main_driver,
+        main_drivers.main_driver_effect,
+        main_drivers.main_driver_previous_score,
+        main_drivers.main_driver_score
     from contributed
+    left outer join main_drivers
+        on
+            contributed.account_id = main_drivers.account_id
+            and contributed.month_start = main_drivers.month_start
 ),
 
 rounded as (
@@ -169,19 +211,7 @@ final as (
 
         ---------- strings
         balanced.main_driver,
-        case
-            {%- for component, group in components %}
-            when balanced.main_driver = '{{ component }}'
-                then
-                    case
-                        when balanced.previous_{{ component }}_weight = 0
-                            then 'appeared'
-                        when balanced.{{ component }}_weight = 0
-                            then 'disappeared'
-                        else 'changed'
-                    end
-            {%- endfor %}
-        end as main_driver_effect,
+        balanced.main_driver_effect,
 
         ---------- numerics: the scores
         cast(balanced.previous_health_score as {{ score }})
@@ -211,18 +241,8 @@ final as (
                 )
             {%- endfor %}
         end as main_driver_contribution,
-        case
-            {%- for component, group in components %}
-            when balanced.main_driver = '{{ component }}'
-                then balanced.previous_{{ component }}_score
-            {%- endfor %}
-        end as main_driver_previous_score,
-        case
-            {%- for component, group in components %}
-            when balanced.main_driver = '{{ component }}'
-                then balanced.{{ component }}_score
-            {%- endfor %}
-        end as main_driver_score,
+        balanced.main_driver_previous_score,
+        balanced.main_driver_score,
 
         ---------- numerics: value changes versus re-weighting
         balanced.value_effect,
