@@ -39,7 +39,9 @@ unpivoted as (
         month_start,
         segment_type,
         segment_value,
-        cast('{{ figure }}' as {{ dbt.type_string() }}) as figure,
+        -- the contract's varchar: a text literal would be `text` on
+        -- PostgreSQL and fail the next incremental run's schema check
+        {{ dbt.cast("'" ~ figure ~ "'", 'varchar') }} as figure,
         cast({{ figure }} as {{ cs_metrics.type_ratio() }}) as closed_value
     from retention
     {{ 'union all' if not loop.last }}
