@@ -12,12 +12,15 @@
     and replaces them (delete+insert by month_start; insert_overwrite of the
     month partitions on Spark). Moving as_of_date back before an earlier
     run's as-of month needs a --full-refresh (the run says so).
+    unique_key is one column name, not a list: dbt then deletes with
+    `month_start in (select month_start from the new rows)`; with a list it joins
+    every stored row of a month with every new row of it (minutes at scale).
 -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy=cs_metrics.incremental_config_strategy(),
-        unique_key=(none if target.type == 'spark' else ['month_start']),
+        unique_key=(none if target.type == 'spark' else 'month_start'),
         partition_by=cs_metrics.incremental_partition_by('month_start'),
         on_schema_change='fail',
     )

@@ -16,12 +16,15 @@
     re-delivery of the same row), so they always fall on the same day and
     are de-duplicated together; processed_at marks the days a run rewrote,
     so the monthly usage re-aggregates only their months.
+    unique_key is one column name, not a list: dbt then deletes with
+    `activity_date in (select activity_date from the new rows)`; with a list it joins
+    every stored row of a day with every new row of it (minutes at scale).
 -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy=cs_metrics.incremental_config_strategy(),
-        unique_key=(none if target.type == 'spark' else ['activity_date']),
+        unique_key=(none if target.type == 'spark' else 'activity_date'),
         partition_by=cs_metrics.incremental_partition_by('activity_date'),
         on_schema_change='fail',
     )
