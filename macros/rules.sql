@@ -88,6 +88,34 @@
 {%- endmacro %}
 
 
+{#- The month's movements summed over account-months: the customers with
+    each movement and the MRR of each movement, one select-list entry per
+    line, the last without a comma (fct_mrr_bridge_monthly and
+    fct_retention_monthly aggregate them the same way). -#}
+{% macro movement_sums() -%}
+    {%- set customers = [
+        ('movement_type', 'new', 'new_customers'),
+        ('movement_type', 'reactivation', 'reactivated_customers'),
+        ('movement_type', 'churn', 'churned_customers'),
+        ('churn_type', 'voluntary', 'voluntary_churned_customers'),
+        ('churn_type', 'involuntary', 'involuntary_churned_customers'),
+    ] -%}
+    {%- set mrr = [
+        'new_mrr', 'reactivation_mrr', 'expansion_mrr', 'contraction_mrr',
+        'churned_mrr', 'voluntary_churned_mrr', 'involuntary_churned_mrr',
+        'fx_impact_mrr',
+    ] -%}
+    {%- for column, value, name in customers %}
+        sum(
+            case when {{ column }} = '{{ value }}' then 1 else 0 end
+        ) as {{ name }},
+    {%- endfor %}
+    {%- for name in mrr %}
+        sum({{ name }}) as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {#- The headline figures of fct_retention_monthly that the month close
     stores and compares (fct_closed_month_figures, fct_restatements). -#}
 {% macro closed_figures() -%}

@@ -113,30 +113,8 @@ movements_by_segment as (
         segment_type,
         movement_segment_value as segment_value,
         sum(case when was_active then 1 else 0 end) as starting_customers,
-        sum(
-            case when movement_type = 'new' then 1 else 0 end
-        ) as new_customers,
-        sum(
-            case when movement_type = 'reactivation' then 1 else 0 end
-        ) as reactivated_customers,
-        sum(
-            case when movement_type = 'churn' then 1 else 0 end
-        ) as churned_customers,
-        sum(
-            case when churn_type = 'voluntary' then 1 else 0 end
-        ) as voluntary_churned_customers,
-        sum(
-            case when churn_type = 'involuntary' then 1 else 0 end
-        ) as involuntary_churned_customers,
         sum(starting_mrr_cc) as starting_mrr_cc,
-        sum(new_mrr) as new_mrr,
-        sum(reactivation_mrr) as reactivation_mrr,
-        sum(expansion_mrr) as expansion_mrr,
-        sum(contraction_mrr) as contraction_mrr,
-        sum(churned_mrr) as churned_mrr,
-        sum(voluntary_churned_mrr) as voluntary_churned_mrr,
-        sum(involuntary_churned_mrr) as involuntary_churned_mrr,
-        sum(fx_impact_mrr) as fx_impact_mrr
+        {{ cs_metrics.movement_sums() }}
     from attributed
     where was_active or is_active
     group by

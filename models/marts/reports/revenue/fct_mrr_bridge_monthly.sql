@@ -17,29 +17,9 @@ monthly as (
     select
         month_start,
         is_month_complete,
-        sum(new_mrr) as new_mrr,
-        sum(reactivation_mrr) as reactivation_mrr,
-        sum(expansion_mrr) as expansion_mrr,
-        sum(contraction_mrr) as contraction_mrr,
-        sum(churned_mrr) as churned_mrr,
-        sum(voluntary_churned_mrr) as voluntary_churned_mrr,
-        sum(involuntary_churned_mrr) as involuntary_churned_mrr,
-        sum(fx_impact_mrr) as fx_impact_mrr,
         sum(mrr) as ending_mrr,
-        sum(case when movement_type = 'new' then 1 else 0 end) as new_customers,
-        sum(
-            case when movement_type = 'reactivation' then 1 else 0 end
-        ) as reactivated_customers,
-        sum(
-            case when movement_type = 'churn' then 1 else 0 end
-        ) as churned_customers,
-        sum(
-            case when churn_type = 'voluntary' then 1 else 0 end
-        ) as voluntary_churned_customers,
-        sum(
-            case when churn_type = 'involuntary' then 1 else 0 end
-        ) as involuntary_churned_customers,
-        sum(case when is_active then 1 else 0 end) as ending_customers
+        sum(case when is_active then 1 else 0 end) as ending_customers,
+        {{ cs_metrics.movement_sums() }}
     from account_months
     group by
         month_start,
