@@ -88,6 +88,19 @@
 {%- endmacro %}
 
 
+{#- A month the month close stores on this run: closed (is_month_closed)
+    and, on an incremental run, not stored by an earlier run of the calling
+    model (its months stay as they were closed). -#}
+{% macro is_month_to_store(month_start) -%}
+    {{ cs_metrics.is_month_closed(month_start) }}
+    {%- if is_incremental() %}
+        and {{ month_start }} not in (
+            select closed.month_start from {{ this }} as closed
+        )
+    {%- endif %}
+{%- endmacro %}
+
+
 {#- The month's movements summed over account-months: the customers with
     each movement and the MRR of each movement, one select-list entry per
     line, the last without a comma (fct_mrr_bridge_monthly and

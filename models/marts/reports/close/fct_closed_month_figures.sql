@@ -17,20 +17,13 @@
     )
 }}
 {%- set figures = cs_metrics.closed_figures() -%}
-{%- set not_stored_yet = '1 = 1' -%}
-{%- if is_incremental() -%}
-{%- set not_stored_yet = 'month_start not in (select closed.month_start from '
-    ~ this ~ ' as closed)' -%}
-{%- endif %}
 
 with
 
 retention as (
     select * from {{ ref('fct_retention_monthly') }}
-    where
-        {{ cs_metrics.is_month_closed('month_start') }}
-        -- months stored by an earlier run stay as they were closed
-        and {{ not_stored_yet }}
+    -- closed months not stored by an earlier run (they stay as closed)
+    where {{ cs_metrics.is_month_to_store('month_start') }}
 ),
 
 unpivoted as (
