@@ -15,6 +15,15 @@
 {%- set money = cs_metrics.type_money() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
 {%- set min_renewals = var('renewal_rate_min_renewals') | int -%}
+{#- the counts of every row level (cells, health statuses, overall) -#}
+{%- set counted -%}
+count(*) as renewals_due,
+        count(case when is_renewed then 1 end) as renewals_renewed,
+        sum(arr_before) as arr_before,
+        sum(case when is_renewed then arr_before else 0 end) as arr_renewed,
+        min(renewal_month) as first_renewal_month,
+        max(renewal_month) as last_renewal_month
+{%- endset %}
 
 with
 
@@ -48,12 +57,7 @@ cells as (
         health_status,
         tier,
         'health_status_tier' as rate_level,
-        count(*) as renewals_due,
-        count(case when is_renewed then 1 end) as renewals_renewed,
-        sum(arr_before) as arr_before,
-        sum(case when is_renewed then arr_before else 0 end) as arr_renewed,
-        min(renewal_month) as first_renewal_month,
-        max(renewal_month) as last_renewal_month
+        {{ counted }}
     from classified
     group by
         health_status,
@@ -65,12 +69,7 @@ statuses as (
         health_status,
         'all' as tier,
         'health_status' as rate_level,
-        count(*) as renewals_due,
-        count(case when is_renewed then 1 end) as renewals_renewed,
-        sum(arr_before) as arr_before,
-        sum(case when is_renewed then arr_before else 0 end) as arr_renewed,
-        min(renewal_month) as first_renewal_month,
-        max(renewal_month) as last_renewal_month
+        {{ counted }}
     from classified
     group by health_status
 ),
@@ -81,12 +80,7 @@ overall as (
         'all' as health_status,
         'all' as tier,
         'overall' as rate_level,
-        count(*) as renewals_due,
-        count(case when is_renewed then 1 end) as renewals_renewed,
-        sum(arr_before) as arr_before,
-        sum(case when is_renewed then arr_before else 0 end) as arr_renewed,
-        min(renewal_month) as first_renewal_month,
-        max(renewal_month) as last_renewal_month
+        {{ counted }}
     from classified
 ),
 
