@@ -1,7 +1,7 @@
 """Health, usage, lifecycle and committed MRR recomputed independently in Python.
 
 Every account-month of fct_account_months (small generated data set) is recomputed from the
-raw Parquet files and the seeds with the written definitions (metrics.md): usage from the
+raw Parquet files and the seeds with the written definitions (the dbt doc blocks): usage from the
 de-duplicated events, the payment, NPS and support components, weights and re-weighting,
 status, 3-month change, value-health quadrant, next renewal, lifecycle stage and committed
 MRR. Only mrr / arr / cohort_month / tenure_months / seats are read from the mart: their

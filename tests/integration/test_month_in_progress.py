@@ -1,4 +1,4 @@
-"""The month in progress means the same on any day of it (metrics.md, "The month in progress").
+"""The month in progress means the same on any day of it (doc block month_in_progress).
 
 One generated company (data through 2025-06-20) is built as of 2025-06-01, 06-06 and 06-20.
 It carries one extra account whose usage is constant: the same 8 users on 10 seats take turns,
