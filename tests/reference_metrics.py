@@ -1,4 +1,4 @@
-"""An independent, plain-Python reading of the metric definitions (the dbt doc blocks under models/marts).
+"""An independent, plain-Python reading of the metric definitions (dbt doc blocks, models/marts).
 
 Used by the integration tests to recompute MRR and retention from the raw Parquet files and
 compare with the marts. Nothing here reuses the project's SQL: every rule is re-implemented
