@@ -26,7 +26,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import run_dbt
-from reference_metrics import RevenueReference, add_months, load_revenue, month_of
+from reference_metrics import (
+    RevenueReference,
+    add_months,
+    load_revenue,
+    month_of,
+    snapshot_instant,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -134,8 +140,9 @@ def expected_renewals_ahead(
 
 
 def subscription_mrr(raw_dir: Path, ref: RevenueReference, month: dt.date) -> dict[str, float]:
-    """Each subscription's MRR at t(month) in the reporting currency (counted-item rule)."""
-    t = dt.datetime.combine(add_months(month, 1), dt.time())
+    """Each subscription's MRR at month's evaluation instant (t(M); t* for the month in
+    progress) in the reporting currency (counted-item rule)."""
+    t = snapshot_instant(month, ref.as_of_date)
     plans = {_text(p["plan_id"]): p for p in _rows(raw_dir, "billing", "plans")}
     interval = {"month": 1, "quarter": 3, "year": 12}
     subscriptions = {
