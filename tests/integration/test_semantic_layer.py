@@ -712,28 +712,16 @@ def _compare_with_mart(
 
 
 MONTH = Item("metric_time__month", "month_start", "month")
+# fct_mrr_bridge_monthly: the stocks at the month's end and every movement-model sum
 BRIDGE = {
     "mrr": "ending_mrr",
     "active_customers": "ending_customers",
     **{
-        name: name
-        for name in (
-            "starting_mrr",
-            "new_mrr",
-            "reactivation_mrr",
-            "expansion_mrr",
-            "contraction_mrr",
-            "churned_mrr",
-            "fx_impact_mrr",
-            "voluntary_churned_mrr",
-            "involuntary_churned_mrr",
-            "starting_customers",
-            "new_customers",
-            "reactivated_customers",
-            "churned_customers",
-            "voluntary_churned_customers",
-            "involuntary_churned_customers",
-        )
+        metric: metric
+        for metric, definition in REFERENCE.items()
+        if isinstance(definition, Simple)
+        and definition.model == MOVEMENTS
+        and metric != "starting_mrr_cc"
     },
 }
 RETENTION = {
