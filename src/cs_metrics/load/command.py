@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -86,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
 
             loaded = load_spark(plan, settings, copy=args.spark_copy)
     except LoadError as exc:
-        print(f"cs-metrics load: {exc}", file=sys.stderr)
-        return 1
+        from cs_metrics.console import fail
+
+        return fail("load", exc)
     print(
         f"loaded {sum(loaded.values()):,} rows into {len(loaded)} tables "
         f"({', '.join(sorted(set(schemas.values())))}) on target {args.target} "

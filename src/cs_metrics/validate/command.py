@@ -103,9 +103,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     val.add_argument("--show-passed", action="store_true", help="list passed expectations too")
 
 
-def _fail(message: str) -> int:
-    print(f"cs-metrics validate: {message}", file=sys.stderr)
-    return 1
+def _fail(message: object) -> int:
+    from cs_metrics.console import fail
+
+    return fail("validate", message)
 
 
 def _raw_source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
@@ -165,12 +166,21 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     try:
         if args.marts:
+            from cs_metrics.validate.marts import marts
             from cs_metrics.validate.sources import WarehouseSource
             from cs_metrics.warehouse import default_target, open_warehouse
 
             target = args.target or default_target()
+            # a database without any mart was never built: one line; a mart missing is
+            # reported with the others
             source: Any = WarehouseSource(
-                open_warehouse(target, profiles_dir=args.profiles_dir, duckdb_path=args.db)
+                open_warehouse(
+                    target,
+                    profiles_dir=args.profiles_dir,
+                    duckdb_path=args.db,
+                    required=[mart.name for mart in marts()],
+                    every=False,
+                )
             )
             described = {"kind": "warehouse", "target": target, "engine": source.dialect.name}
         else:
@@ -212,12 +222,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _report(report: Any, args: argparse.Namespace, out: Path, seconds: float) -> int:
     """Print what to fix first, the summary table and the verdict; the exit code."""
+    from cs_metrics.console import echo
     from cs_metrics.validate.results import print_summary
 
     structure = [r.message for r in report.failed_errors if r.element_count is None]
     first = [m for m in dict.fromkeys([*report.problems, *structure]) if m]
     for message in first:
-        print(message, file=sys.stderr)
+        echo(message, err=True)
     if first:
         print(
             "Fix the marts (rebuild them) first: their rows were not checked."
