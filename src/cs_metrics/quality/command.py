@@ -212,7 +212,7 @@ def write_quality_report(
         *((f"GX {v.kind} results", _file(v.path)) for v in validations),
         (
             "tolerances",
-            f"money 0.01 {currency} (metrics.md); revrec_tolerance {absolute:.2f} {currency};"
+            f"money 0.01 {currency} (the bridge test); revrec_tolerance {absolute:.2f} {currency};"
             f" revrec_relative_tolerance {relative}"
             + (
                 " (from the build's --vars)"

@@ -266,7 +266,8 @@ def load_report_data(wh: Warehouse, month: dt.date | None = None) -> ReportData:
     bridge = wh.rows(
         f"""
         select month_start, starting_mrr, new_mrr, reactivation_mrr, expansion_mrr,
-               contraction_mrr, churned_mrr, fx_impact_mrr, ending_mrr
+               contraction_mrr, churned_mrr, fx_impact_mrr, ending_mrr, starting_customers,
+               new_customers, reactivated_customers, churned_customers, ending_customers
         from {M}.fct_mrr_bridge_monthly
         where month_start >= {bridge_from} and month_start <= {m}
         order by month_start
