@@ -156,6 +156,13 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommand_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]
+    return parser
+
+
 def _generate(args: argparse.Namespace) -> int:
     from cs_metrics.generate.core import DemoDirectoryError, GenerateArgumentError, generate
 
@@ -225,9 +232,10 @@ def _unexpected(command: str, exc: Exception) -> int:
         return fail(command, f"{exc.filename}: {exc.strerror or exc}")
     if os.environ.get("CS_METRICS_DEBUG"):
         raise exc
+    detail = (str(exc).strip().splitlines() or [""])[0]
     return fail(
         command,
-        f"unexpected error ({type(exc).__name__}: {exc}); run it again with CS_METRICS_DEBUG=1"
+        f"unexpected error ({type(exc).__name__}: {detail}); run it again with CS_METRICS_DEBUG=1"
         " to see where it happened, and report it with the command you ran.",
     )
 
@@ -235,7 +243,11 @@ def _unexpected(command: str, exc: Exception) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = _build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said by the command's parser, whose options they are not
+            _subcommand_parser(parser, args.command).error(
+                f"unrecognized arguments: {' '.join(extra)}"
+            )
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:

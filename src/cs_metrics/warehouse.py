@@ -122,6 +122,12 @@ class Warehouse:
             yield
         except (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException) as exc:
             raise WarehouseError(duckdb_problem(self.duckdb_path, exc)) from exc
+        except (duckdb.BinderException, duckdb.CatalogException) as exc:
+            detail = str(exc).strip().splitlines()[0]
+            raise WarehouseError(
+                f"the marts in {self.duckdb_path} lack what cs-metrics reads ({detail}): they"
+                f" were built by another version of the project; build them again ({BUILD_HINT})."
+            ) from exc
 
     def batches(
         self, sql: str, parameters: list[Any] | None = None, *, batch_rows: int = 100_000
