@@ -136,8 +136,21 @@ def mrr_bridge(data: ReportData, settings: Settings) -> go.Figure:
 
 def month_bridge(data: ReportData, settings: Settings) -> go.Figure:
     """Waterfall of the report month: MRR at the end of the month before, the month's
-    movements, MRR at the end of the month."""
-    return waterfall(bridge_steps(data.bridge[-1:]), settings)
+    movements, MRR at the end of the month.
+
+    A month's movements are small beside MRR: the axis spans the levels the bridge passes
+    through (from 0 when they come near it), so each movement is visible.
+    """
+    steps = bridge_steps(data.bridge[-1:])
+    fig = waterfall(steps, settings)
+    levels = [float(steps[0][1])]
+    for _, amount in steps[1:-1]:
+        levels.append(levels[-1] + float(amount))
+    low, high = min(levels), max(levels)
+    pad = (high - low) or abs(high) * 0.01 or 1.0
+    bottom = low - 0.6 * pad
+    fig.update_yaxes(range=[bottom if bottom > 0 else 0, high + 0.4 * pad])
+    return fig
 
 
 def waterfall(steps: list[tuple[str, Decimal]], settings: Settings) -> go.Figure:
@@ -363,7 +376,9 @@ def value_health(data: ReportData, settings: Settings) -> go.Figure:
     _layout(fig, height=400)
     fig.add_vline(x=threshold, line={"color": "#495057", "width": 1, "dash": "dash"})
     fig.add_hline(y=green, line={"color": "#495057", "width": 1, "dash": "dash"})
-    fig.update_xaxes(type="log", title_text=f"ARR ({settings.currency}, log scale)")
+    fig.update_xaxes(
+        type="log", title_text=f"ARR ({settings.currency}, log scale)", tickformat="~s", dtick="D2"
+    )
     fig.update_yaxes(title_text="health score", range=[0, 101])
     fig.update_layout(margin={"l": 60, "r": 20, "t": 30, "b": 50})
     return fig

@@ -327,7 +327,8 @@ def _month_bridge(data: ReportData, settings: Settings) -> Chart:
             f"MRR at the end of {month_label(add_months(data.month, -1))} + the movements of"
             f" {m} (new, reactivation, expansion, contraction, churned — in constant currency —"
             f" and the FX effect of rate changes) = MRR at the end of {m}; losses are negative."
-            " Customers: accounts with MRR > 0."
+            " Customers: accounts with MRR > 0. The axis spans the levels the bridge passes"
+            " through: it may start above 0."
         ),
         figure=charts.month_bridge(data, settings) if steps else None,
         table=Table(
