@@ -46,14 +46,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "Check raw data against the raw input contract: tables, columns and types, then "
             "the Great Expectations suite of every table (keys, enumerations, ranges, "
             "intervals, ISO codes, timestamps not after the as-of date, references). "
-            "DIR holds <source>/<table>.parquet; --target postgres checks the raw schemas of "
-            "a PostgreSQL target instead (on Spark the raw tables are your Parquet files: "
+            "DIR holds <source>/<table>.parquet or .csv; --target postgres checks the raw "
+            "schemas of a PostgreSQL target instead (on Spark the raw tables are your files: "
             "check them with DIR). --marts checks the built marts of a target. Exits 1 when "
             "an error-level expectation fails; warnings never fail."
         ),
     )
     val.add_argument(
-        "raw_dir", type=Path, nargs="?", help="directory holding <source>/<table>.parquet"
+        "raw_dir",
+        type=Path,
+        nargs="?",
+        help="directory holding <source>/<table>.parquet (or <table>.csv, read with the"
+        " contract's types)",
     )
     val.add_argument(
         "--target",
@@ -119,6 +123,12 @@ def _raw_source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             raise LoadError("give either DIR (Parquet files) or --target, not both")
         if not args.raw_dir.is_dir():
             raise LoadError(missing_dir_problem(args.raw_dir))
+        from cs_metrics.contract import TABLES
+        from cs_metrics.rawfiles import no_table_problem
+
+        nothing = no_table_problem(args.raw_dir, TABLES)
+        if nothing:  # a wrong folder or layout: one line, not one per table
+            raise LoadError(nothing)
         from cs_metrics.validate.sources import ParquetSource
 
         source = ParquetSource(args.raw_dir, memory_limit=args.memory_limit)
