@@ -114,6 +114,21 @@ def as_csv(parquet_dir: Path, out: Path) -> Path:
     return out
 
 
+def build_apart(work: Path, vars_: dict) -> Path:
+    """`dbt build` into work/built.duckdb, leaving CS_METRICS_DB as it was (the session's build
+    stays the default database of the tests that rely on it)."""
+    db_path = work / "built.duckdb"
+    before = os.environ.get("CS_METRICS_DB")
+    try:
+        run_dbt(["build"], db_path=db_path, target_path=work / "target", vars_=vars_)
+    finally:
+        if before is None:
+            os.environ.pop("CS_METRICS_DB", None)
+        else:
+            os.environ["CS_METRICS_DB"] = before
+    return db_path
+
+
 @pytest.fixture(scope="session")
 def small_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cs_metrics.generate.core import generate

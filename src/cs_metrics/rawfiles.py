@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from cs_metrics.contract import Table
+from cs_metrics.contract import Table, yaml_type
 from cs_metrics.validate.checks import sql_literal
 
 FORMATS = (".parquet", ".csv")
@@ -41,23 +41,10 @@ def is_csv(path: Path) -> bool:
     return path.suffix.lower() == ".csv"
 
 
-def duckdb_type(data_type: pa.DataType) -> str:
-    """The DuckDB type a CSV column of this contract (Arrow) type is read as."""
-    if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
-        return "varchar"
-    if pa.types.is_integer(data_type):
-        return "bigint"
-    if pa.types.is_boolean(data_type):
-        return "boolean"
-    if pa.types.is_timestamp(data_type):
-        return "timestamptz"
-    if pa.types.is_date(data_type):
-        return "date"
-    if pa.types.is_decimal(data_type):
-        return f"decimal({data_type.precision},{data_type.scale})"
-    if pa.types.is_floating(data_type):
-        return "double"
-    raise ValueError(f"no DuckDB type for contract type {data_type}")
+def csv_type(data_type: str) -> str:
+    """The DuckDB type a CSV column of a sources YAML data_type is read as (as the macro
+    raw_file_reader does): a timestamp with its time zone, every other type as it is."""
+    return "timestamptz" if data_type.lower() == "timestamp" else data_type
 
 
 def reader_sql(path: Path, types: dict[str, str] | None = None) -> str:
@@ -80,7 +67,7 @@ def csv_reader_sql(connection: Any, path: Path, table: Table) -> str:
     header = connection.execute(f"select * from {reader_sql(path)} limit 0").description
     contract = {column.name.lower(): column for column in table.columns}
     types = {
-        name: duckdb_type(contract[name.lower()].type)
+        name: csv_type(yaml_type(contract[name.lower()].type))
         for name, *_ in header
         if name.lower() in contract
     }
@@ -88,9 +75,8 @@ def csv_reader_sql(connection: Any, path: Path, table: Table) -> str:
 
 
 _TYPE_WORDS = {
-    "BIGINT": "a whole number",
+    "INTEGER": "a whole number",
     "DECIMAL": "a number (e.g. 1234.5)",
-    "DOUBLE": "a number",
     "BOOLEAN": "a boolean (true or false)",
     "DATE": "a date (YYYY-MM-DD)",
     "TIMESTAMP WITH TIME ZONE": "a timestamp (YYYY-MM-DD HH:MM:SS, UTC or with an offset)",

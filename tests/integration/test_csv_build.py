@@ -7,13 +7,12 @@ the month close's run timestamp (closed_at) differs between two builds.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import as_csv, run_dbt
+from conftest import as_csv, build_apart
 
 pytestmark = pytest.mark.slow
 
@@ -25,21 +24,7 @@ def csv_db(small_raw_dir: Path, small_vars: dict, tmp_path_factory: pytest.TempP
     work = tmp_path_factory.mktemp("csv_build")
     export = as_csv(small_raw_dir, work / "export")
     assert not list(export.rglob("*.parquet"))
-    db_path = work / "csv.duckdb"
-    before = os.environ.get("CS_METRICS_DB")
-    try:
-        run_dbt(
-            ["build"],
-            db_path=db_path,
-            target_path=work / "target",
-            vars_={**small_vars, "raw_data_dir": str(export)},
-        )
-    finally:
-        if before is None:
-            os.environ.pop("CS_METRICS_DB", None)
-        else:
-            os.environ["CS_METRICS_DB"] = before
-    return db_path
+    return build_apart(work, {**small_vars, "raw_data_dir": str(export)})
 
 
 def test_the_marts_built_from_csv_equal_the_marts_built_from_parquet(

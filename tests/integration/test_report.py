@@ -700,28 +700,14 @@ AXES_JS = """
 @pytest.fixture(scope="module")
 def first_month_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A business in its first month of history, built as of the 10th of the second."""
-    import os
-
-    from conftest import run_dbt
+    from conftest import build_apart
     from cs_metrics.generate.core import generate
 
     work = tmp_path_factory.mktemp("first_month")
     generate(out_dir=work / "raw", accounts=60, start=FIRST_MONTH, end=FIRST_MONTH_END, seed=3)
-    db_path = work / "first.duckdb"
-    before = os.environ.get("CS_METRICS_DB")
-    try:
-        run_dbt(
-            ["build"],
-            db_path=db_path,
-            target_path=work / "target",
-            vars_={"raw_data_dir": str(work / "raw"), "as_of_date": FIRST_MONTH_END.isoformat()},
-        )
-    finally:
-        if before is None:
-            os.environ.pop("CS_METRICS_DB", None)
-        else:
-            os.environ["CS_METRICS_DB"] = before
-    return db_path
+    return build_apart(
+        work, {"raw_data_dir": str(work / "raw"), "as_of_date": FIRST_MONTH_END.isoformat()}
+    )
 
 
 def test_the_first_month_reads_as_a_first_month(
