@@ -463,8 +463,9 @@ def test_segments_sum_the_detail_rows(db: duckdb.DuckDBPyConnection) -> None:
 
 def test_summary_prints_the_renewals_ahead(db: duckdb.DuckDBPyConnection) -> None:
     from cs_metrics.report.summary import summary_lines
+    from cs_metrics.warehouse import Warehouse
 
-    lines = summary_lines(db)
+    lines = summary_lines(Warehouse("duckdb", "duckdb", db))
     assert "  Renewals ahead of the as-of date (USD):" in lines
     due, at_risk, attention = db.execute(
         """
