@@ -8,7 +8,8 @@ one a day, using one core feature from 2024-01-01, with no invoices, NPS or tick
   same as in May, the last complete month: a partial month would show fewer users;
 - the as-of month's health-status mix and north star stay within a few points of May's (on
   the old partial-month rule, June had about a tenth of May's green accounts as of the 6th);
-- dim_accounts' current health, fct_account_months' as-of month and fct_renewal_risk agree.
+- dim_accounts' current health, fct_account_months' as-of month, fct_renewal_risk and the
+  health counts `cs-metrics summary` prints "as of" the date agree.
 
 Expected values come from the definitions (constant usage gives the same numbers), not from
 the project's SQL.
@@ -268,3 +269,27 @@ def test_current_health_agrees_everywhere(builds: dict[str, Path], as_of: str) -
     )
     assert not risk_disagreements
     assert _query(db_path, "select count(*) from marts.fct_renewal_risk")[0][0] > 0
+
+    from cs_metrics.report.summary import summary_lines
+    from cs_metrics.warehouse import Warehouse
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        lines = summary_lines(Warehouse("duckdb", "duckdb", con))
+    finally:
+        con.close()
+    start = lines.index(f"  Customers by health status (as of {as_of}):") + 1
+    printed = {}
+    for line in lines[start:]:
+        if not line.startswith("    "):
+            break
+        label, count = line.split()
+        printed[label] = int(count.replace(",", ""))
+    current = dict(
+        _query(
+            db_path,
+            "select current_health_status, count(*) from marts.dim_accounts"
+            " where current_mrr > 0 group by current_health_status",
+        )
+    )
+    assert printed == current

@@ -478,12 +478,19 @@ def _health_changes(wh: Warehouse, month: dt.date) -> dict[str, Any]:
     return {"health_drops": drops, "health_drivers": drivers}
 
 
+def build_as_of_date(wh: Warehouse) -> dt.date | None:
+    """The as_of_date the marts were built with (None when fct_cs_coverage_monthly is empty).
+
+    The month in progress's coverage snapshot is the start of as_of_date (every earlier
+    month's snapshot, t(M), is at or before it).
+    """
+    snapshot = wh.scalar(f"select max(snapshot_at) from {M}.fct_cs_coverage_monthly")
+    return snapshot.date() if isinstance(snapshot, dt.datetime) else snapshot
+
+
 def _renewal_risk(wh: Warehouse) -> dict[str, Any]:
     """Renewal risk as of the build's as-of date (not the report month)."""
-    # The as-of month's coverage snapshot is the start of as_of_date (every earlier
-    # month's snapshot, t(M), is at or before it).
-    snapshot = wh.scalar(f"select max(snapshot_at) from {M}.fct_cs_coverage_monthly")
-    as_of = snapshot.date() if isinstance(snapshot, dt.datetime) else snapshot
+    as_of = build_as_of_date(wh)
     windows = wh.rows(
         f"""
         select window_days, segment_type, segment_value, renewals, accounts, arr_due,

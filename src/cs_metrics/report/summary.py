@@ -1,4 +1,5 @@
-"""`cs-metrics summary`: the latest complete month from the marts, as text on the terminal.
+"""`cs-metrics summary`: the latest complete month from the marts, and the accounts as of the
+build's as-of date (the month in progress), as text on the terminal.
 
 Reads the marts of any dbt target through `cs_metrics.warehouse` (so a missing, locked,
 damaged or unbuilt database is answered in one line), and prints every line through
@@ -11,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from cs_metrics.report.data import ReportError, sql_date
+from cs_metrics.report.data import ReportError, build_as_of_date, sql_date
 from cs_metrics.warehouse import MARTS_SCHEMA, Warehouse
 
 MARTS = MARTS_SCHEMA
@@ -28,12 +29,14 @@ def _pct(value: Any) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
-def _counts(wh: Warehouse, column: str, month: dt.date) -> list[tuple[str, int]]:
+def _counts(wh: Warehouse, column: str) -> list[tuple[str, int]]:
+    """Active accounts per value of a column in the month in progress (as of today: the same
+    accounts and values as dim_accounts' current columns)."""
     rows = wh.rows(
         f"""
         select coalesce(cast({column} as varchar), 'unknown') as label, count(*) as accounts
         from {MARTS}.fct_account_months
-        where month_start = {sql_date(month)} and is_active
+        where not is_month_complete and is_active
         group by coalesce(cast({column} as varchar), 'unknown')
         order by accounts desc, label
         """
@@ -191,14 +194,16 @@ def summary_lines(wh: Warehouse, currency: str = "USD") -> list[str]:
     lines += _north_star_lines(wh, month)
     lines += _nrr_change_lines(wh, month)
     lines += _renewal_risk_lines(wh, currency)
+    as_of = build_as_of_date(wh) if wh.has_table(MARTS, "fct_cs_coverage_monthly") else None
+    today = f"as of {as_of:%Y-%m-%d}" if as_of is not None else "month in progress"
     for title, column in (
         ("Customers by tier", "tier"),
         ("Customers by health status", "health_status"),
         ("Customers by lifecycle stage", "lifecycle_stage"),
     ):
-        counts = _counts(wh, column, month)
+        counts = _counts(wh, column)
         if counts and not (len(counts) == 1 and counts[0][0] == "unknown" and column != "tier"):
-            lines += ["", f"  {title}:"]
+            lines += ["", f"  {title} ({today}):"]
             lines += [f"    {label:<14} {n:>6,}" for label, n in counts]
     return lines
 
