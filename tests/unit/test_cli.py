@@ -356,8 +356,8 @@ def _summary_marts(path: Path, account_name: str, months: int = 1) -> Path:
     con.execute(
         """
         create table marts.fct_account_months as select
-            date '2025-05-01' as month_start, true as is_active, 'smb' as tier,
-            'green' as health_status, 'mature' as lifecycle_stage
+            date '2025-06-01' as month_start, false as is_month_complete, true as is_active,
+            'smb' as tier, 'green' as health_status, 'mature' as lifecycle_stage
         from range(12)
         """
     )
