@@ -94,6 +94,7 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
         {%- set expected = cs_metrics.raw_type_family(contract_type) -%}
         {%- set found = cs_metrics.raw_type_family(present[column]) -%}
         {%- set accepted = ['number', 'integer'] if expected == 'number'
+            else ['json', 'text'] if expected == 'json'
             else [expected] -%}
         {%- if expected is not none and found not in accepted -%}
             {%- set hint = ' (a column written without a type, e.g. only'
@@ -141,6 +142,8 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
         'character varying', 'bpchar', 'nvarchar',
     ] -%}
         {{ return('text') }}
+    {%- elif base in ['json', 'jsonb', 'variant'] -%}
+        {{ return('json') }}
     {%- endif -%}
     {{ return(none) }}
 {% endmacro %}
@@ -155,6 +158,7 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
         'boolean': 'boolean',
         'timestamp': 'timestamp without time zone (UTC) or with time zone',
         'date': 'date',
+        'json': 'JSON, or text holding JSON',
     }[family]) }}
 {% endmacro %}
 

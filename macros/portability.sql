@@ -86,3 +86,27 @@
 {% macro incremental_partition_by(column) %}
     {{ return([column] if target.type == 'spark' else none) }}
 {% endmacro %}
+
+
+{#-
+    The text value of a top-level key of a JSON object (`expression`: JSON
+    or text holding JSON, e.g. a connector's metadata column); null when the
+    key is absent. `key` is a plain string (letters, digits, _ and -).
+-#}
+{% macro json_text_value(expression, key) %}
+    {{ return(adapter.dispatch('json_text_value', 'cs_metrics')(
+        expression, key
+    )) }}
+{% endmacro %}
+
+{% macro default__json_text_value(expression, key) -%}
+    json_extract_string(cast({{ expression }} as {{ dbt.type_string() }}), '$."{{ key }}"')
+{%- endmacro %}
+
+{% macro postgres__json_text_value(expression, key) -%}
+    (cast(cast({{ expression }} as text) as json) ->> '{{ key }}')
+{%- endmacro %}
+
+{% macro spark__json_text_value(expression, key) -%}
+    get_json_object(cast({{ expression }} as string), '$.{{ key }}')
+{%- endmacro %}

@@ -43,7 +43,10 @@
         {{ return('unknown') }}
     {%- endif -%}
     {%- set types = cs_metrics.raw_column_types(relation) -%}
-    {%- set found = types.get(column_name | lower) -%}
+    {#- a quoted name ("end") is looked up without its quotes -#}
+    {%- set found = types.get(
+        column_name | lower | replace('"', '') | replace('`', '')
+    ) -%}
     {%- if found is none -%}
         {{ return('unknown') }}
     {%- endif -%}

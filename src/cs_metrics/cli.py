@@ -29,7 +29,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    gen = sub.add_parser("generate", help="write realistic demo raw data in the contract layout")
+    gen = sub.add_parser(
+        "generate", help="write realistic demo raw data (contract or connector layout)"
+    )
     gen.add_argument("--accounts", type=int, default=1000, help="number of CRM accounts")
     gen.add_argument(
         "--start", type=_month, default=None, help="first month YYYY-MM (default: 36 months back)"
@@ -39,6 +41,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
     gen.add_argument("--out", type=Path, default=Path("data/demo"), help="output directory")
+    gen.add_argument(
+        "--layout",
+        choices=("contract", "fivetran"),
+        default="contract",
+        help="contract: the raw contract tables; fivetran: the tables connectors write"
+        " (Stripe billing; docs/presets/README.md), read with the vars it prints",
+    )
     gen.add_argument(
         "--force",
         action="store_true",
@@ -85,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 end=end,
                 seed=args.seed,
                 force=args.force,
+                layout=args.layout,
             )
         except DemoDirectoryError as exc:
             print(f"cs-metrics generate: {exc}", file=sys.stderr)
@@ -96,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
             f"({rows['product.events']:,} events), {stats['bytes'] / 1e6:.1f} MB "
             f"in {stats['seconds']:.1f} s -> {args.out}"
         )
+        if args.layout != "contract":
+            from cs_metrics.generate.fivetran.registry import layout_vars
+
+            selected = ", ".join(f"{k}: {v}" for k, v in layout_vars(args.layout).items())
+            print(f"Build it with --vars '{{raw_data_dir: {args.out}, {selected}}}'")
         return 0
     if args.command == "validate":
         from cs_metrics.validate.command import run as run_validate

@@ -1,7 +1,7 @@
 with
 
 lines as (
-    select * from {{ source('billing', 'invoice_lines') }}
+    select * from {{ cs_metrics.raw_input('billing', 'invoice_lines') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 opportunities as (
-    select * from {{ source('crm', 'opportunities') }}
+    select * from {{ cs_metrics.raw_input('crm', 'opportunities') }}
 ),
 
 renamed as (
@@ -29,7 +29,7 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('crm', 'opportunities'), 'created_at'
+            cs_metrics.raw_input('crm', 'opportunities'), 'created_at'
         ) }} as created_at
     from opportunities
 ),

@@ -1,7 +1,7 @@
 with
 
 rates as (
-    select * from {{ source('finance', 'fx_rates') }}
+    select * from {{ cs_metrics.raw_input('finance', 'fx_rates') }}
 ),
 
 renamed as (
