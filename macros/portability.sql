@@ -40,7 +40,7 @@
 
 {#-
     Cast text to a number, or null when it is not one (dbt.safe_cast is a
-    plain, failing cast on PostgreSQL).
+    plain, failing cast on PostgreSQL and DuckDB).
 -#}
 {% macro safe_cast_number(expression, data_type) %}
     {{ return(adapter.dispatch('safe_cast_number', 'cs_metrics')(
@@ -50,6 +50,10 @@
 
 {% macro default__safe_cast_number(expression, data_type) -%}
     {{ dbt.safe_cast(expression, data_type) }}
+{%- endmacro %}
+
+{% macro duckdb__safe_cast_number(expression, data_type) -%}
+    try_cast({{ expression }} as {{ data_type }})
 {%- endmacro %}
 
 {% macro postgres__safe_cast_number(expression, data_type) -%}

@@ -12,8 +12,7 @@
     columns and types. The staging models read their input through
     raw_input(), so nothing downstream changes.
 
-    Each domain:
-      var            the var that picks its input;
+    Each domain is chosen by the var <domain>_source and has:
       source         the contract source whose tables a preset replaces;
       presets        the presets built (selectable values besides contract);
       planned        presets not built yet (named in the error message);
@@ -25,28 +24,24 @@
 {% macro input_presets() %}
     {{ return({
         'billing': {
-            'var': 'billing_source',
             'source': 'billing',
             'presets': ['stripe'],
             'planned': [],
             'contract_only': [],
         },
         'crm': {
-            'var': 'crm_source',
             'source': 'crm',
             'presets': [],
             'planned': ['salesforce', 'hubspot'],
             'contract_only': ['nps_responses'],
         },
         'support': {
-            'var': 'support_source',
             'source': 'support',
             'presets': [],
             'planned': ['zendesk'],
             'contract_only': [],
         },
         'events': {
-            'var': 'events_source',
             'source': 'product',
             'presets': [],
             'planned': ['segment'],
@@ -63,13 +58,14 @@
 -#}
 {% macro input_preset(domain) %}
     {%- set spec = cs_metrics.input_presets()[domain] -%}
-    {%- set value = (var(spec['var'], 'contract') | string | trim | lower) -%}
+    {%- set var_name = domain ~ '_source' -%}
+    {%- set value = (var(var_name, 'contract') | string | trim | lower) -%}
     {%- set allowed = ['contract'] + spec['presets'] -%}
     {%- if value not in allowed -%}
         {%- set later = ' (' ~ value ~ ' is planned but not built yet)'
             if value in spec['planned'] else '' -%}
         {{ exceptions.raise_compiler_error(
-            "var " ~ spec['var'] ~ " = '" ~ var(spec['var']) ~ "' is not an input"
+            "var " ~ var_name ~ " = '" ~ var(var_name) ~ "' is not an input"
             ~ later ~ '; allowed: ' ~ allowed | join(', ')
             ~ ' (docs/presets/README.md).'
         ) }}

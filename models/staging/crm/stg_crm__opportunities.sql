@@ -25,7 +25,9 @@ renamed as (
         cast(amount as {{ cs_metrics.type_money() }}) as amount,
 
         ---------- dates
-        cast(close_date as date) as close_date,
+        {{ cs_metrics.utc_date(
+            cs_metrics.raw_input('crm', 'opportunities'), 'close_date'
+        ) }} as close_date,
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(

@@ -35,7 +35,7 @@ class Converter:
     """Contract tables of one domain -> the tables of one connector."""
 
     connector: str  # the dbt preset and the folder <out>/<connector>/
-    domain: str  # the input domain whose var selects the preset (<domain>_source)
+    domain: str  # the input domain (macros/presets.sql) whose var <domain>_source selects it
     reads: tuple[str, ...]  # contract tables converted ("<source>.<table>")
     convert: Callable[[Tables], dict[str, pa.Table]]
     # connector rows with no contract counterpart (test mode, deleted, ...) the converter adds;
