@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from cs_metrics.contract import TABLES, table
+from cs_metrics.contract import table
 from cs_metrics.generate import catalog as cat
 from cs_metrics.generate import writer as w
 from cs_metrics.generate.account_months import AccountMonths, build_account_months

@@ -116,7 +116,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _preset(value: str) -> tuple[str, str]:
     domain, sep, preset = value.partition("=")
     if not sep or not domain.strip() or not preset.strip():
-        raise argparse.ArgumentTypeError(f"expected DOMAIN=PRESET (e.g. billing=stripe), got {value!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected DOMAIN=PRESET (e.g. billing=stripe), got {value!r}"
+        )
     return domain.strip().lower(), preset.strip().lower()
 
 

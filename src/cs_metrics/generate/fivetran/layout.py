@@ -20,7 +20,7 @@ from cs_metrics.generate.writer import COMPRESSION
 
 
 def convert_layout(out_dir: Path, layout: str) -> dict[str, int]:
-    """Convert the contract tables of `out_dir` to `layout`; returns {"<connector>.<table>": rows}."""
+    """Convert the contract tables of out_dir to `layout`; {"<connector>.<table>": rows}."""
     out_dir = Path(out_dir)
     rows: dict[str, int] = {}
     for converter in layout_converters(layout):

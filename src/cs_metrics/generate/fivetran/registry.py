@@ -38,9 +38,9 @@ class Converter:
     domain: str  # the input domain (macros/presets.sql) whose var <domain>_source selects it
     reads: tuple[str, ...]  # contract tables converted ("<source>.<table>")
     convert: Callable[[Tables], dict[str, pa.Table]]
-    # connector rows with no contract counterpart (test mode, deleted, ...) the converter adds;
-    # listed in fct_data_quality_issues: "<connector>.<table>" -> record ids
-    extra_rows: Callable[[], dict[str, tuple[str, ...]]] = dict
+    # connector rows with no contract counterpart (test mode, deleted, ...) the converter adds,
+    # as the preset lists them in fct_data_quality_issues: (source_table, record_id, issue_type)
+    extra_rows: Callable[[], tuple[tuple[str, str, str], ...]] = tuple
 
 
 CONVERTERS: dict[str, Converter] = {

@@ -44,20 +44,24 @@ ACCOUNT_ID_KEY = "crm_account_id"  # default of var stripe_account_id_metadata_k
 TERM_MONTHS_KEY = "term_months"  # default of var stripe_term_months_metadata_key
 SEAT_LABEL = "seat"
 
-# Rows with no contract counterpart (see the module docstring): connector table -> ids.
-EXTRA_ROWS: dict[str, tuple[str, ...]] = {
-    "stripe.customer": ("cus_test_0001", "cus_deleted_0001"),
-    "stripe.subscription_history": ("sub_test_0001",),
-    "stripe.invoice": ("in_test_0001", "in_deleted_0001"),
-    "stripe.invoice_line_item": ("il_test_0001",),
-    "stripe.price": ("price_deleted_0001",),
-    "stripe.discount": ("di_amount_off_0001",),
-}
+LEFT_OUT = "connector_row_left_out"
+# Rows with no contract counterpart (see the module docstring), as the preset lists them in
+# fct_data_quality_issues: (source_table, record_id, issue_type).
+EXTRA_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("stripe.customer", "cus_test_0001", LEFT_OUT),
+    ("stripe.customer", "cus_deleted_0001", LEFT_OUT),
+    ("stripe.subscription_history", "sub_test_0001", LEFT_OUT),
+    ("stripe.invoice", "in_test_0001", LEFT_OUT),
+    ("stripe.invoice", "in_deleted_0001", LEFT_OUT),
+    ("stripe.invoice_line_item", "il_test_0001", LEFT_OUT),
+    ("stripe.price", "price_deleted_0001", LEFT_OUT),
+    ("stripe.discount", "di_amount_off_0001", "amount_off_coupon_not_applied"),
+)
 
 
-def extra_rows() -> dict[str, tuple[str, ...]]:
+def extra_rows() -> tuple[tuple[str, str, str], ...]:
     """Stripe rows the converter adds that the preset leaves out and lists."""
-    return dict(EXTRA_ROWS)
+    return EXTRA_ROWS
 
 
 def _minor_units_sql() -> str:
@@ -303,9 +307,7 @@ def _products(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _prices(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    interval = (
-        "case billing_interval when 'quarter' then 'month' else billing_interval end"
-    )
+    interval = "case billing_interval when 'quarter' then 'month' else billing_interval end"
     count = "case billing_interval when 'quarter' then 3 else 1 end * interval_count"
     return con.execute(
         f"""
