@@ -115,27 +115,6 @@
 
 
 {#-
-    True when a contract source table is read (its domain reads the raw
-    contract, or the table is contract-only): the contract sources YAML
-    enables each table with it, so tables a preset replaces are neither
-    checked nor tested.
--#}
-{% macro reads_contract_table(source_name, table_name) %}
-    {{ return(cs_metrics.input_preset_of_table(source_name, table_name) == 'contract') }}
-{% endmacro %}
-
-
-{#- True when some domain reads the given connector preset (enables its sources and models). -#}
-{% macro preset_selected(preset) %}
-    {%- for domain, spec in cs_metrics.input_presets().items()
-        if preset in spec['presets'] -%}
-        {{ return(cs_metrics.input_preset(domain) == preset) }}
-    {%- endfor -%}
-    {{ return(false) }}
-{% endmacro %}
-
-
-{#-
     The connector presets selected by the domain vars, in domain order.
     Every preset has a model <preset>__data_quality_issues listing the
     connector rows it leaves out; int_data_quality_issues_unioned reads
