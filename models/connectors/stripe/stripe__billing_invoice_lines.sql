@@ -9,6 +9,10 @@
     units. The service period's dates are the UTC dates of Stripe's period
     timestamps.
 -#}
+
+-- a table: rebuilding it from the lines costs more than one read (every
+-- staging read and test would repeat it as a view)
+{{ config(materialized='table') }}
 {%- set lines_relation = source('stripe', 'invoice_line_item') -%}
 
 with

@@ -23,6 +23,10 @@
     unit_amount is always null. Metered (usage) prices are billed in arrears
     and are not subscription items of the contract.
 -#}
+
+-- a table: rebuilding it from the lines costs more than one read (every
+-- staging read and test would repeat it as a view)
+{{ config(materialized='table') }}
 {%- set lines_relation = source('stripe', 'invoice_line_item') -%}
 {%- set items_relation = source('stripe', 'subscription_item') -%}
 
