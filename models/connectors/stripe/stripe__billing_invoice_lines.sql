@@ -1,76 +1,26 @@
 {#-
-    billing.invoice_lines from Stripe invoice line items
-    (docs/presets/stripe.md): live lines of the invoices the preset keeps.
-    line_type: proration for proration lines, usage for lines of metered
-    prices, subscription for other lines of subscription items, one_time
-    for invoice items. amount is after the line's percent-off discount
-    (stripe__percent_discounts at the start of its period; Stripe's amount
-    is before discounts), rounded to the currency's smallest unit, in major
-    units. The service period's dates are the UTC dates of Stripe's period
-    timestamps.
+    billing.invoice_lines from the Stripe invoice lines the preset keeps
+    (stripe__invoice_lines_kept: live lines of kept invoices, with their
+    line_type; docs/presets/stripe.md). amount is after the line's
+    percent-off discount (stripe__percent_discounts at the start of its
+    period; Stripe's amount is before discounts), rounded to the currency's
+    smallest unit, in major units. The service period's dates are the UTC
+    dates of Stripe's period timestamps.
 -#}
 
 -- a table: rebuilding it from the lines costs more than one read (every
 -- staging read and test would repeat it as a view)
 {{ config(materialized='table') }}
-{%- set lines_relation = source('stripe', 'invoice_line_item') -%}
 
 with
 
 lines as (
-    select * from {{ lines_relation }}
-    where {{ cs_metrics.stripe_is_kept(has_is_deleted=false) }}
-),
-
-invoices as (
-    select * from {{ ref('stripe__billing_invoices') }}
-),
-
-prices as (
-    select * from {{ source('stripe', 'price') }}
-),
-
-renamed as (
-    select
-        cast(id as {{ dbt.type_string() }}) as invoice_line_id,
-        cast(invoice_id as {{ dbt.type_string() }}) as invoice_id,
-        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
-        cast(
-            subscription_item_id as {{ dbt.type_string() }}
-        ) as subscription_item_id,
-        cast(price_id as {{ dbt.type_string() }}) as price_id,
-        lower(cast(type as {{ dbt.type_string() }})) as line_source,
-        coalesce(proration, false) as is_proration,
-        quantity,
-        amount,
-        {{ cs_metrics.utc_timestamp(lines_relation, 'period_start') }}
-            as period_start_at,
-        {{ cs_metrics.utc_timestamp(lines_relation, 'period_end') }}
-            as period_end_at
-    from lines
-),
-
-typed as (
-    select
-        renamed.*,
-        invoices.currency,
-        case
-            when renamed.is_proration then 'proration'
-            when lower(prices.recurring_usage_type) = 'metered' then 'usage'
-            when renamed.line_source = 'subscription' then 'subscription'
-            else 'one_time'
-        end as line_type
-    from renamed
-    -- lines of an invoice the preset leaves out are left out with it
-    inner join invoices
-        on renamed.invoice_id = invoices.invoice_id
-    left outer join prices
-        on renamed.price_id = prices.id
+    select * from {{ ref('stripe__invoice_lines_kept') }}
 ),
 
 discounted as (
     {{ cs_metrics.stripe_discount_at(
-        'typed', ['invoice_line_id'], 'subscription_item_id',
+        'lines', ['invoice_line_id'], 'subscription_item_id',
         'subscription_id', 'period_start_at'
     ) }}
 ),

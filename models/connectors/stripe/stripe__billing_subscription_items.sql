@@ -27,18 +27,13 @@
 -- a table: rebuilding it from the lines costs more than one read (every
 -- staging read and test would repeat it as a view)
 {{ config(materialized='table') }}
-{%- set lines_relation = source('stripe', 'invoice_line_item') -%}
+
 {%- set items_relation = source('stripe', 'subscription_item') -%}
 
 with
 
 lines as (
-    select * from {{ lines_relation }}
-    where {{ cs_metrics.stripe_is_kept(has_is_deleted=false) }}
-),
-
-invoices as (
-    select * from {{ ref('stripe__billing_invoices') }}
+    select * from {{ ref('stripe__invoice_lines_kept') }}
 ),
 
 items as (
@@ -57,23 +52,6 @@ discounts as (
     select * from {{ ref('stripe__percent_discounts') }}
 ),
 
-renamed_lines as (
-    select
-        cast(subscription_item_id as {{ dbt.type_string() }})
-            as subscription_item_id,
-        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
-        cast(invoice_id as {{ dbt.type_string() }}) as invoice_id,
-        cast(price_id as {{ dbt.type_string() }}) as plan_id,
-        cast(quantity as {{ dbt.type_bigint() }}) as quantity,
-        coalesce(proration, false) as is_proration,
-        amount,
-        {{ cs_metrics.utc_timestamp(lines_relation, 'period_start') }}
-            as starts_at,
-        {{ cs_metrics.utc_timestamp(lines_relation, 'period_end') }} as ends_at
-    from lines
-    where subscription_item_id is not null
-),
-
 renamed_items as (
     select
         cast(id as {{ dbt.type_string() }}) as subscription_item_id,
@@ -85,33 +63,32 @@ renamed_items as (
 ),
 
 -- what the lines say: the price and quantity in force from starts_at
+-- (usage lines bill metered prices, not items; credits only close a state)
 evidence_candidates as (
     select
-        renamed_lines.subscription_item_id,
-        renamed_lines.subscription_id,
-        renamed_lines.plan_id,
-        renamed_lines.quantity,
-        renamed_lines.starts_at,
-        renamed_lines.ends_at,
+        lines.subscription_item_id,
+        lines.subscription_id,
+        lines.price_id as plan_id,
+        lines.quantity,
+        lines.period_start_at as starts_at,
+        lines.period_end_at as ends_at,
         row_number() over (
-            partition by
-                renamed_lines.subscription_item_id, renamed_lines.starts_at
+            partition by lines.subscription_item_id, lines.period_start_at
             order by
-                renamed_lines.ends_at desc,
-                renamed_lines.quantity desc,
-                renamed_lines.plan_id asc
+                lines.period_end_at desc,
+                lines.quantity desc,
+                lines.price_id asc
         ) as instant_rank
-    from renamed_lines
-    -- only lines of the invoices and subscriptions the preset keeps
-    inner join invoices
-        on renamed_lines.invoice_id = invoices.invoice_id
+    from lines
+    -- only the preset's (live) subscriptions
     inner join subscriptions
-        on renamed_lines.subscription_id = subscriptions.subscription_id
-    left outer join prices
-        on renamed_lines.plan_id = prices.id
+        on lines.subscription_id = subscriptions.subscription_id
     where
-        coalesce(lower(prices.recurring_usage_type), 'licensed') <> 'metered'
-        and (not renamed_lines.is_proration or renamed_lines.amount >= 0)
+        lines.subscription_item_id is not null
+        and (
+            lines.line_type = 'subscription'
+            or (lines.line_type = 'proration' and lines.amount >= 0)
+        )
 ),
 
 evidence as (
