@@ -9,12 +9,16 @@ BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir profiles
 DEMO_DIR := data/demo
+# The same company as the connectors write it (docs/presets/README.md)
+FIVETRAN_DIR := data/demo-fivetran
+FIVETRAN_DB := target/cs_metrics_fivetran.duckdb
+FIVETRAN_VARS := {raw_data_dir: $(FIVETRAN_DIR), billing_source: stripe}
 DEMO_ACCOUNTS ?= 1000
 DEMO_SEED ?= 42
 export CS_METRICS_DB ?= target/cs_metrics.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install demo demo-data build validate docs semantic lint check test pytest test-engines bench clean
+.PHONY: help install demo demo-data demo-fivetran demo-fivetran-data build validate docs semantic lint check test pytest test-engines bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +37,18 @@ $(DEMO_DIR)/.cs_metrics_demo: | $(BIN)/.installed
 	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
 
 demo-data: $(DEMO_DIR)/.cs_metrics_demo ## Generate the demo raw data (data/demo)
+
+$(FIVETRAN_DIR)/.cs_metrics_demo: | $(BIN)/.installed
+	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --out $(FIVETRAN_DIR) --layout fivetran
+
+demo-fivetran-data: $(FIVETRAN_DIR)/.cs_metrics_demo ## Generate the demo company in the connector layout (data/demo-fivetran)
+
+demo-fivetran: install demo-fivetran-data ## Build the demo from the connectors' tables (Stripe preset) into its own database
+	CS_METRICS_DB=$(FIVETRAN_DB) $(DBT) build $(DBT_FLAGS) --target-path target/fivetran --vars '$(FIVETRAN_VARS)'
+	-$(BIN)/cs-metrics validate $(FIVETRAN_DIR)
+	@echo
+	CS_METRICS_DB=$(FIVETRAN_DB) $(BIN)/cs-metrics summary --db $(FIVETRAN_DB)
+	@echo "DuckDB database: $(FIVETRAN_DB)  (the same marts as make demo, read from the connector layout)"
 
 build: install demo-data ## dbt build (models + all tests) on the demo data
 	$(DBT) build $(DBT_FLAGS)
@@ -67,10 +83,12 @@ docs: install demo-data ## dbt docs (models, metrics, semantic models, saved que
 semantic: build ## MetricFlow: validate the semantic layer's configs and its queries on the DuckDB build
 	DBT_PROFILES_DIR=profiles CS_METRICS_TARGET=duckdb_readonly $(BIN)/mf validate-configs
 
-lint: install demo-data ## ruff + SQLFluff (dbt templater, duckdb dialect)
+lint: install demo-data demo-fivetran-data ## ruff + SQLFluff (dbt templater, duckdb dialect)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/sqlfluff lint models analyses data-tests
+	@# the connector presets' models are disabled unless selected: lint them selected
+	$(BIN)/sqlfluff lint models/connectors --config .sqlfluff-presets
 
 pytest: install ## pytest suites (generator, pipeline, metrics recomputed in Python)
 	$(BIN)/pytest
@@ -86,4 +104,4 @@ bench: install ## Time the 100,000-account scale on DuckDB against a one-query f
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean: ## Remove build output and the demo data
-	rm -rf target target_lint logs $(DEMO_DIR)
+	rm -rf target target_lint logs $(DEMO_DIR) $(FIVETRAN_DIR)

@@ -1,5 +1,7 @@
 {#-
-    on-run-start check of the raw input contract: every source table exists,
+    on-run-start check of the raw input contract: every source table exists
+    (the enabled sources: the contract tables a domain reads, and the
+    connector tables of the selected presets - macros/presets.sql),
     has every documented required column (columns whose meta says
     `required: false` may be absent) and each documented column present has
     a type of its contract family (sources YAML data_type: text, integer,
@@ -33,8 +35,9 @@ or stop the build with an engine error naming no table: convert it in the
 export or the loader (`cs-metrics validate DIR` checks every column's type).
 {% endif -%}
 Each source table and column is described in
-models/staging/<source>/_<source>__sources.yml. Fix the raw data or the
-location vars, or skip this check with --vars '{check_raw_contract: false}'.
+models/staging/<source>/_<source>__sources.yml (a connector preset's:
+models/connectors/<connector>/_<connector>__sources.yml). Fix the raw data
+or the location vars, or skip this check with --vars '{check_raw_contract: false}'.
         {%- endset -%}
         {{ exceptions.raise_compiler_error(message) }}
     {%- endif -%}
@@ -67,6 +70,8 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
             'relation': source(node.source_name, node.name),
             'required': required,
             'types': types,
+            'key': (node.columns.values() | list | first).name | lower
+                if node.columns else none,
         }) -%}
     {%- endfor -%}
     {{ return(tables) }}
@@ -93,9 +98,13 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
         if column in present -%}
         {%- set expected = cs_metrics.raw_type_family(contract_type) -%}
         {%- set found = cs_metrics.raw_type_family(present[column]) -%}
-        {%- set accepted = ['number', 'integer'] if expected == 'number'
-            else [expected] -%}
-        {%- if expected is not none and found not in accepted -%}
+        {%- set accepted = [expected]
+            + cs_metrics.raw_lossless_families().get(expected, []) -%}
+        {%- if expected == 'integer' and found == 'number' -%}
+            {%- do problems.extend(cs_metrics.raw_fraction_problems(
+                table, column, present[column]
+            )) -%}
+        {%- elif expected is not none and found not in accepted -%}
             {%- set hint = ' (a column written without a type, e.g. only'
                 ~ ' nulls, reads as INTEGER)'
                 if (present[column] | upper) == 'INTEGER' else '' -%}
@@ -108,6 +117,66 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
         {%- endif -%}
     {%- endfor -%}
     {{ return(problems) }}
+{% endmacro %}
+
+
+{#-
+    The other type families a contract family accepts because they convert
+    without loss (the same rules as cs-metrics validate,
+    src/cs_metrics/validate/contract.py LOSSLESS):
+      number  <- integer    an integer is an exact decimal;
+      integer <- number     a float or decimal holding whole numbers (each
+                            value is checked: raw_fraction_problems);
+      date    <- timestamp  a timestamp at any time of day is its UTC date
+                            (staging reads it with utc_date);
+      json    <- text       JSON delivered as text.
+    Codes (currencies, countries, enumerations) may come in any case:
+    staging upper- or lower-cases them.
+-#}
+{% macro raw_lossless_families() %}
+    {{ return({
+        'number': ['integer'],
+        'integer': ['number'],
+        'date': ['timestamp'],
+        'json': ['text'],
+    }) }}
+{% endmacro %}
+
+
+{#-
+    An integer column stored as a float or decimal: one message when some
+    values are not whole numbers (they would be cut), naming the table, the
+    column, how many values and the first three rows (by the table's first
+    column); none when every value is whole.
+-#}
+{% macro raw_fraction_problems(table, column, found_type) %}
+    {%- set query -%}
+        select
+            cast({{ table.key or 'null' }} as {{ dbt.type_string() }}) as row_key,
+            cast({{ column }} as {{ dbt.type_string() }}) as row_value,
+            count(*) over () as fraction_count
+        from {{ table.relation }}
+        where {{ column }} <> floor({{ column }})
+        limit 3
+    {%- endset -%}
+    {%- set rows = run_query(query).rows -%}
+    {%- if rows | length == 0 -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set examples = [] -%}
+    {%- for row in rows -%}
+        {%- do examples.append(
+            (table.key or 'row') ~ ' = ' ~ row[0] ~ ': ' ~ column ~ ' = ' ~ row[1]
+        ) -%}
+    {%- endfor -%}
+    {{ return([
+        'Raw table ' ~ table.label ~ ': column ' ~ column ~ ' has type '
+        ~ found_type ~ ' holding ' ~ rows[0][2] ~ ' value(s) that are not whole'
+        ~ ' numbers (' ~ examples | join('; ') ~ '), but the contract type is'
+        ~ ' integer: a float or decimal holding whole numbers is accepted, a'
+        ~ ' fraction would be cut (2.5 seats would count as 3). Fix the values'
+        ~ ' in the export.'
+    ]) }}
 {% endmacro %}
 
 
@@ -141,6 +210,8 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
         'character varying', 'bpchar', 'nvarchar',
     ] -%}
         {{ return('text') }}
+    {%- elif base in ['json', 'jsonb', 'variant'] -%}
+        {{ return('json') }}
     {%- endif -%}
     {{ return(none) }}
 {% endmacro %}
@@ -150,11 +221,12 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
 {% macro raw_type_family_accepts(family) %}
     {{ return({
         'text': 'text / varchar / string',
-        'integer': 'an integer type, e.g. bigint',
+        'integer': 'an integer type, e.g. bigint, or a float or decimal holding whole numbers',
         'number': 'a decimal, a float or an integer type',
         'boolean': 'boolean',
         'timestamp': 'timestamp without time zone (UTC) or with time zone',
-        'date': 'date',
+        'date': 'date, or a timestamp (its UTC date)',
+        'json': 'JSON, or text holding JSON',
     }[family]) }}
 {% endmacro %}
 

@@ -40,7 +40,7 @@
 
 {#-
     Cast text to a number, or null when it is not one (dbt.safe_cast is a
-    plain, failing cast on PostgreSQL).
+    plain, failing cast on PostgreSQL and DuckDB).
 -#}
 {% macro safe_cast_number(expression, data_type) %}
     {{ return(adapter.dispatch('safe_cast_number', 'cs_metrics')(
@@ -50,6 +50,10 @@
 
 {% macro default__safe_cast_number(expression, data_type) -%}
     {{ dbt.safe_cast(expression, data_type) }}
+{%- endmacro %}
+
+{% macro duckdb__safe_cast_number(expression, data_type) -%}
+    try_cast({{ expression }} as {{ data_type }})
 {%- endmacro %}
 
 {% macro postgres__safe_cast_number(expression, data_type) -%}
@@ -86,3 +90,27 @@
 {% macro incremental_partition_by(column) %}
     {{ return([column] if target.type == 'spark' else none) }}
 {% endmacro %}
+
+
+{#-
+    The text value of a top-level key of a JSON object (`expression`: JSON
+    or text holding JSON, e.g. a connector's metadata column); null when the
+    key is absent. `key` is a plain string (letters, digits, _ and -).
+-#}
+{% macro json_text_value(expression, key) %}
+    {{ return(adapter.dispatch('json_text_value', 'cs_metrics')(
+        expression, key
+    )) }}
+{% endmacro %}
+
+{% macro default__json_text_value(expression, key) -%}
+    json_extract_string(cast({{ expression }} as {{ dbt.type_string() }}), '$."{{ key }}"')
+{%- endmacro %}
+
+{% macro postgres__json_text_value(expression, key) -%}
+    (cast(cast({{ expression }} as text) as json) ->> '{{ key }}')
+{%- endmacro %}
+
+{% macro spark__json_text_value(expression, key) -%}
+    get_json_object(cast({{ expression }} as string), '$.{{ key }}')
+{%- endmacro %}

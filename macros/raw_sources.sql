@@ -17,6 +17,9 @@
 
 {#- True when the raw relation (table, view or file) exists. -#}
 {% macro raw_relation_exists(relation) %}
+    {%- if cs_metrics.is_unit_test_fixture(relation) -%}
+        {{ return(false) }}
+    {%- endif -%}
     {{ return(adapter.dispatch('raw_relation_exists', 'cs_metrics')(relation)) }}
 {% endmacro %}
 
@@ -51,12 +54,16 @@
 {#-
     `cast(<column> as <data_type>)` when the raw relation has the column
     (a timestamp through utc_timestamp), else a typed null: lets staging
-    read optional raw columns (`_loaded_at`).
+    read optional raw columns (`_loaded_at`). A unit test's fixture is taken
+    to hold the column.
 -#}
 {% macro source_column_or_null(relation, column_name, data_type) %}
-    {%- set present = execute
-        and cs_metrics.raw_relation_exists(relation)
-        and column_name | lower in cs_metrics.raw_column_names(relation) -%}
+    {#- a unit test's fixture is taken to have the column (give it) -#}
+    {%- set present = execute and (
+        cs_metrics.is_unit_test_fixture(relation)
+        or cs_metrics.raw_relation_exists(relation)
+        and column_name | lower in cs_metrics.raw_column_names(relation)
+    ) -%}
     {%- if present and data_type == dbt.type_timestamp() -%}
         {{ cs_metrics.utc_timestamp(relation, column_name) }}
     {%- elif present -%}

@@ -67,3 +67,12 @@
 {% macro spark__type_double() %}
     {{ return('double') }}
 {% endmacro %}
+
+
+{#-
+    Money as the raw contract stores it (decimal(18,4), major units): the
+    type connector presets give the contract tables' amount columns.
+-#}
+{% macro type_raw_money() %}
+    {{ return(api.Column.numeric_type('numeric', 18, 4)) }}
+{% endmacro %}

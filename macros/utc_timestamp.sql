@@ -43,7 +43,10 @@
         {{ return('unknown') }}
     {%- endif -%}
     {%- set types = cs_metrics.raw_column_types(relation) -%}
-    {%- set found = types.get(column_name | lower) -%}
+    {#- a quoted name ("end") is looked up without its quotes -#}
+    {%- set found = types.get(
+        column_name | lower | replace('"', '') | replace('`', '')
+    ) -%}
     {%- if found is none -%}
         {{ return('unknown') }}
     {%- endif -%}
@@ -63,9 +66,23 @@
 {% endmacro %}
 
 
-{#- Lower-cased column name -> engine type name of a raw relation. -#}
+{#- Lower-cased column name -> engine type name of a raw relation (empty for a unit test's fixture). -#}
 {% macro raw_column_types(relation) %}
+    {%- if cs_metrics.is_unit_test_fixture(relation) -%}
+        {{ return({}) }}
+    {%- endif -%}
     {{ return(adapter.dispatch('raw_column_types', 'cs_metrics')(relation)) }}
+{% endmacro %}
+
+
+{#-
+    True for the relation a dbt unit test puts in place of a source or ref
+    (a CTE of its given rows, __dbt__cte__<name>): it cannot be described,
+    so the raw-type helpers treat its columns as unknown (a plain cast; an
+    optional column reads as null).
+-#}
+{% macro is_unit_test_fixture(relation) %}
+    {{ return((relation | string | trim).startswith('__dbt__cte__')) }}
 {% endmacro %}
 
 {% macro default__raw_column_types(relation) %}
@@ -84,4 +101,26 @@
         {%- do types.update({row[0] | lower: row[1]}) -%}
     {%- endfor -%}
     {{ return(types) }}
+{% endmacro %}
+
+
+{#-
+    A raw date column as a date: a `date` as it is; a timestamp (with or
+    without time zone, at any time of day) as its UTC date - the lossless
+    conversion raw_lossless_families accepts. Other types are stopped
+    earlier by check_raw_contract. While parsing, a plain cast.
+-#}
+{% macro utc_date(relation, column_name) %}
+    {%- if execute -%}
+        {%- set types = cs_metrics.raw_column_types(relation) -%}
+        {%- set found = types.get(column_name | lower) -%}
+        {%- if found is not none
+            and cs_metrics.raw_type_family(found) == 'timestamp' -%}
+            {{ return(
+                'cast(' ~ cs_metrics.utc_timestamp(relation, column_name)
+                ~ ' as date)'
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return('cast(' ~ column_name ~ ' as date)') }}
 {% endmacro %}

@@ -196,12 +196,19 @@ def compare_mart(
     expected: pa.Table | Sequence[Row],
     actual: pa.Table | Sequence[Row],
     actual_engine: str = "engine",
+    exact: bool = False,
 ) -> list[Difference]:
-    """Every difference between the expected (DuckDB) and actual rows of one mart."""
+    """Every difference between the expected (DuckDB) and actual rows of one mart.
+
+    exact: every value must be equal (no tolerance), for two builds on one engine.
+    """
     differences: list[Difference] = []
     expected_rows = _index(mart, _rows(expected), "duckdb", differences)
     actual_rows = _index(mart, _rows(actual), actual_engine, differences)
-    kinds = {name: column_tolerance(data_type) for name, data_type in mart.columns}
+    kinds = {
+        name: ("exact", 0.0) if exact else column_tolerance(data_type)
+        for name, data_type in mart.columns
+    }
     for key in sorted(set(expected_rows) | set(actual_rows), key=repr):
         labelled = tuple(zip(mart.key, key, strict=True))
         if key not in actual_rows:

@@ -71,12 +71,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser(
         "generate",
-        help="write realistic demo raw data in the contract layout",
+        help="write realistic demo raw data (contract or connector layout)",
         description=(
             "Write a realistic demo raw data set, <out>/<source>/<table>.parquet for every"
             " table of the raw input contract (CRM, billing, FX, product events, support),"
             " for --accounts accounts from --start to --end. The same arguments always give"
-            " byte-identical files."
+            " byte-identical files. --layout fivetran writes the same company as the"
+            " connectors' tables (<out>/stripe/<table>.parquet for billing;"
+            " docs/presets/README.md)."
         ),
         epilog=EPILOG,
     )
@@ -100,6 +102,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument(
         "--out", type=Path, default=Path("data/demo"), help="output directory (default: data/demo)"
+    )
+    gen.add_argument(
+        "--layout",
+        choices=("contract", "fivetran"),
+        default="contract",
+        help="contract: the raw contract tables; fivetran: the tables connectors write"
+        " (Stripe billing), read with the vars it prints",
     )
     gen.add_argument(
         "--force",
@@ -176,6 +185,7 @@ def _generate(args: argparse.Namespace) -> int:
             end=end,
             seed=args.seed,
             force=args.force,
+            layout=args.layout,
         )
     except GenerateArgumentError as exc:
         return fail("generate", exc, EXIT_USAGE)
@@ -188,6 +198,11 @@ def _generate(args: argparse.Namespace) -> int:
         f"({rows['product.events']:,} events), {stats['bytes'] / 1e6:.1f} MB "
         f"in {stats['seconds']:.1f} s -> {args.out}"
     )
+    if args.layout != "contract":
+        from cs_metrics.generate.fivetran.registry import layout_vars
+
+        selected = ", ".join(f"{k}: {v}" for k, v in layout_vars(args.layout).items())
+        print(f"Build it with --vars '{{raw_data_dir: {args.out}, {selected}}}'")
     return 0
 
 

@@ -40,8 +40,8 @@ RATE = pa.decimal128(18, 8)
 
 CURRENCY = "ISO-4217"
 COUNTRY = "ISO-3166 alpha-2"
-# the format a code column must follow (full match)
-CODE_PATTERNS: dict[str, str] = {CURRENCY: "^[A-Z]{3}$", COUNTRY: "^[A-Z]{2}$"}
+# the format a code column must follow (full match); any case: staging upper-cases codes
+CODE_PATTERNS: dict[str, str] = {CURRENCY: "^[A-Za-z]{3}$", COUNTRY: "^[A-Za-z]{2}$"}
 
 
 @dataclass(frozen=True)

@@ -281,7 +281,12 @@ def test_valid_data_passes_and_results_follow_their_schema(
     assert results["schema_version"] == 1
     assert results["kind"] == "raw"
     assert results["run"]["as_of_date"] == AS_OF
-    assert results["run"]["source"] == {"kind": "parquet", "path": str(raw_dir)}
+    contract_inputs = {"billing": "contract", "crm": "contract", "support": "contract"}
+    assert results["run"]["source"] == {
+        "kind": "parquet",
+        "path": str(raw_dir),
+        "presets": {**contract_inputs, "events": "contract"},
+    }
     record = _only(results, "billing.invoices", "paid_at.not_before_issued_at")
     assert set(record) == {
         "suite",
@@ -353,7 +358,8 @@ def test_valid_data_passes_and_results_follow_their_schema(
         ),
         (
             "billing.customers",
-            {"customer_id": "cus_2", "currency": "eur"},
+            # any case is fine (staging upper-cases codes); three letters are not optional
+            {"customer_id": "cus_2", "currency": "eu1"},
             "currency.code_format",
             "expect_column_values_to_match_regex",
         ),
@@ -705,3 +711,80 @@ def test_rows_the_database_cannot_read_are_reported(
     assert code == 1
     assert results["problems"][0].startswith("billing.plans: the database could not check its rows")
     assert "billing.plans: the database could not check its rows" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- lossless types
+def _with_types(key: str, **types: pa.DataType) -> pa.Schema:
+    source, name = key.split(".")
+    schema = contract.table(source, name).schema
+    for column, data_type in types.items():
+        schema = schema.set(schema.get_field_index(column), pa.field(column, data_type))
+    return schema
+
+
+def test_lossless_types_and_codes_in_any_case_are_accepted(raw_dir: Path) -> None:
+    """A timestamp for a date (its UTC date), a whole-number float or decimal for an integer,
+    an integer for a decimal, lower-case codes."""
+    rates = [{**ROWS["finance.fx_rates"][0], "rate_date": T(2024, 1, 1, 23, 30, tzinfo=dt.UTC)}]
+    _write(
+        raw_dir, "finance.fx_rates", rates,
+        _with_types("finance.fx_rates", rate_date=pa.timestamp("us", tz="Asia/Kolkata")),
+    )  # fmt: skip
+    plans = [{**ROWS["billing.plans"][0], "interval_count": 12.0, "unit_amount": 50}]
+    _write(
+        raw_dir, "billing.plans", plans,
+        _with_types("billing.plans", interval_count=pa.float64(), unit_amount=pa.int64()),
+    )  # fmt: skip
+    items = [
+        {**row, "quantity": Decimal(row["quantity"])} for row in ROWS["billing.subscription_items"]
+    ]
+    _write(
+        raw_dir, "billing.subscription_items", items,
+        _with_types("billing.subscription_items", quantity=pa.decimal128(12, 2)),
+    )  # fmt: skip
+    _write(raw_dir, "billing.customers", [{**ROWS["billing.customers"][0], "currency": "eur"}])
+    tables = (
+        "finance.fx_rates",
+        "billing.plans",
+        "billing.subscription_items",
+        "billing.customers",
+    )
+    code, results = _validate(raw_dir, tables=tables)
+    assert code == 0, (_failed(results), results["problems"])
+    assert _failed(results) == []
+
+
+@pytest.mark.parametrize("data_type", [pa.float64(), pa.decimal128(12, 2)])
+def test_fractions_in_an_integer_column_name_table_column_and_rows(
+    raw_dir: Path, capsys: pytest.CaptureFixture[str], data_type: pa.DataType
+) -> None:
+    plans = [
+        {**ROWS["billing.plans"][0], "interval_count": Decimal("1")},
+        {**ROWS["billing.plans"][0], "plan_id": "p_2", "interval_count": Decimal("2.5")},
+    ]
+    if pa.types.is_floating(data_type):
+        plans = [{**row, "interval_count": float(row["interval_count"])} for row in plans]
+    _write(raw_dir, "billing.plans", plans, _with_types("billing.plans", interval_count=data_type))
+    code, results = _validate(raw_dir, tables=("billing.plans",))
+    assert code == 1
+    err = capsys.readouterr().err
+    assert (
+        f"billing.plans: column interval_count has type {data_type} holding 1 value(s) that are"
+        " not whole numbers (plan_id=p_2 interval_count=2.5"
+    ) in err
+    assert "a fraction would be cut" in err
+    assert results["skipped"] == [
+        {
+            "table": "billing.plans",
+            "reason": "its columns do not follow the contract: fix them first",
+        }
+    ]
+
+
+@pytest.mark.parametrize("data_type", [pa.string(), pa.int64(), pa.float64()])
+def test_other_types_for_a_date_are_refused(raw_dir: Path, data_type: pa.DataType) -> None:
+    rates = [{**ROWS["finance.fx_rates"][0], "rate_date": None}]
+    _write(raw_dir, "finance.fx_rates", rates, _with_types("finance.fx_rates", rate_date=data_type))
+    code, results = _validate(raw_dir, tables=("finance.fx_rates",))
+    assert code == 1
+    assert _failed(results) == [("finance.fx_rates", "columns.types", "error")]

@@ -336,6 +336,11 @@ final as (
     select * from future_events
     union all
     select * from duplicate_events
+    {%- for preset in cs_metrics.selected_presets() %}
+    union all
+    -- connector rows the {{ preset }} preset leaves out
+    select * from {{ ref(preset ~ '__data_quality_issues') }}
+    {%- endfor %}
 )
 
 select * from final

@@ -1,7 +1,7 @@
 with
 
 customers as (
-    select * from {{ source('billing', 'customers') }}
+    select * from {{ cs_metrics.raw_input('billing', 'customers') }}
 ),
 
 renamed as (
@@ -18,7 +18,7 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'customers'), 'created_at'
+            cs_metrics.raw_input('billing', 'customers'), 'created_at'
         ) }} as created_at
     from customers
 ),

@@ -1,7 +1,7 @@
 with
 
 lines as (
-    select * from {{ source('billing', 'invoice_lines') }}
+    select * from {{ cs_metrics.raw_input('billing', 'invoice_lines') }}
 ),
 
 renamed as (
@@ -21,8 +21,12 @@ renamed as (
         cast(amount as {{ cs_metrics.type_money() }}) as amount,
 
         ---------- dates: the service period is [start, end)
-        cast(period_start as date) as period_start_date,
-        cast(period_end as date) as period_end_date
+        {{ cs_metrics.utc_date(
+            cs_metrics.raw_input('billing', 'invoice_lines'), 'period_start'
+        ) }} as period_start_date,
+        {{ cs_metrics.utc_date(
+            cs_metrics.raw_input('billing', 'invoice_lines'), 'period_end'
+        ) }} as period_end_date
     from lines
 ),
 

@@ -1,7 +1,7 @@
 with
 
 invoices as (
-    select * from {{ source('billing', 'invoices') }}
+    select * from {{ cs_metrics.raw_input('billing', 'invoices') }}
 ),
 
 renamed as (
@@ -23,13 +23,13 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'invoices'), 'issued_at'
+            cs_metrics.raw_input('billing', 'invoices'), 'issued_at'
         ) }} as issued_at,
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'invoices'), 'due_at'
+            cs_metrics.raw_input('billing', 'invoices'), 'due_at'
         ) }} as due_at,
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'invoices'), 'paid_at'
+            cs_metrics.raw_input('billing', 'invoices'), 'paid_at'
         ) }} as paid_at
     from invoices
 ),

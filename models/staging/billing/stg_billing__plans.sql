@@ -1,7 +1,7 @@
 with
 
 plans as (
-    select * from {{ source('billing', 'plans') }}
+    select * from {{ cs_metrics.raw_input('billing', 'plans') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 items as (
-    select * from {{ source('billing', 'subscription_items') }}
+    select * from {{ cs_metrics.raw_input('billing', 'subscription_items') }}
 ),
 
 renamed as (
@@ -25,10 +25,10 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'subscription_items'), 'valid_from'
+            cs_metrics.raw_input('billing', 'subscription_items'), 'valid_from'
         ) }} as valid_from_at,
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'subscription_items'), 'valid_to'
+            cs_metrics.raw_input('billing', 'subscription_items'), 'valid_to'
         ) }} as valid_to_at
     from items
 ),

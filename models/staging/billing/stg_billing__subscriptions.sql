@@ -1,7 +1,7 @@
 with
 
 subscriptions as (
-    select * from {{ source('billing', 'subscriptions') }}
+    select * from {{ cs_metrics.raw_input('billing', 'subscriptions') }}
 ),
 
 renamed as (
@@ -18,22 +18,22 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'subscriptions'), 'created_at'
+            cs_metrics.raw_input('billing', 'subscriptions'), 'created_at'
         ) }} as created_at,
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'subscriptions'), 'started_at'
+            cs_metrics.raw_input('billing', 'subscriptions'), 'started_at'
         ) }} as started_at,
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'subscriptions'), 'trial_end_at'
+            cs_metrics.raw_input('billing', 'subscriptions'), 'trial_end_at'
         ) }} as trial_end_at,
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'subscriptions'), 'canceled_at'
+            cs_metrics.raw_input('billing', 'subscriptions'), 'canceled_at'
         ) }} as canceled_at,
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'subscriptions'), 'cancel_at'
+            cs_metrics.raw_input('billing', 'subscriptions'), 'cancel_at'
         ) }} as cancel_at,
         {{ cs_metrics.utc_timestamp(
-            source('billing', 'subscriptions'), 'ended_at'
+            cs_metrics.raw_input('billing', 'subscriptions'), 'ended_at'
         ) }} as ended_at
     from subscriptions
 ),

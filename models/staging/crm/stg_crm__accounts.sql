@@ -1,7 +1,7 @@
 with
 
 accounts as (
-    select * from {{ source('crm', 'accounts') }}
+    select * from {{ cs_metrics.raw_input('crm', 'accounts') }}
 ),
 
 renamed as (
@@ -31,13 +31,13 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('crm', 'accounts'), 'created_at'
+            cs_metrics.raw_input('crm', 'accounts'), 'created_at'
         ) }} as created_at,
         {{ cs_metrics.utc_timestamp(
-            source('crm', 'accounts'), 'updated_at'
+            cs_metrics.raw_input('crm', 'accounts'), 'updated_at'
         ) }} as updated_at,
         {{ source_column_or_null(
-            source('crm', 'accounts'), '_loaded_at', dbt.type_timestamp()
+            cs_metrics.raw_input('crm', 'accounts'), '_loaded_at', dbt.type_timestamp()
         ) }} as loaded_at,
 
         ---------- last tie-breaker between versions of one account

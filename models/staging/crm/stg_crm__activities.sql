@@ -1,7 +1,7 @@
 with
 
 activities as (
-    select * from {{ source('crm', 'activities') }}
+    select * from {{ cs_metrics.raw_input('crm', 'activities') }}
 ),
 
 renamed as (
@@ -18,7 +18,7 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('crm', 'activities'), 'occurred_at'
+            cs_metrics.raw_input('crm', 'activities'), 'occurred_at'
         ) }} as occurred_at
     from activities
 ),

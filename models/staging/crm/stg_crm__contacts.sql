@@ -1,7 +1,7 @@
 with
 
 contacts as (
-    select * from {{ source('crm', 'contacts') }}
+    select * from {{ cs_metrics.raw_input('crm', 'contacts') }}
 ),
 
 -- full_name and email are personal data and stop here
@@ -21,7 +21,7 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('crm', 'contacts'), 'created_at'
+            cs_metrics.raw_input('crm', 'contacts'), 'created_at'
         ) }} as created_at
     from contacts
 ),

@@ -1,7 +1,7 @@
 with
 
 responses as (
-    select * from {{ source('crm', 'nps_responses') }}
+    select * from {{ cs_metrics.raw_input('crm', 'nps_responses') }}
 ),
 
 -- the free-text comment may hold personal data: only its presence is kept
@@ -22,7 +22,7 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('crm', 'nps_responses'), 'responded_at'
+            cs_metrics.raw_input('crm', 'nps_responses'), 'responded_at'
         ) }} as responded_at
     from responses
 ),

@@ -1,7 +1,7 @@
 with
 
 opportunities as (
-    select * from {{ source('crm', 'opportunities') }}
+    select * from {{ cs_metrics.raw_input('crm', 'opportunities') }}
 ),
 
 renamed as (
@@ -25,11 +25,13 @@ renamed as (
         cast(amount as {{ cs_metrics.type_money() }}) as amount,
 
         ---------- dates
-        cast(close_date as date) as close_date,
+        {{ cs_metrics.utc_date(
+            cs_metrics.raw_input('crm', 'opportunities'), 'close_date'
+        ) }} as close_date,
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('crm', 'opportunities'), 'created_at'
+            cs_metrics.raw_input('crm', 'opportunities'), 'created_at'
         ) }} as created_at
     from opportunities
 ),

@@ -1,7 +1,7 @@
 with
 
 users as (
-    select * from {{ source('crm', 'users') }}
+    select * from {{ cs_metrics.raw_input('crm', 'users') }}
 ),
 
 renamed as (

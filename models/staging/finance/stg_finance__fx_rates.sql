@@ -1,7 +1,7 @@
 with
 
 rates as (
-    select * from {{ source('finance', 'fx_rates') }}
+    select * from {{ cs_metrics.raw_input('finance', 'fx_rates') }}
 ),
 
 renamed as (
@@ -14,7 +14,9 @@ renamed as (
         cast(rate_to_reporting as {{ type_fx_rate() }}) as rate_to_reporting,
 
         ---------- dates
-        cast(rate_date as date) as rate_date
+        {{ cs_metrics.utc_date(
+            cs_metrics.raw_input('finance', 'fx_rates'), 'rate_date'
+        ) }} as rate_date
     from rates
 ),
 

@@ -10,7 +10,7 @@
 with
 
 events as (
-    select * from {{ source('product', 'events') }}
+    select * from {{ cs_metrics.raw_input('product', 'events') }}
 ),
 
 renamed as (
@@ -25,10 +25,10 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('product', 'events'), 'occurred_at'
+            cs_metrics.raw_input('product', 'events'), 'occurred_at'
         ) }} as occurred_at,
         {{ source_column_or_null(
-            source('product', 'events'), '_loaded_at', dbt.type_timestamp()
+            cs_metrics.raw_input('product', 'events'), '_loaded_at', dbt.type_timestamp()
         ) }} as loaded_at
     from events
 ),

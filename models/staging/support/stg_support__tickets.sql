@@ -1,7 +1,7 @@
 with
 
 tickets as (
-    select * from {{ source('support', 'tickets') }}
+    select * from {{ cs_metrics.raw_input('support', 'tickets') }}
 ),
 
 renamed as (
@@ -21,13 +21,13 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            source('support', 'tickets'), 'opened_at'
+            cs_metrics.raw_input('support', 'tickets'), 'opened_at'
         ) }} as opened_at,
         {{ cs_metrics.utc_timestamp(
-            source('support', 'tickets'), 'first_response_at'
+            cs_metrics.raw_input('support', 'tickets'), 'first_response_at'
         ) }} as first_response_at,
         {{ cs_metrics.utc_timestamp(
-            source('support', 'tickets'), 'solved_at'
+            cs_metrics.raw_input('support', 'tickets'), 'solved_at'
         ) }} as solved_at
     from tickets
 ),

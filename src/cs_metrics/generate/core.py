@@ -1,7 +1,12 @@
-"""`generate()`: write the whole demo raw data set in the contract layout.
+"""`generate()`: write the whole demo raw data set in the contract layout (or a connector layout).
 
     out_dir/<source>/<table>.parquet   every table of `cs_metrics.contract.TABLES`
     out_dir/.cs_metrics_demo           marker: a complete generated demo data set (written last)
+
+With `layout="fivetran"` the contract tables of the domains a connector converter covers are
+replaced by the connector's tables, `out_dir/<connector>/<table>.parquet`
+(`cs_metrics.generate.fivetran`); the marker then names the layout and the dbt vars that
+select its presets.
 
 The same arguments always produce byte-identical files. Generation runs in phases: who the
 accounts are (profiles), their billing stories, the latent account-month grid (service, seats,
@@ -24,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from cs_metrics.contract import TABLES, table
+from cs_metrics.contract import table
 from cs_metrics.generate import catalog as cat
 from cs_metrics.generate import writer as w
 from cs_metrics.generate.account_months import AccountMonths, build_account_months
@@ -151,6 +156,7 @@ def generate(
     seed: int,
     force: bool = False,
     progress: bool | None = None,
+    layout: str = "contract",
 ) -> dict:
     """Generate the demo raw data set and return stats.
 
@@ -164,9 +170,11 @@ def generate(
         seed: random seed (>= 0); the same arguments give byte-identical files.
         force: write even into a non-empty directory that has no demo marker.
         progress: show progress bars (default: when stderr is a terminal).
+        layout: "contract", or a connector layout ("fivetran": `fivetran.registry.LAYOUTS`).
 
     Returns:
-        {"rows": {"<source>.<table>": count, ...}, "seconds": float, "peak_rss_mb": float,
+        {"rows": {"<source>.<table>": count, ...} (connector tables as "<connector>.<table>"),
+         "seconds": float, "peak_rss_mb": float,
          "bytes": int (size of the Parquet files), "phases": {phase: seconds},
          "phase_peak_rss_mb": {phase: peak RSS so far at the phase's end}}
 
@@ -175,6 +183,9 @@ def generate(
         GenerateArgumentError (a ValueError): an argument out of range.
     """
     began = time.perf_counter()
+    from cs_metrics.generate.fivetran.registry import layout_converters, layout_vars
+
+    converters = layout_converters(layout)  # fails early on an unknown layout
     check_arguments(accounts, start, end, seed)
     cal = Calendar(start, end)
     out_dir = Path(out_dir)
@@ -238,13 +249,27 @@ def generate(
                 chunked.abort()
                 raise
 
+    if converters:
+        from cs_metrics.generate.fivetran.layout import convert_layout
+
+        for converter in converters:
+            for key in converter.reads:
+                del rows[key]
+        rows.update(convert_layout(out_dir, layout))
+        marker.update({"layout": layout, "vars": layout_vars(layout)})
+    for leftover in out_dir.glob("*/*.parquet"):  # a connector layout written here before
+        if leftover.parent.name not in {key.split(".")[0] for key in rows}:
+            leftover.unlink()
     (out_dir / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     (out_dir / PARTIAL_MARKER).unlink()
     return {
-        "rows": {t.key: rows[t.key] for t in TABLES},
+        "rows": dict(sorted(rows.items())),
         "seconds": round(time.perf_counter() - began, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
-        "bytes": sum(w.table_path(out_dir, t).stat().st_size for t in TABLES),
+        "bytes": sum(
+            (out_dir / key.split(".")[0] / f"{key.split('.')[1]}.parquet").stat().st_size
+            for key in rows
+        ),
         "phases": phase.seconds,
         "phase_peak_rss_mb": phase.peak_mb,
     }

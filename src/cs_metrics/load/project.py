@@ -10,6 +10,7 @@ The schema of each source is the default of the dbt var `<source>_schema` in
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +67,21 @@ def read_target(profiles_dir: Path, target: str) -> dict[str, Any]:
     return _render(outputs[target])
 
 
-def source_schemas(project_dir: Path, overrides: dict[str, str] | None = None) -> dict[str, str]:
-    """Schema of each raw source: vars `<source>_schema` of dbt_project.yml, then overrides."""
+def source_schemas(
+    project_dir: Path,
+    overrides: dict[str, str] | None = None,
+    extra_sources: Iterable[str] = (),
+) -> dict[str, str]:
+    """Schema of each raw source: vars `<source>_schema` of dbt_project.yml, then overrides.
+
+    extra_sources: connector sources (e.g. stripe) to include besides the contract's.
+    """
     project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
     dbt_vars = project.get("vars") or {}
-    schemas = {source: str(dbt_vars.get(f"{source}_schema") or source) for source in SOURCES}
+    schemas = {
+        source: str(dbt_vars.get(f"{source}_schema") or source)
+        for source in (*SOURCES, *extra_sources)
+    }
     for source, schema in (overrides or {}).items():
         if source not in schemas:
             raise LoadError(f"unknown source {source!r} in --schema; sources: {', '.join(SOURCES)}")

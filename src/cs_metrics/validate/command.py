@@ -93,6 +93,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="SOURCE.TABLE",
         help="check only these raw tables (repeatable; references to others are skipped)",
     )
+    val.add_argument(
+        "--preset",
+        type=_preset,
+        action="append",
+        default=[],
+        metavar="DOMAIN=PRESET",
+        help="the input a domain reads, e.g. billing=stripe: check the connector's tables"
+        " instead of the contract's (repeatable; default for DIR: detected from its folders,"
+        " e.g. stripe/ without billing/; docs/presets/README.md)",
+    )
     val.add_argument("--db", type=Path, default=None, help="--marts: DuckDB file to read")
     val.add_argument("--project-dir", type=Path, default=None, help="dbt project directory")
     val.add_argument("--profiles-dir", type=Path, default=None, help="directory of profiles.yml")
@@ -105,6 +115,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="DuckDB memory limit when reading Parquet (it spills to disk beyond it)",
     )
     val.add_argument("--show-passed", action="store_true", help="list passed expectations too")
+
+
+def _preset(value: str) -> tuple[str, str]:
+    domain, sep, preset = value.partition("=")
+    if not sep or not domain.strip() or not preset.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected DOMAIN=PRESET (e.g. billing=stripe), got {value!r}"
+        )
+    return domain.strip().lower(), preset.strip().lower()
 
 
 def _fail(message: object) -> int:
@@ -123,10 +142,9 @@ def _raw_source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             raise LoadError("give either DIR (Parquet files) or --target, not both")
         if not args.raw_dir.is_dir():
             raise LoadError(missing_dir_problem(args.raw_dir))
-        from cs_metrics.contract import TABLES
         from cs_metrics.rawfiles import no_table_problem
 
-        nothing = no_table_problem(args.raw_dir, TABLES)
+        nothing = no_table_problem(args.raw_dir, args.raw_tables)
         if nothing:  # a wrong folder or layout: one line, not one per table
             raise LoadError(nothing)
         from cs_metrics.validate.sources import ParquetSource
@@ -149,7 +167,8 @@ def _raw_source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             " `cs-metrics validate DIR` on those files",
         }.get(str(kind), "only postgres targets hold raw schemas to check")
         raise LoadError(f"target {args.target!r} is of type {kind!r}; {hint}.")
-    schemas = source_schemas(project_dir, dict(args.schema))
+    connectors = [p for p in args.presets.values() if p != "contract"]
+    schemas = source_schemas(project_dir, dict(args.schema), extra_sources=connectors)
     from cs_metrics.validate.sources import PostgresSource
 
     return PostgresSource(settings, schemas), {
@@ -171,8 +190,8 @@ def run(args: argparse.Namespace) -> int:
     started = utc_now()
     as_of = args.as_of or started.date()
     try:
-        tables = _tables(args.table)
-    except ValueError as exc:
+        tables = _tables(args)
+    except (ValueError, LoadError) as exc:
         return _fail(str(exc))
     try:
         if args.marts:
@@ -195,6 +214,7 @@ def run(args: argparse.Namespace) -> int:
             described = {"kind": "warehouse", "target": target, "engine": source.dialect.name}
         else:
             source, described = _raw_source(args)
+            described["presets"] = args.presets
     except (LoadError, WarehouseError) as exc:
         return _fail(str(exc))
     except ImportError as exc:
@@ -265,14 +285,28 @@ def _report(report: Any, args: argparse.Namespace, out: Path, seconds: float) ->
     return 1
 
 
-def _tables(names: list[str]) -> tuple[Any, ...]:
-    """The contract tables to check: the named ones, or all."""
-    from cs_metrics.contract import BY_KEY, TABLES
+def _tables(args: argparse.Namespace) -> tuple[Any, ...]:
+    """The raw tables to check: those of the chosen inputs (the named ones, or all).
 
-    unknown = [name for name in names if name not in BY_KEY]
+    Sets args.presets ({domain: preset}): the contract, a detected connector folder of DIR,
+    or --preset.
+    """
+    from cs_metrics.load.project import find_project_dir
+    from cs_metrics.presets import check_choice, detect_presets, input_domains, raw_tables
+
+    args.presets, args.raw_tables = {}, ()
+    if args.marts:
+        return ()
+    project_dir = find_project_dir(args.project_dir)
+    chosen = detect_presets(args.raw_dir, project_dir) if args.raw_dir is not None else {}
+    chosen.update(dict(args.preset))
+    args.presets = check_choice(input_domains(project_dir), chosen)
+    tables = args.raw_tables = raw_tables(project_dir, args.presets)
+    by_key = {t.key: t for t in tables}
+    unknown = [name for name in args.table if name not in by_key]
     if unknown:
-        raise ValueError(f"unknown table(s) {', '.join(unknown)}; tables: {', '.join(BY_KEY)}")
-    return tuple(t for t in TABLES if t.key in names) if names else TABLES
+        raise ValueError(f"unknown table(s) {', '.join(unknown)}; tables: {', '.join(by_key)}")
+    return tuple(t for t in tables if t.key in args.table) if args.table else tables
 
 
 def _version() -> str:

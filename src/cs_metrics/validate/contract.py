@@ -31,27 +31,38 @@ TEXT, INTEGER, BOOLEAN, TIMESTAMP, DATE, NUMBER = (
     "number",
 )
 
+# Other families a column may be stored as because they convert without loss (the same rules
+# as dbt's on-run-start check, macros/check_raw_contract.sql: raw_lossless_families):
+# an integer is an exact decimal; a float or decimal holding whole numbers is an integer (each
+# value is checked: `fraction_problem`); a timestamp at any time of day is its UTC date.
+LOSSLESS: dict[str, tuple[str, ...]] = {
+    NUMBER: (INTEGER,),
+    INTEGER: (NUMBER,),
+    DATE: (TIMESTAMP,),
+}
+
 # What each family accepts, in the words of each kind of storage.
 _ACCEPTED_PARQUET = {
     TEXT: "string, large_string or a dictionary of strings",
-    INTEGER: "a signed or unsigned integer (int8 to int64)",
+    INTEGER: "a signed or unsigned integer (int8 to int64), or a float or decimal holding whole"
+    " numbers",
     BOOLEAN: "bool",
     TIMESTAMP: (
         "timestamp[unit] without time zone (read as a UTC wall-clock time) or"
         " timestamp[unit, tz=...] with a time zone (read as its UTC instant); unit s, ms, us or ns"
     ),
-    DATE: "date32 or date64",
+    DATE: "date32 or date64, or a timestamp (its UTC date)",
     NUMBER: "a decimal, a float or an integer",
 }
 _ACCEPTED_POSTGRES = {
     TEXT: "text, varchar or char",
-    INTEGER: "smallint, integer or bigint",
+    INTEGER: "smallint, integer or bigint, or numeric / double precision holding whole numbers",
     BOOLEAN: "boolean",
     TIMESTAMP: (
         "timestamp without time zone (read as a UTC wall-clock time) or"
         " timestamp with time zone (read as its UTC instant)"
     ),
-    DATE: "date",
+    DATE: "date, or a timestamp (its UTC date)",
     NUMBER: "numeric, double precision, real or an integer type",
 }
 
@@ -69,6 +80,9 @@ _POSTGRES_FAMILIES = {
     "numeric": NUMBER,
     "double precision": NUMBER,
     "real": NUMBER,
+    # connectors' JSON columns (metadata) count as text
+    "json": TEXT,
+    "jsonb": TEXT,
 }
 
 
@@ -109,9 +123,24 @@ def contract_family(column: Column) -> str:
 
 
 def accepted_families(column: Column) -> list[str]:
-    """The families a raw column may have: its own; money and rates also accept integers."""
+    """The families a raw column may have: its own and those converting without loss."""
     family = contract_family(column)
-    return [NUMBER, INTEGER] if family == NUMBER else [family]
+    return [family, *LOSSLESS.get(family, ())]
+
+
+def needs_whole_numbers(column: Column, family: str | None) -> bool:
+    """True when a column is an integer stored as a float or decimal (each value is checked)."""
+    return contract_family(column) == INTEGER and family == NUMBER
+
+
+def fraction_problem(table: Table, column: Column, found: str, count: int, examples: str) -> str:
+    """The message for an integer column stored as a number holding fractions."""
+    return (
+        f"{table.key}: column {column.name} has type {found} holding {count} value(s) that are"
+        f" not whole numbers ({examples}); the contract type is integer: a float or decimal"
+        " holding whole numbers is accepted, a fraction would be cut (2.5 seats would count as"
+        " 3). Fix the values in the export."
+    )
 
 
 def accepted_types(column: Column, storage: str = "parquet") -> str:

@@ -27,7 +27,13 @@ import pandas as pd
 from cs_metrics.contract import TABLES, Table
 from cs_metrics.contract import table as contract_table
 from cs_metrics.validate.checks import Check, Relation, Suite
-from cs_metrics.validate.contract import contract_family, missing_columns_problem, type_problem
+from cs_metrics.validate.contract import (
+    contract_family,
+    fraction_problem,
+    missing_columns_problem,
+    needs_whole_numbers,
+    type_problem,
+)
 from cs_metrics.validate.execute import RowProgress, record, run_rows, run_schema
 from cs_metrics.validate.raw_suites import parent_of, raw_suite
 from cs_metrics.validate.results import Report
@@ -107,6 +113,13 @@ def validate_raw(
                 failed = failed or outcome.check.level == "error"
                 message = _schema_message(table, found, outcome, storage)
             report.records.append(record(suite, outcome, None, message))
+        if found.sql is not None and not failed:
+            try:
+                fractions = _fraction_problems(source, table, found)
+            except SourceError as exc:
+                fractions = [f"{table.key}: the database could not check its values: {exc}"]
+            report.problems.extend(fractions)
+            failed = bool(fractions)
         if found.sql is None:
             report.skipped.append({"table": table.key, "reason": found.problem or "unreadable"})
         elif failed:
@@ -156,6 +169,36 @@ def validate_raw(
     finally:
         progress.close()
     return report
+
+
+def _fraction_problems(source: RawSource, table: Table, stored: StoredTable) -> list[str]:
+    """Integer columns stored as floats or decimals must hold whole numbers (contract.LOSSLESS).
+
+    One message per column holding fractions, with their count and the first three rows.
+    """
+    problems = []
+    quote = source.dialect.quote
+    key = table.columns[0].name
+    key_physical = quote(stored.columns[key][0]) if key in stored.columns else "null"
+    for column in table.columns:
+        if column.name not in stored.columns:
+            continue
+        physical, found, family = stored.columns[column.name]
+        if not needs_whole_numbers(column, family):
+            continue
+        value = quote(physical)
+        fractions = (
+            f"(select {key_physical} as k, {value} as v from {stored.sql}"
+            f" where {value} <> floor({value})) as fractions"
+        )
+        count = source.count(fractions)
+        if not count:
+            continue
+        first = next(iter(source.stream(f"select * from {fractions} limit 3", 3)), None)
+        rows = [] if first is None else first.to_dict("records")
+        examples = "; ".join(f"{key}={row['k']} {column.name}={row['v']}" for row in rows)
+        problems.append(fraction_problem(table, column, found, count, examples))
+    return problems
 
 
 def _unreadable(report: Report, table: str, exc: SourceError) -> None:

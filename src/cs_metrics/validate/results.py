@@ -11,7 +11,8 @@ JSON results file (`target/validation/raw.json` or `target/validation/marts.json
         "finished_at": "2026-11-29T07:30:06Z",
         "duration_seconds": 6.1,
         "as_of_date": "2026-11-29" | null,          # raw: timestamps must not be after it
-        "source": {"kind": "parquet", "path": "data/demo"}
+        "source": {"kind": "parquet", "path": "data/demo",
+                   "presets": {"billing": "contract", ...}},  # the input of each domain
                 | {"kind": "postgres", "target": "postgres", "schemas": {"crm": "crm", ...}}
                 | {"kind": "warehouse", "target": "duckdb", "engine": "duckdb"},
         "cs_metrics_version": "0.1.0",

@@ -1,0 +1,100 @@
+{#-
+    Helpers of the Stripe billing preset (models/connectors/stripe/,
+    docs/presets/stripe.md).
+-#}
+
+{#-
+    Stripe amounts are integers in the currency's smallest unit. An amount
+    in major units is the integer times this factor: 1 for zero-decimal
+    currencies such as JPY, 0.001 for three-decimal ones, else 0.01 (lists:
+    vars stripe_zero_decimal_currencies, stripe_three_decimal_currencies).
+    A decimal factor, not a division: the result stays an exact decimal.
+-#}
+{% macro stripe_major_unit_factor(currency) -%}
+    case
+        when upper({{ currency }}) in (
+            {%- for code in var('stripe_zero_decimal_currencies') -%}
+            '{{ code | upper }}'{{ ', ' if not loop.last }}
+            {%- endfor -%}
+        ) then 1.000
+        when upper({{ currency }}) in (
+            {%- for code in var('stripe_three_decimal_currencies') -%}
+            '{{ code | upper }}'{{ ', ' if not loop.last }}
+            {%- endfor -%}
+        ) then 0.001
+        else 0.010
+    end
+{%- endmacro %}
+
+
+{#- A Stripe amount (smallest unit) in major units of `currency`, as raw-contract money. -#}
+{% macro stripe_major_units(amount, currency) -%}
+    cast(
+        {{ amount }} * {{ cs_metrics.stripe_major_unit_factor(currency) }}
+        as {{ cs_metrics.type_raw_money() }}
+    )
+{%- endmacro %}
+
+
+{#-
+    Why a row of a Stripe table is left out, or null when the preset uses
+    it: test mode (livemode = false), then deleted (is_deleted = true, on
+    the tables that have the column). The preset models keep the rows where
+    this is null (stripe_is_kept) and stripe__data_quality_issues lists the
+    others with it.
+-#}
+{% macro stripe_left_out_reason(has_is_deleted=true) -%}
+    case
+        when not coalesce(livemode, true) then 'test mode (livemode = false)'
+        {%- if has_is_deleted %}
+        when coalesce(is_deleted, false) then 'deleted in Stripe (is_deleted = true)'
+        {%- endif %}
+    end
+{%- endmacro %}
+
+
+{#- True for the rows the preset uses (stripe_left_out_reason is null). -#}
+{% macro stripe_is_kept(has_is_deleted=true) -%}
+    ({{ cs_metrics.stripe_left_out_reason(has_is_deleted) }}) is null
+{%- endmacro %}
+
+
+{#-
+    The body of a CTE: every row of `rows` (a CTE name) with percent_off,
+    the percent-off discount applying to its subscription item at the
+    instant `at_column` (0 when none): the item's own discount, else its
+    subscription's; among several, the one that started last. `key_columns`
+    identify a row of `rows`. Discounts: stripe__percent_discounts.
+-#}
+{% macro stripe_discount_at(rows, key_columns, item_column, subscription_column, at_column) -%}
+    select
+        {{ rows }}.*,
+        coalesce(discounts.percent_off, 0) as percent_off,
+        row_number() over (
+            partition by
+                {%- for column in key_columns %}
+                {{ rows }}.{{ column }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            order by
+                discounts.is_item_level desc nulls last,
+                discounts.starts_at desc nulls last,
+                discounts.discount_id asc
+        ) as discount_rank
+    from {{ rows }}
+    left outer join {{ ref('stripe__percent_discounts') }} as discounts
+        on
+            (
+                discounts.subscription_item_id = {{ rows }}.{{ item_column }}
+                or (
+                    discounts.subscription_item_id is null
+                    and {{ rows }}.{{ item_column }} is not null
+                    and discounts.subscription_id
+                    = {{ rows }}.{{ subscription_column }}
+                )
+            )
+            and discounts.starts_at <= {{ rows }}.{{ at_column }}
+            and (
+                discounts.ends_at is null
+                or discounts.ends_at > {{ rows }}.{{ at_column }}
+            )
+{%- endmacro %}

@@ -1,0 +1,47 @@
+{#-
+    billing.invoice_lines from the Stripe invoice lines the preset keeps
+    (stripe__invoice_lines_kept: live lines of kept invoices, with their
+    line_type; docs/presets/stripe.md). amount is after the line's
+    percent-off discount (stripe__percent_discounts at the start of its
+    period; Stripe's amount is before discounts), rounded to the currency's
+    smallest unit, in major units. The service period's dates are the UTC
+    dates of Stripe's period timestamps.
+-#}
+
+-- a table: rebuilding it from the lines costs more than one read (every
+-- staging read and test would repeat it as a view)
+{{ config(materialized='table') }}
+
+with
+
+lines as (
+    select * from {{ ref('stripe__invoice_lines_kept') }}
+),
+
+discounted as (
+    {{ cs_metrics.stripe_discount_at(
+        'lines', ['invoice_line_id'], 'subscription_item_id',
+        'subscription_id', 'period_start_at'
+    ) }}
+),
+
+final as (
+    select
+        invoice_line_id,
+        invoice_id,
+        subscription_id,
+        price_id as plan_id,
+        cast(line_type as {{ dbt.type_string() }}) as line_type,
+        cast(quantity as {{ dbt.type_bigint() }}) as quantity,
+        -- the discounted amount, rounded half away from zero to the
+        -- smallest unit (decimal arithmetic: exact)
+        {{ cs_metrics.stripe_major_units(
+            'round(amount * (100 - percent_off) * 0.01, 0)', 'currency'
+        ) }} as amount,
+        cast(period_start_at as date) as period_start,
+        cast(period_end_at as date) as period_end
+    from discounted
+    where discount_rank = 1
+)
+
+select * from final

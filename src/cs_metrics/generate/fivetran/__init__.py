@@ -1,0 +1,1 @@
+"""The demo company in connector layouts: converters from the contract tables (see registry)."""

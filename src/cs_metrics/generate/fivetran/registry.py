@@ -1,0 +1,72 @@
+"""Converters from the contract layout to connector layouts, and the layouts built from them.
+
+A *converter* turns the contract tables of one input domain into the tables a connector writes
+(Fivetran's table and column names), so `cs-metrics generate --layout fivetran` writes the same
+demo company as the connector presets of the dbt project read it (docs/presets/README.md):
+
+    Converter(connector="stripe", domain="billing", reads=("billing.customers", ...),
+              convert=stripe.convert)
+
+`convert` receives the contract tables it reads, as Arrow tables keyed "<source>.<table>",
+and returns the connector's tables keyed by table name; they are written to
+`<out>/<connector>/<table>.parquet` and the contract tables it read are removed from the
+layout. Domains without a converter keep their contract tables, as do NPS (crm.nps_responses)
+and FX (finance.fx_rates), which no connector carries.
+
+To add a connector: write `<connector>.py` with a `convert` function, register it in
+`CONVERTERS`, add it to the layouts in `LAYOUTS` (and the `--crm` choice for CRMs), and add
+its case to `tests/integration/test_layouts.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from cs_metrics.generate.fivetran import stripe
+
+Tables = Mapping[str, pa.Table]
+
+
+@dataclass(frozen=True)
+class Converter:
+    """Contract tables of one domain -> the tables of one connector."""
+
+    connector: str  # the dbt preset and the folder <out>/<connector>/
+    domain: str  # the input domain (macros/presets.sql) whose var <domain>_source selects it
+    reads: tuple[str, ...]  # contract tables converted ("<source>.<table>")
+    convert: Callable[[Tables], dict[str, pa.Table]]
+    # connector rows with no contract counterpart (test mode, deleted, ...) the converter adds,
+    # as the preset lists them in fct_data_quality_issues: (source_table, record_id, issue_type)
+    extra_rows: Callable[[], tuple[tuple[str, str, str], ...]] = tuple
+
+
+CONVERTERS: dict[str, Converter] = {
+    "stripe": Converter(
+        connector="stripe",
+        domain="billing",
+        reads=tuple(f"billing.{name}" for name in stripe.READS),
+        convert=stripe.convert,
+        extra_rows=stripe.extra_rows,
+    ),
+}
+
+# The connectors of each layout (a domain missing here keeps its contract tables).
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "contract": (),
+    "fivetran": ("stripe",),
+}
+
+
+def layout_converters(layout: str) -> list[Converter]:
+    """The converters of a layout, in registry order."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; layouts: {', '.join(LAYOUTS)}")
+    return [CONVERTERS[name] for name in LAYOUTS[layout]]
+
+
+def layout_vars(layout: str) -> dict[str, str]:
+    """The dbt vars that select a layout's presets, e.g. {"billing_source": "stripe"}."""
+    return {f"{c.domain}_source": c.connector for c in layout_converters(layout)}

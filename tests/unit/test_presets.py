@@ -1,0 +1,140 @@
+"""Connector presets on the Python side: the registry of the dbt project, the tables a choice of
+presets reads, the layout a directory has, and `cs-metrics validate` on a connector layout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, SMALL_AS_OF, SMALL_END, SMALL_SEED, SMALL_START
+from cs_metrics import contract
+from cs_metrics.cli import main
+from cs_metrics.generate.fivetran.registry import CONVERTERS, LAYOUTS, layout_vars
+from cs_metrics.presets import (
+    PresetError,
+    check_choice,
+    connector_tables,
+    detect_presets,
+    input_domains,
+    raw_tables,
+)
+
+
+def test_the_registry_is_read_from_the_dbt_macro() -> None:
+    domains = input_domains(ROOT)
+    assert list(domains) == ["billing", "crm", "support", "events"]
+    assert domains["billing"].presets == ("stripe",)
+    assert domains["events"].source == "product"
+    assert domains["crm"].var == "crm_source"
+    # NPS stays with the contract whatever CRM preset is chosen
+    assert "crm.nps_responses" not in domains["crm"].replaced_tables
+    assert "crm.accounts" in domains["crm"].replaced_tables
+
+
+@pytest.mark.parametrize(
+    ("chosen", "message"),
+    [
+        (
+            {"billing": "strip"},
+            "billing_source = 'strip' is not an input; allowed: contract, stripe",
+        ),
+        (
+            {"crm": "salesforce"},
+            "crm_source = 'salesforce' is not an input (salesforce is planned but not built yet);"
+            " allowed: contract",
+        ),
+        ({"finance": "x"}, "unknown domain(s) finance"),
+    ],
+)
+def test_unknown_values_name_the_var_the_value_and_the_values_allowed(
+    chosen: dict, message: str
+) -> None:
+    with pytest.raises(PresetError) as error:
+        check_choice(input_domains(ROOT), chosen)
+    assert message in str(error.value)
+
+
+def test_a_preset_replaces_its_domain_tables_with_the_connector_tables() -> None:
+    keys = [t.key for t in raw_tables(ROOT, {"billing": "stripe"})]
+    assert not [k for k in keys if k.startswith("billing.")]
+    assert [k for k in keys if not k.startswith("stripe.")] == [
+        t.key for t in contract.TABLES if t.source != "billing"
+    ]
+    stripe = {t.name: t for t in connector_tables(ROOT, "stripe")}
+    assert [k.split(".")[1] for k in keys if k.startswith("stripe.")] == list(stripe)
+    # one home: the sources YAML says which columns are required and their family
+    history = stripe["subscription_history"]
+    assert "_fivetran_active" not in history.required_columns
+    assert history.column("metadata").type == contract.TEXT  # json counts as text
+    assert stripe["coupon"].column("percent_off").type == contract.pa.decimal128(9, 4)
+
+
+def test_every_converter_builds_a_registered_preset_of_its_domain() -> None:
+    domains = input_domains(ROOT)
+    for name, converter in CONVERTERS.items():
+        domain = domains[converter.domain]
+        assert name == converter.connector and converter.connector in domain.presets
+        assert tuple(converter.reads) == domain.replaced_tables
+    assert layout_vars("fivetran") == {"billing_source": "stripe"}
+    assert set(LAYOUTS["fivetran"]) <= set(CONVERTERS)
+
+
+@pytest.fixture(scope="module")
+def fivetran_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from cs_metrics.generate.core import generate
+
+    out = tmp_path_factory.mktemp("layout") / "fivetran"
+    stats = generate(
+        out_dir=out, accounts=40, start=SMALL_START, end=SMALL_END, seed=SMALL_SEED,
+        layout="fivetran",
+    )  # fmt: skip
+    assert "stripe.invoice_line_item" in stats["rows"] and "billing.invoices" not in stats["rows"]
+    return out
+
+
+def test_the_generator_writes_the_connector_tables_and_names_the_vars(fivetran_dir: Path) -> None:
+    assert not (fivetran_dir / "billing").exists()
+    assert {p.stem for p in (fivetran_dir / "stripe").glob("*.parquet")} == {
+        t.name for t in connector_tables(ROOT, "stripe")
+    }
+    marker = json.loads((fivetran_dir / ".cs_metrics_demo").read_text())
+    assert marker["layout"] == "fivetran" and marker["vars"] == {"billing_source": "stripe"}
+    assert detect_presets(fivetran_dir, ROOT)["billing"] == "stripe"
+
+
+def test_validate_checks_the_connector_tables_and_names_what_is_missing(
+    fivetran_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results.json"
+    args = ["validate", str(fivetran_dir), "--as-of", SMALL_AS_OF, "--out", str(out)]
+    assert main(args) == 0, capsys.readouterr().err
+    results = json.loads(out.read_text())
+    assert results["run"]["source"]["presets"]["billing"] == "stripe"
+    assert "stripe.invoice_line_item" in {r["table"] for r in results["results"]}
+    assert not {r["table"] for r in results["results"]} & {"billing.invoices"}
+    path = fivetran_dir / "stripe" / "customer.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table.drop_columns(["metadata"]), path)
+    try:
+        assert main([*args, "--table", "stripe.customer"]) == 1
+        err = capsys.readouterr().err
+        assert f"stripe.customer: missing required column(s): metadata in {path}" in err
+    finally:
+        pq.write_table(table, path)
+
+
+def test_validate_preset_option_overrides_the_detection(
+    fivetran_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results.json"
+    code = main(
+        ["validate", str(fivetran_dir), "--preset", "billing=contract", "--out", str(out),
+         "--table", "billing.plans"]
+    )  # fmt: skip
+    assert code == 1
+    assert "billing.plans: file not found" in capsys.readouterr().err
+    assert main(["validate", str(fivetran_dir), "--preset", "billing=chargebee"]) == 1
+    assert "billing_source = 'chargebee' is not an input" in capsys.readouterr().err
