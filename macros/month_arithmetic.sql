@@ -34,3 +34,19 @@
         as {{ dbt.type_timestamp() }}
     )
 {%- endmacro %}
+
+
+{#-
+    Days of the half-open date range [start_date, end_date) that fall in
+    the window [window_start, window_end) (for a month: its first day and
+    the next month's first day). Callers join overlapping ranges only, so
+    the result is at least 1. The revenue recognition models spread an
+    amount over a service period with it, invoiced or expected alike.
+-#}
+{% macro days_overlapping(start_date, end_date, window_start, window_end) -%}
+    {{ dbt.datediff(
+        'greatest(' ~ start_date ~ ', ' ~ window_start ~ ')',
+        'least(' ~ end_date ~ ', ' ~ window_end ~ ')',
+        'day'
+    ) }}
+{%- endmacro %}

@@ -76,10 +76,11 @@ overlapping as (
         {{ dbt.datediff(
             'periods.period_start_date', 'periods.period_end_date', 'day'
         ) }} as period_days,
-        {{ dbt.datediff(
-            'greatest(periods.period_start_date, month_bounds.month_start)',
-            'least(periods.period_end_date, month_bounds.next_month_start)',
-            'day'
+        {{ cs_metrics.days_overlapping(
+            'periods.period_start_date',
+            'periods.period_end_date',
+            'month_bounds.month_start',
+            'month_bounds.next_month_start',
         ) }} as days_in_month
     from periods
     inner join month_bounds

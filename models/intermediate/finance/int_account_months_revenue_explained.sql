@@ -1,0 +1,306 @@
+{#-
+    Why recognised revenue differs from MRR by design, per account and
+    month: the revenue the subscriptions lead one to expect, built up from
+    mrr(A, M) in steps, each step one named reason (reporting currency,
+    at rate(M); the order is revenue_recognition_reasons()):
+      L0 = mrr, the month-end snapshot;
+      L1 = every countable item version's mrr_local x its days of service
+           in M / days in M (service: from counts_after_at to
+           counts_through_at, as dates; the as-of month's open services
+           run to its end);
+      L2 = the same days at their billing period's day rate: mrr_local x
+           months_per_billing_period / days in the period;
+      L3 = L2 without subscriptions never billed (first payment failed);
+      L4 = the expected invoice lines of the billed subscriptions
+           (int_invoice_lines_expected), spread over their service days
+           like invoices are (int_invoice_lines_recognised_monthly);
+      L5 = L4 without the lines not invoiced yet (due after as_of_date);
+      L6 = L5 converted from the invoice's currency instead of the plan's.
+    explained_partial_month        = L1 - L0: services that start, end,
+                                     leave a trial or change inside M
+    explained_day_count            = L2 - L1: periods spread over their own
+                                     days (a 365-day year, a 90-day
+                                     quarter, a month anchored on the 15th)
+    explained_first_payment_failed = L3 - L2
+    explained_billed_in_advance    = L4 - L3: a period is billed when it
+                                     starts; an increase inside it is
+                                     prorated to the second, a decrease, a
+                                     removal or an end is not credited
+    explained_not_yet_invoiced     = L5 - L4
+    explained_invoice_currency     = L6 - L5
+    expected_revenue               = L6 = mrr + the six reasons (each
+                                     rounded to 6 decimals).
+    One row per account-month with MRR history (int_account_months_spined)
+    or expected revenue. A needed rate missing from int_fx_rates_monthly
+    leaves the expectation and its reasons null (has_missing_fx_rate).
+-#}
+{%- set money = cs_metrics.type_money() -%}
+{%- set reasons = cs_metrics.revenue_recognition_reasons() -%}
+
+with
+
+account_months as (
+    select * from {{ ref('int_account_months_spined') }}
+),
+
+priced_items as (
+    select * from {{ ref('int_subscription_items_priced') }}
+    where not is_excluded_from_mrr
+),
+
+periods as (
+    select * from {{ ref('int_billing_periods_scheduled') }}
+),
+
+-- subscriptions never billed have no lines to expect (step L3)
+expected_lines as (
+    select * from {{ ref('int_invoice_lines_expected') }}
+    where is_billed
+),
+
+months as (
+    select * from {{ ref('int_months_spined') }}
+),
+
+month_bounds as (
+    select
+        month_start,
+        cast(snapshot_at as date) as next_month_start,
+        {{ dbt.datediff('month_start', 'cast(snapshot_at as date)', 'day') }}
+            as month_days
+    from months
+),
+
+-- the days an item version is in service within one billing period
+service_segments as (
+    select
+        periods.account_id,
+        priced_items.currency,
+        priced_items.mrr_local,
+        periods.months_per_billing_period,
+        periods.period_days,
+        periods.is_billed,
+        greatest(
+            cast(priced_items.counts_after_at as date),
+            periods.period_start_date
+        ) as start_date,
+        least(
+            cast(priced_items.counts_through_at as date),
+            periods.period_end_date
+        ) as end_date
+    from priced_items
+    inner join periods
+        on
+            priced_items.subscription_id = periods.subscription_id
+            and cast(priced_items.counts_after_at as date)
+            < periods.period_end_date
+            and cast(priced_items.counts_through_at as date)
+            > periods.period_start_date
+    where
+        cast(priced_items.counts_after_at as date)
+        < cast(priced_items.counts_through_at as date)
+),
+
+service_months as (
+    select
+        service_segments.account_id,
+        month_bounds.month_start,
+        service_segments.currency,
+        service_segments.is_billed,
+        service_segments.mrr_local
+        * {{ cs_metrics.days_overlapping(
+            'service_segments.start_date', 'service_segments.end_date',
+            'month_bounds.month_start', 'month_bounds.next_month_start',
+        ) }}
+        / cast(month_bounds.month_days as {{ dbt.type_numeric() }})
+            as at_monthly_rate_local,
+        service_segments.mrr_local
+        * service_segments.months_per_billing_period
+        * {{ cs_metrics.days_overlapping(
+            'service_segments.start_date', 'service_segments.end_date',
+            'month_bounds.month_start', 'month_bounds.next_month_start',
+        ) }}
+        / cast(service_segments.period_days as {{ dbt.type_numeric() }})
+            as at_period_rate_local
+    from service_segments
+    inner join month_bounds
+        on
+            service_segments.start_date < month_bounds.next_month_start
+            and service_segments.end_date > month_bounds.month_start
+),
+
+service_converted as (
+    select
+        service_months.account_id,
+        service_months.month_start,
+        sum(
+            service_months.at_monthly_rate_local * fx_rates.rate_to_reporting
+        ) as at_monthly_rate,
+        sum(
+            service_months.at_period_rate_local * fx_rates.rate_to_reporting
+        ) as at_period_rate,
+        sum(
+            case
+                when service_months.is_billed
+                    then
+                        service_months.at_period_rate_local
+                        * fx_rates.rate_to_reporting
+            end
+        ) as at_period_rate_billed,
+        count(
+            case when fx_rates.rate_to_reporting is null then 1 end
+        ) as missing_rates
+    from service_months
+    {{ cs_metrics.join_fx_rates(
+        'service_months.month_start', 'service_months.currency'
+    ) }}
+    group by
+        service_months.account_id,
+        service_months.month_start
+),
+
+line_months as (
+    select
+        expected_lines.account_id,
+        month_bounds.month_start,
+        expected_lines.currency,
+        expected_lines.invoice_currency,
+        expected_lines.is_invoiced,
+        expected_lines.amount
+        * {{ cs_metrics.days_overlapping(
+            'expected_lines.period_start_date',
+            'expected_lines.period_end_date',
+            'month_bounds.month_start',
+            'month_bounds.next_month_start',
+        ) }}
+        / cast(expected_lines.period_days as {{ dbt.type_numeric() }})
+            as recognised_local
+    from expected_lines
+    inner join month_bounds
+        on
+            expected_lines.period_start_date < month_bounds.next_month_start
+            and expected_lines.period_end_date > month_bounds.month_start
+),
+
+lines_converted as (
+    select
+        line_months.account_id,
+        line_months.month_start,
+        sum(
+            line_months.recognised_local * plan_rates.rate_to_reporting
+        ) as billed,
+        sum(
+            case
+                when line_months.is_invoiced
+                    then
+                        line_months.recognised_local
+                        * plan_rates.rate_to_reporting
+            end
+        ) as invoiced,
+        sum(
+            case
+                when line_months.is_invoiced
+                    then
+                        line_months.recognised_local
+                        * invoice_rates.rate_to_reporting
+            end
+        ) as invoiced_in_invoice_currency,
+        count(
+            case
+                when
+                    plan_rates.rate_to_reporting is null
+                    or invoice_rates.rate_to_reporting is null
+                    then 1
+            end
+        ) as missing_rates
+    from line_months
+    {{ cs_metrics.join_fx_rates(
+        'line_months.month_start', 'line_months.currency', 'plan_rates'
+    ) }}
+    {{ cs_metrics.join_fx_rates(
+        'line_months.month_start',
+        'line_months.invoice_currency',
+        'invoice_rates',
+    ) }}
+    group by
+        line_months.account_id,
+        line_months.month_start
+),
+
+keys as (
+    select
+        account_id,
+        month_start
+    from account_months
+
+    union
+
+    select
+        account_id,
+        month_start
+    from service_converted
+
+    union
+
+    select
+        account_id,
+        month_start
+    from lines_converted
+),
+
+levels as (
+    select
+        keys.account_id,
+        keys.month_start,
+        coalesce(service_converted.missing_rates, 0)
+        + coalesce(lines_converted.missing_rates, 0) > 0 as has_missing_fx_rate,
+        coalesce(account_months.mrr, 0) as level_0,
+        coalesce(service_converted.at_monthly_rate, 0) as level_1,
+        coalesce(service_converted.at_period_rate, 0) as level_2,
+        coalesce(service_converted.at_period_rate_billed, 0) as level_3,
+        coalesce(lines_converted.billed, 0) as level_4,
+        coalesce(lines_converted.invoiced, 0) as level_5,
+        coalesce(lines_converted.invoiced_in_invoice_currency, 0) as level_6
+    from keys
+    left outer join account_months
+        on
+            keys.account_id = account_months.account_id
+            and keys.month_start = account_months.month_start
+    left outer join service_converted
+        on
+            keys.account_id = service_converted.account_id
+            and keys.month_start = service_converted.month_start
+    left outer join lines_converted
+        on
+            keys.account_id = lines_converted.account_id
+            and keys.month_start = lines_converted.month_start
+),
+
+final as (
+    select
+        ---------- keys
+        account_id,
+        month_start,
+
+        ---------- numerics
+        cast(level_0 as {{ money }}) as mrr,
+        {%- for reason in reasons %}
+        case
+            when not has_missing_fx_rate
+                then cast(
+                    level_{{ loop.index }} - level_{{ loop.index0 }}
+                    as {{ money }}
+                )
+        end as explained_{{ reason }},
+        {%- endfor %}
+        case
+            when not has_missing_fx_rate
+                then cast(level_{{ reasons | length }} as {{ money }})
+        end as expected_revenue,
+
+        ---------- booleans
+        has_missing_fx_rate
+    from levels
+)
+
+select * from final
