@@ -2,7 +2,8 @@
     Why recognised revenue differs from MRR by design, per account and
     month: the revenue the subscriptions lead one to expect, built up from
     mrr(A, M) in steps, each step one named reason (reporting currency,
-    at rate(M); the order is revenue_recognition_reasons()):
+    at rate(M) of the plan's currency; the order is
+    revenue_recognition_reasons()):
       L0 = mrr, the month-end snapshot;
       L1 = every countable item version's mrr_local x its days of service
            in M / days in M (service: from counts_after_at to
@@ -14,8 +15,7 @@
       L4 = the expected invoice lines of the billed subscriptions
            (int_invoice_lines_expected), spread over their service days
            like invoices are (int_invoice_lines_recognised_monthly);
-      L5 = L4 without the lines not invoiced yet (due after as_of_date);
-      L6 = L5 converted from the invoice's currency instead of the plan's.
+      L5 = L4 without the lines not invoiced yet (due after as_of_date).
     explained_partial_month        = L1 - L0: services that start, end,
                                      leave a trial or change inside M
     explained_day_count            = L2 - L1: periods spread over their own
@@ -27,15 +27,18 @@
                                      prorated to the second, a decrease, a
                                      removal or an end is not credited
     explained_not_yet_invoiced     = L5 - L4
-    explained_invoice_currency     = L6 - L5
-    expected_revenue               = L6 = mrr + the six reasons (each
+    expected_revenue_at_plan_rates = L5 = mrr + the five reasons (each
                                      rounded to 6 decimals).
+    expected_in_other_currency is the part of L5 from items whose plan is
+    priced in another currency than the subscription is invoiced in
+    (plan_currency_differs_from_customer): which figure such an invoice
+    should carry cannot be told, so fct_revenue_recognition_check takes
+    what those lines recognised instead (the reason invoice_currency).
     One row per account-month with MRR history (int_account_months_spined)
     or expected revenue. A needed rate missing from int_fx_rates_monthly
     leaves the expectation and its reasons null (has_missing_fx_rate).
 -#}
 {%- set money = cs_metrics.type_money() -%}
-{%- set reasons = cs_metrics.revenue_recognition_reasons() -%}
 
 with
 
@@ -187,40 +190,32 @@ lines_converted as (
         line_months.account_id,
         line_months.month_start,
         sum(
-            line_months.recognised_local * plan_rates.rate_to_reporting
+            line_months.recognised_local * fx_rates.rate_to_reporting
         ) as billed,
         sum(
             case
                 when line_months.is_invoiced
                     then
                         line_months.recognised_local
-                        * plan_rates.rate_to_reporting
+                        * fx_rates.rate_to_reporting
             end
         ) as invoiced,
         sum(
             case
-                when line_months.is_invoiced
+                when
+                    line_months.is_invoiced
+                    and line_months.currency <> line_months.invoice_currency
                     then
                         line_months.recognised_local
-                        * invoice_rates.rate_to_reporting
+                        * fx_rates.rate_to_reporting
             end
-        ) as invoiced_in_invoice_currency,
+        ) as invoiced_in_other_currency,
         count(
-            case
-                when
-                    plan_rates.rate_to_reporting is null
-                    or invoice_rates.rate_to_reporting is null
-                    then 1
-            end
+            case when fx_rates.rate_to_reporting is null then 1 end
         ) as missing_rates
     from line_months
     {{ cs_metrics.join_fx_rates(
-        'line_months.month_start', 'line_months.currency', 'plan_rates'
-    ) }}
-    {{ cs_metrics.join_fx_rates(
-        'line_months.month_start',
-        'line_months.invoice_currency',
-        'invoice_rates',
+        'line_months.month_start', 'line_months.currency'
     ) }}
     group by
         line_months.account_id,
@@ -260,7 +255,9 @@ levels as (
         coalesce(service_converted.at_period_rate_billed, 0) as level_3,
         coalesce(lines_converted.billed, 0) as level_4,
         coalesce(lines_converted.invoiced, 0) as level_5,
-        coalesce(lines_converted.invoiced_in_invoice_currency, 0) as level_6
+        coalesce(
+            lines_converted.invoiced_in_other_currency, 0
+        ) as invoiced_in_other_currency
     from keys
     left outer join account_months
         on
@@ -284,19 +281,27 @@ final as (
 
         ---------- numerics
         cast(level_0 as {{ money }}) as mrr,
-        {%- for reason in reasons %}
+        {%- for reason, level in [
+            ('partial_month', 1),
+            ('day_count', 2),
+            ('first_payment_failed', 3),
+            ('billed_in_advance', 4),
+            ('not_yet_invoiced', 5),
+        ] %}
         case
             when not has_missing_fx_rate
                 then cast(
-                    level_{{ loop.index }} - level_{{ loop.index0 }}
-                    as {{ money }}
+                    level_{{ level }} - level_{{ level - 1 }} as {{ money }}
                 )
         end as explained_{{ reason }},
         {%- endfor %}
         case
+            when not has_missing_fx_rate then cast(level_5 as {{ money }})
+        end as expected_revenue_at_plan_rates,
+        case
             when not has_missing_fx_rate
-                then cast(level_{{ reasons | length }} as {{ money }})
-        end as expected_revenue,
+                then cast(invoiced_in_other_currency as {{ money }})
+        end as expected_in_other_currency,
 
         ---------- booleans
         has_missing_fx_rate

@@ -21,9 +21,10 @@
     A decrease, a removal or an end inside a period is not credited (the
     next period bills the new amount), and a change on the day a period
     ends is billed by the next period. Lines of amount 0 (no seats, a 100 %
-    discount) are left out. Amounts are in the plan's currency, billed in
-    invoice_currency at the same figure (as the billing system does for a
-    plan priced in another currency: plan_currency_differs_from_customer).
+    discount) are left out. Amounts are in the plan's currency; where the
+    subscription is invoiced in another currency
+    (plan_currency_differs_from_customer), the check takes the invoiced
+    lines as they are instead.
       is_invoiced - the line's invoice is due by as_of_date: its period (a
                     proration: its change) starts before as_of_date + 1 day;
       is_billed   - false on subscriptions whose first payment failed.

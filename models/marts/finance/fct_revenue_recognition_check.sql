@@ -7,6 +7,12 @@
                              = Σ explained_<reason> + unexplained_difference
       expected_revenue       = mrr + Σ explained_<reason>
       unexplained_difference = recognised_revenue - expected_revenue
+    The reasons come from int_account_months_revenue_explained but one:
+    lines billing a plan priced in another currency than their invoice
+    (plan_currency_differs_from_customer) are taken as invoiced, since which
+    figure they should carry cannot be told:
+      explained_invoice_currency = what those lines recognised
+                                   - what the subscriptions expect of them
       is_over_tolerance          = abs(unexplained_difference)
                                    > revrec_tolerance
       is_over_relative_tolerance = abs(unexplained_difference)
@@ -40,6 +46,17 @@ recognised as (
         sum(
             recognised_lines.recognised_local * fx_rates.rate_to_reporting
         ) as recognised_revenue,
+        sum(
+            case
+                when
+                    recognised_lines.plan_currency
+                    <> recognised_lines.currency
+                    then
+                        recognised_lines.recognised_local
+                        * fx_rates.rate_to_reporting
+                else 0
+            end
+        ) as recognised_in_other_currency,
         count(*) as invoice_lines,
         count(
             case when fx_rates.rate_to_reporting is null then 1 end
@@ -87,12 +104,21 @@ joined as (
         {%- for reason in reasons %}
         case
             when not coalesce(explained.has_missing_fx_rate, false)
+                {%- if reason == 'invoice_currency' %}
+                then
+                    coalesce(recognised.recognised_in_other_currency, 0)
+                    - coalesce(explained.expected_in_other_currency, 0)
+                {%- else %}
                 then coalesce(explained.explained_{{ reason }}, 0)
+                {%- endif %}
         end as explained_{{ reason }},
         {%- endfor %}
         case
             when not coalesce(explained.has_missing_fx_rate, false)
-                then coalesce(explained.expected_revenue, 0)
+                then
+                    coalesce(explained.expected_revenue_at_plan_rates, 0)
+                    + coalesce(recognised.recognised_in_other_currency, 0)
+                    - coalesce(explained.expected_in_other_currency, 0)
         end as expected_revenue
     from keys
     left outer join recognised
