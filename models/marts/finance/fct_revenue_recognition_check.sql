@@ -102,16 +102,19 @@ joined as (
         end as recognised_revenue,
         coalesce(explained.mrr, 0) as mrr,
         {%- for reason in reasons %}
+        {%- if reason == 'invoice_currency' %}
         case
             when not coalesce(explained.has_missing_fx_rate, false)
-                {%- if reason == 'invoice_currency' %}
                 then
                     coalesce(recognised.recognised_in_other_currency, 0)
                     - coalesce(explained.expected_in_other_currency, 0)
-                {%- else %}
-                then coalesce(explained.explained_{{ reason }}, 0)
-                {%- endif %}
         end as explained_{{ reason }},
+        {%- else %}
+        case
+            when not coalesce(explained.has_missing_fx_rate, false)
+                then coalesce(explained.explained_{{ reason }}, 0)
+        end as explained_{{ reason }},
+        {%- endif %}
         {%- endfor %}
         case
             when not coalesce(explained.has_missing_fx_rate, false)
