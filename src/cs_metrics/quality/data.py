@@ -296,7 +296,7 @@ def _revrec(wh: Warehouse) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
         left join {M}.dim_accounts d on d.account_id = c.account_id
         where not c.is_reconciled
         order by case when c.has_missing_fx_rate then 0 else 1 end,
-                 abs(c.unexplained_difference) desc, c.month_start, c.account_id
+                 abs(c.unexplained_difference) desc nulls last, c.month_start, c.account_id
         limit {REVREC_ACCOUNT_ROWS}
         """
     )
