@@ -28,7 +28,8 @@
                                      removal or an end is not credited
     explained_not_yet_invoiced     = L5 - L4
     expected_revenue_at_plan_rates = L5 = mrr + the five reasons (each
-                                     rounded to 6 decimals).
+                                     level is rounded to 6 decimals first,
+                                     so the steps add up exactly).
     expected_in_other_currency is the part of L5 from items whose plan is
     priced in another currency than the subscription is invoiced in
     (plan_currency_differs_from_customer): which figure such an invoice
@@ -74,7 +75,33 @@ month_bounds as (
     from months
 ),
 
--- the days an item version is in service within one billing period
+-- the days each item version is in service in each month (L1)
+version_days as (
+    select
+        priced_items.account_id,
+        priced_items.currency,
+        priced_items.mrr_local,
+        month_bounds.month_start,
+        month_bounds.month_days,
+        {{ cs_metrics.days_overlapping(
+            'cast(priced_items.counts_after_at as date)',
+            'cast(priced_items.counts_through_at as date)',
+            'month_bounds.month_start',
+            'month_bounds.next_month_start',
+        ) }} as days_in_month
+    from priced_items
+    inner join month_bounds
+        on
+            cast(priced_items.counts_after_at as date)
+            < month_bounds.next_month_start
+            and cast(priced_items.counts_through_at as date)
+            > month_bounds.month_start
+    where
+        cast(priced_items.counts_after_at as date)
+        < cast(priced_items.counts_through_at as date)
+),
+
+-- the days an item version is in service within one billing period (L2)
 service_segments as (
     select
         periods.account_id,
@@ -104,32 +131,47 @@ service_segments as (
         < cast(priced_items.counts_through_at as date)
 ),
 
-service_months as (
+segment_days as (
     select
-        service_segments.account_id,
+        service_segments.*,
         month_bounds.month_start,
-        service_segments.currency,
-        service_segments.is_billed,
-        service_segments.mrr_local
-        * {{ cs_metrics.days_overlapping(
+        {{ cs_metrics.days_overlapping(
             'service_segments.start_date', 'service_segments.end_date',
             'month_bounds.month_start', 'month_bounds.next_month_start',
-        ) }}
-        / cast(month_bounds.month_days as {{ dbt.type_numeric() }})
-            as at_monthly_rate_local,
-        service_segments.mrr_local
-        * service_segments.months_per_billing_period
-        * {{ cs_metrics.days_overlapping(
-            'service_segments.start_date', 'service_segments.end_date',
-            'month_bounds.month_start', 'month_bounds.next_month_start',
-        ) }}
-        / cast(service_segments.period_days as {{ dbt.type_numeric() }})
-            as at_period_rate_local
+        ) }} as days_in_month
     from service_segments
     inner join month_bounds
         on
             service_segments.start_date < month_bounds.next_month_start
             and service_segments.end_date > month_bounds.month_start
+),
+
+service_months as (
+    select
+        account_id,
+        month_start,
+        currency,
+        false as is_billed,
+        {{ cs_metrics.share_of_days(
+            'mrr_local', 'days_in_month', 'month_days'
+        ) }} as at_monthly_rate_local,
+        cast(0 as {{ money }}) as at_period_rate_local
+    from version_days
+
+    union all
+
+    select
+        account_id,
+        month_start,
+        currency,
+        is_billed,
+        cast(0 as {{ money }}) as at_monthly_rate_local,
+        {{ cs_metrics.share_of_days(
+            'mrr_local * months_per_billing_period',
+            'days_in_month',
+            'period_days',
+        ) }} as at_period_rate_local
+    from segment_days
 ),
 
 service_converted as (
@@ -162,27 +204,34 @@ service_converted as (
         service_months.month_start
 ),
 
-line_months as (
+line_days as (
     select
-        expected_lines.account_id,
+        expected_lines.*,
         month_bounds.month_start,
-        expected_lines.currency,
-        expected_lines.invoice_currency,
-        expected_lines.is_invoiced,
-        expected_lines.amount
-        * {{ cs_metrics.days_overlapping(
+        {{ cs_metrics.days_overlapping(
             'expected_lines.period_start_date',
             'expected_lines.period_end_date',
             'month_bounds.month_start',
             'month_bounds.next_month_start',
-        ) }}
-        / cast(expected_lines.period_days as {{ dbt.type_numeric() }})
-            as recognised_local
+        ) }} as days_in_month
     from expected_lines
     inner join month_bounds
         on
             expected_lines.period_start_date < month_bounds.next_month_start
             and expected_lines.period_end_date > month_bounds.month_start
+),
+
+line_months as (
+    select
+        account_id,
+        month_start,
+        currency,
+        invoice_currency,
+        is_invoiced,
+        {{ cs_metrics.share_of_days(
+            'amount', 'days_in_month', 'period_days'
+        ) }} as recognised_local
+    from line_days
 ),
 
 lines_converted as (
@@ -249,14 +298,29 @@ levels as (
         keys.month_start,
         coalesce(service_converted.missing_rates, 0)
         + coalesce(lines_converted.missing_rates, 0) > 0 as has_missing_fx_rate,
-        coalesce(account_months.mrr, 0) as level_0,
-        coalesce(service_converted.at_monthly_rate, 0) as level_1,
-        coalesce(service_converted.at_period_rate, 0) as level_2,
-        coalesce(service_converted.at_period_rate_billed, 0) as level_3,
-        coalesce(lines_converted.billed, 0) as level_4,
-        coalesce(lines_converted.invoiced, 0) as level_5,
-        coalesce(
-            lines_converted.invoiced_in_other_currency, 0
+        -- each level rounded to the money type first: a step is exactly 0
+        -- where its reason does not apply, and the steps add up exactly
+        cast(
+            coalesce(account_months.mrr, 0) as {{ money }}
+        ) as level_0,
+        cast(
+            coalesce(service_converted.at_monthly_rate, 0) as {{ money }}
+        ) as level_1,
+        cast(
+            coalesce(service_converted.at_period_rate, 0) as {{ money }}
+        ) as level_2,
+        cast(
+            coalesce(service_converted.at_period_rate_billed, 0) as {{ money }}
+        ) as level_3,
+        cast(
+            coalesce(lines_converted.billed, 0) as {{ money }}
+        ) as level_4,
+        cast(
+            coalesce(lines_converted.invoiced, 0) as {{ money }}
+        ) as level_5,
+        cast(
+            coalesce(lines_converted.invoiced_in_other_currency, 0)
+            as {{ money }}
         ) as invoiced_in_other_currency
     from keys
     left outer join account_months
