@@ -66,12 +66,16 @@ months as (
     select * from {{ ref('int_months_spined') }}
 ),
 
+-- revenue counts from the month's start to its snapshot (as invoices are
+-- recognised: int_invoice_lines_recognised_monthly); MRR's monthly rate
+-- is shared over the days of the calendar month
 month_bounds as (
     select
         month_start,
         cast(snapshot_at as date) as next_month_start,
-        {{ dbt.datediff('month_start', 'cast(snapshot_at as date)', 'day') }}
-            as month_days
+        {{ dbt.datediff(
+            'month_start', cs_metrics.add_months('month_start', 1), 'day'
+        ) }} as month_days
     from months
 ),
 
