@@ -1,5 +1,5 @@
 {#-
-    The MRR identity of metrics.md, on every account-month and every bridge
+    The MRR identity (doc block revenue_movements), on every account-month and every bridge
     row, within 0.01:
       mrr(M) = mrr(M - 1) + new + reactivation + expansion + contraction
                + churned + fx_impact

@@ -181,8 +181,8 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
 
 
 {#-
-    DuckDB: sources read Parquet files. One glob query finds every file,
-    then one metadata-only query per table lists its columns.
+    DuckDB: sources read Parquet (or CSV) files. One glob query finds every
+    file, then one metadata-only query per table lists its columns.
 -#}
 {% macro duckdb__raw_contract_problems(tables) %}
     {%- set file_tables = [] -%}
@@ -219,8 +219,8 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
         {%- do problems.append(
             'No raw table found at all (e.g. ' ~ file_tables[0].table.label
             ~ ': expected file ' ~ file_tables[0].location
-            ~ "). Set var raw_data_dir to the"
-            ~ " directory holding <source>/<table>.parquet (now '"
+            ~ "). Set var raw_data_dir to the directory holding"
+            ~ " <source>/<table>.parquet or <source>/<table>.csv (now '"
             ~ var('raw_data_dir') ~ "'; relative to where dbt runs), or"
             ~ ' generate demo data with `cs-metrics generate`.'
         ) -%}
@@ -231,7 +231,8 @@ location vars, or skip this check with --vars '{check_raw_contract: false}'.
         {%- if file_counts.get(loop.index0, 0) == 0 -%}
             {%- do problems.append(
                 'Raw table ' ~ item.table.label ~ ' not found: expected file '
-                ~ item.location ~ ' (set var raw_data_dir).'
+                ~ item.location ~ ' or the .csv file beside it (set var'
+                ~ ' raw_data_dir).'
             ) -%}
         {%- else -%}
             {%- do problems.extend(cs_metrics.raw_contract_column_problems(

@@ -188,7 +188,7 @@
     An account-month's segment value for a segment type (a column holding
     one of segment_types()), 'unknown' when the value is missing. Tier and
     service model depend on the month and are read at the given point
-    (metrics.md "Customers and churn"):
+    (doc block retention_segment_attribution):
       'ending'   - the end of M (tier, service_model);
       'previous' - the end of M - 1 (previous_tier, ...);
       'movement' - where the month's movements count (movement_tier, ...);

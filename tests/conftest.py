@@ -99,6 +99,36 @@ def run_dbt(args: list[str], *, db_path: Path, target_path: Path, vars_: dict) -
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{detail}")
 
 
+def as_csv(parquet_dir: Path, out: Path) -> Path:
+    """Every table of a raw Parquet directory written as <source>/<table>.csv (DuckDB)."""
+    from cs_metrics import contract
+
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    for table in contract.TABLES:
+        source = parquet_dir / table.source / f"{table.name}.parquet"
+        target = out / table.source / f"{table.name}.csv"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"copy (select * from read_parquet('{source}')) to '{target}' (header)")
+    con.close()
+    return out
+
+
+def build_apart(work: Path, vars_: dict) -> Path:
+    """`dbt build` into work/built.duckdb, leaving CS_METRICS_DB as it was (the session's build
+    stays the default database of the tests that rely on it)."""
+    db_path = work / "built.duckdb"
+    before = os.environ.get("CS_METRICS_DB")
+    try:
+        run_dbt(["build"], db_path=db_path, target_path=work / "target", vars_=vars_)
+    finally:
+        if before is None:
+            os.environ.pop("CS_METRICS_DB", None)
+        else:
+            os.environ["CS_METRICS_DB"] = before
+    return db_path
+
+
 @pytest.fixture(scope="session")
 def small_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cs_metrics.generate.core import generate

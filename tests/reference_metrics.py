@@ -1,4 +1,4 @@
-"""An independent, plain-Python reading of the metric definitions (spec: metrics.md).
+"""An independent, plain-Python reading of the metric definitions (dbt doc blocks, models/marts).
 
 Used by the integration tests to recompute MRR and retention from the raw Parquet files and
 compare with the marts. Nothing here reuses the project's SQL: every rule is re-implemented
@@ -43,10 +43,22 @@ def months_between(first: Month, last: Month) -> list[Month]:
     return out
 
 
-def snapshot_instant(month: Month) -> dt.datetime:
-    """t(M): the first instant of the following month."""
+def snapshot_instant(month: Month, as_of_date: dt.date | None = None) -> dt.datetime:
+    """The evaluation instant of M: t(M), the first instant of the following month; for the
+    month in progress (the one holding as_of_date, when given) t* = the first instant after
+    as_of_date."""
+    if as_of_date is not None and month == month_of(as_of_date):
+        return dt.datetime.combine(as_of_date + dt.timedelta(days=1), dt.time())
     nxt = add_months(month, 1)
     return dt.datetime(nxt.year, nxt.month, 1)
+
+
+def shift_months(value: dt.datetime, months: int) -> dt.datetime:
+    """value + months calendar months, keeping the day clamped to the month's last day."""
+    index = value.year * 12 + value.month - 1 + months
+    year, month = divmod(index, 12)
+    last = (add_months(dt.date(year, month + 1, 1), 1) - dt.timedelta(days=1)).day
+    return value.replace(year=year, month=month + 1, day=min(value.day, last))
 
 
 def last_day(month: Month) -> dt.date:
@@ -141,7 +153,8 @@ class RevenueReference:
 def load_revenue(
     raw_dir: Path, as_of_date: dt.date, reporting_currency: str = "USD"
 ) -> RevenueReference:
-    """Apply the counted-item rule at every t(M) to the raw billing tables."""
+    """Apply the counted-item rule at every month's evaluation instant (t(M), t* for the
+    month in progress) to the raw billing tables."""
     ref = RevenueReference(as_of_date=as_of_date, reporting_currency=reporting_currency)
 
     customers = {}
@@ -174,7 +187,7 @@ def load_revenue(
     versions = _rows(raw_dir, "billing", "subscription_items")
     first_month = min(month_of(v["valid_from"]) for v in versions)
     ref.months = months_between(first_month, ref.as_of_month)
-    snapshots = [(m, snapshot_instant(m)) for m in ref.months]
+    snapshots = [(m, snapshot_instant(m, as_of_date)) for m in ref.months]
 
     local: dict[AccountMonth, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for version in versions:

@@ -1,12 +1,39 @@
 """`cs-metrics` command line: generate demo data, validate and load raw data, print summaries,
-write the visual and quality reports and calibrate the health score."""
+write the visual and quality reports and calibrate the health score.
+
+Every command ends a failure with one line on stderr, `cs-metrics <command>: <what is wrong>:
+<what to do>`, and an exit code (cs_metrics.console): 0 done, 1 nothing could be shown or a
+check failed, 2 the command line asks for something impossible. No traceback reaches the user;
+an unexpected error is one line too (CS_METRICS_DEBUG=1 shows its traceback).
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
+
+from cs_metrics.console import EXIT_FAILED, EXIT_USAGE, fail
+
+EPILOG = (
+    "Run `cs-metrics COMMAND --help` for a command's options. Exit codes: 0 done; 1 nothing"
+    " (or not everything) could be shown or written, or a check failed: the one-line message"
+    " says why and what to do; 2 the command line asks for something impossible (an unknown"
+    " option, a value out of range) or calibrate refused too short a history. Text from the"
+    " data is printed with its control characters escaped."
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: `cs-metrics <command>: <problem> (see --help)`."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("cs-metrics").strip()
+        fail(command, f"{message} (`{self.prog} --help` lists every option)", EXIT_USAGE)
+        raise SystemExit(EXIT_USAGE)
 
 
 def _month(value: str) -> dt.date:
@@ -23,22 +50,57 @@ def _day(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from exc
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cs-metrics", description="Customer-success metrics tooling around the dbt project."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+def _whole(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from exc
 
-    gen = sub.add_parser("generate", help="write realistic demo raw data in the contract layout")
-    gen.add_argument("--accounts", type=int, default=1000, help="number of CRM accounts")
-    gen.add_argument(
-        "--start", type=_month, default=None, help="first month YYYY-MM (default: 36 months back)"
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cs-metrics",
+        description=(
+            "Customer-success metrics tooling around the cs_metrics dbt project: demo data,"
+            " raw-data checks and loading, and the summary and reports read from the built"
+            " marts."
+        ),
+        epilog=EPILOG,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = sub.add_parser(
+        "generate",
+        help="write realistic demo raw data in the contract layout",
+        description=(
+            "Write a realistic demo raw data set, <out>/<source>/<table>.parquet for every"
+            " table of the raw input contract (CRM, billing, FX, product events, support),"
+            " for --accounts accounts from --start to --end. The same arguments always give"
+            " byte-identical files."
+        ),
+        epilog=EPILOG,
     )
     gen.add_argument(
-        "--end", type=_day, default=None, help="last day YYYY-MM-DD (default: today, UTC)"
+        "--accounts", type=_whole, default=1000, help="number of CRM accounts, 1 or more"
     )
-    gen.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
-    gen.add_argument("--out", type=Path, default=Path("data/demo"), help="output directory")
+    gen.add_argument(
+        "--start",
+        type=_month,
+        default=None,
+        help="first month YYYY-MM, on or before --end (default: 36 months before --end)",
+    )
+    gen.add_argument(
+        "--end",
+        type=_day,
+        default=None,
+        help="last day of history YYYY-MM-DD, the as-of date (default: today, UTC)",
+    )
+    gen.add_argument(
+        "--seed", type=_whole, default=42, help="random seed, 0 or more (same seed, same data)"
+    )
+    gen.add_argument(
+        "--out", type=Path, default=Path("data/demo"), help="output directory (default: data/demo)"
+    )
     gen.add_argument(
         "--force",
         action="store_true",
@@ -53,50 +115,85 @@ def _build_parser() -> argparse.ArgumentParser:
 
     add_load_parser(sub)
 
+    summ = sub.add_parser(
+        "summary",
+        help="print the latest complete month from the marts",
+        description=(
+            "Print the latest complete month from the built marts: MRR and its bridge, the"
+            " customers (start + new + reactivated − churned = active), retention, the north"
+            " star, why NRR moved, the renewals ahead and the customers by tier, health and"
+            " lifecycle stage."
+        ),
+        epilog=EPILOG,
+    )
+    summ.add_argument(
+        "--target",
+        default=None,
+        help="dbt target to read (duckdb, postgres, spark; default: CS_METRICS_TARGET or duckdb)",
+    )
+    summ.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="DuckDB database file (duckdb target; default: CS_METRICS_DB or the profile's,"
+        " target/cs_metrics.duckdb)",
+    )
+
     from cs_metrics.report.command import add_parser as add_report_parser
 
     add_report_parser(sub)
-
-    from cs_metrics.calibrate.command import add_parser as add_calibrate_parser
-
-    add_calibrate_parser(sub)
 
     from cs_metrics.quality.command import add_parser as add_quality_parser
 
     add_quality_parser(sub)
 
-    summ = sub.add_parser("summary", help="print the latest complete month from the marts")
-    summ.add_argument("--db", type=Path, default=Path("target/cs_metrics.duckdb"))
+    from cs_metrics.calibrate.command import add_parser as add_calibrate_parser
+
+    add_calibrate_parser(sub)
+
+    for command in sub.choices.values():
+        command.epilog = command.epilog or EPILOG
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _build_parser().parse_args(argv)
-    if args.command == "generate":
-        from cs_metrics.generate.core import DemoDirectoryError, generate
+def _subcommand_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]
+    return parser
 
-        end = args.end or dt.datetime.now(dt.UTC).date()
-        start = args.start or dt.date(end.year - 3, end.month, 1)
-        try:
-            stats = generate(
-                out_dir=args.out,
-                accounts=args.accounts,
-                start=start,
-                end=end,
-                seed=args.seed,
-                force=args.force,
-            )
-        except DemoDirectoryError as exc:
-            print(f"cs-metrics generate: {exc}", file=sys.stderr)
-            return 1
-        rows = stats["rows"]
-        print(
-            f"Demo data for {args.accounts:,} accounts, {start:%Y-%m} to {end:%Y-%m-%d}, "
-            f"seed {args.seed}: {sum(rows.values()):,} rows in {len(rows)} tables "
-            f"({rows['product.events']:,} events), {stats['bytes'] / 1e6:.1f} MB "
-            f"in {stats['seconds']:.1f} s -> {args.out}"
+
+def _generate(args: argparse.Namespace) -> int:
+    from cs_metrics.generate.core import DemoDirectoryError, GenerateArgumentError, generate
+
+    end = args.end or dt.datetime.now(dt.UTC).date()
+    start = args.start or dt.date(end.year - 3, end.month, 1)
+    try:
+        stats = generate(
+            out_dir=args.out,
+            accounts=args.accounts,
+            start=start,
+            end=end,
+            seed=args.seed,
+            force=args.force,
         )
-        return 0
+    except GenerateArgumentError as exc:
+        return fail("generate", exc, EXIT_USAGE)
+    except DemoDirectoryError as exc:
+        return fail("generate", exc)
+    rows = stats["rows"]
+    print(
+        f"Demo data for {args.accounts:,} accounts, {start:%Y-%m} to {end:%Y-%m-%d}, "
+        f"seed {args.seed}: {sum(rows.values()):,} rows in {len(rows)} tables "
+        f"({rows['product.events']:,} events), {stats['bytes'] / 1e6:.1f} MB "
+        f"in {stats['seconds']:.1f} s -> {args.out}"
+    )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "generate":
+        return _generate(args)
     if args.command == "validate":
         from cs_metrics.validate.command import run as run_validate
 
@@ -108,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "summary":
         from cs_metrics.report.summary import print_summary
 
-        return print_summary(args.db)
+        return print_summary(args.db, target=args.target)
     if args.command == "report":
         from cs_metrics.report.command import run as run_report
 
@@ -121,7 +218,47 @@ def main(argv: list[str] | None = None) -> int:
         from cs_metrics.quality.command import run as run_quality_report
 
         return run_quality_report(args)
-    return 2
+    return fail("", f"unknown command {args.command!r}", EXIT_USAGE)
+
+
+def _unexpected(command: str, exc: Exception) -> int:
+    """One line for an error no command handled itself (the last resort, never a traceback)."""
+    from cs_metrics.load.project import LoadError
+    from cs_metrics.warehouse import WarehouseError
+
+    if isinstance(exc, WarehouseError | LoadError):
+        return fail(command, exc)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return fail(command, f"{exc.filename}: {exc.strerror or exc}")
+    if os.environ.get("CS_METRICS_DEBUG"):
+        raise exc
+    detail = (str(exc).strip().splitlines() or [""])[0]
+    return fail(
+        command,
+        f"unexpected error ({type(exc).__name__}: {detail}); run it again with CS_METRICS_DEBUG=1"
+        " to see where it happened, and report it with the command you ran.",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said by the command's parser, whose options they are not
+            _subcommand_parser(parser, args.command).error(
+                f"unrecognized arguments: {' '.join(extra)}"
+            )
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return fail(args.command, "interrupted", 130)
+    except BrokenPipeError:  # e.g. `cs-metrics summary | head`: the reader left, stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except Exception as exc:  # the last resort: one line, never a traceback
+        return _unexpected(args.command, exc)
 
 
 if __name__ == "__main__":

@@ -316,3 +316,20 @@ SOURCES: tuple[str, ...] = ("crm", "billing", "finance", "product", "support")
 
 def table(source: str, name: str) -> Table:
     return BY_KEY[f"{source}.{name}"]
+
+
+def yaml_type(data_type: pa.DataType) -> str:
+    """The `data_type` the sources YAML gives a contract column."""
+    if pa.types.is_string(data_type):
+        return "text"
+    if pa.types.is_integer(data_type):
+        return "integer"
+    if pa.types.is_boolean(data_type):
+        return "boolean"
+    if pa.types.is_timestamp(data_type):
+        return "timestamp"
+    if pa.types.is_date(data_type):
+        return "date"
+    if pa.types.is_decimal(data_type):
+        return f"decimal({data_type.precision},{data_type.scale})"
+    raise ValueError(f"no YAML type for contract type {data_type}")

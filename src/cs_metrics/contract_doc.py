@@ -26,10 +26,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import yaml
 
-from cs_metrics.contract import CODE_PATTERNS, SOURCES, TABLES, Column, Table
+from cs_metrics.contract import CODE_PATTERNS, SOURCES, TABLES, Column, Table, yaml_type
 from cs_metrics.validate.checks import WARNING
 from cs_metrics.validate.raw_suites import rule_level, table_rules
 
@@ -44,23 +43,6 @@ BLOCK = re.compile(
 
 class ContractDocError(Exception):
     """The doc cannot be rendered (a table without its block, an unknown block)."""
-
-
-def yaml_type(data_type: pa.DataType) -> str:
-    """The `data_type` the sources YAML gives a contract column."""
-    if pa.types.is_string(data_type):
-        return "text"
-    if pa.types.is_integer(data_type):
-        return "integer"
-    if pa.types.is_boolean(data_type):
-        return "boolean"
-    if pa.types.is_timestamp(data_type):
-        return "timestamp"
-    if pa.types.is_date(data_type):
-        return "date"
-    if pa.types.is_decimal(data_type):
-        return f"decimal({data_type.precision},{data_type.scale})"
-    raise ValueError(f"no YAML type for contract type {data_type}")
 
 
 def is_required(column: dict[str, Any]) -> bool:

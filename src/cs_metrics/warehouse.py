@@ -13,12 +13,18 @@ DuckDB, PostgreSQL and Spark with the same code:
   no Spark session (or Java) is needed to read results.
 
 Queries are plain SQL that runs on DuckDB and PostgreSQL (the project's portable subset).
+
+Every command that reads the marts opens them here, so a database that cannot be read is
+answered the same way by all of them, in one line naming the file and what to do
+(`WarehouseError`): a missing file, a file locked by a running build, a file that is not a
+DuckDB database or is truncated or damaged (when opened or at the first read of a damaged
+page), and a database without the marts a command needs (not built, or the build stopped).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +40,49 @@ MARTS_SCHEMA = os.environ.get("CS_METRICS_SCHEMA_PREFIX", "") + "marts"
 
 class WarehouseError(Exception):
     """The warehouse cannot be read as configured (shown to the user without a traceback)."""
+
+
+BUILD_HINT = "`make build`, or `dbt build --profiles-dir profiles`"
+
+
+def duckdb_problem(path: Path, exc: BaseException) -> str:
+    """One line saying why a DuckDB file cannot be read, and what to do.
+
+    Classifies DuckDB's errors: locked by another process (a running build), not a DuckDB
+    database, truncated or damaged, written by another DuckDB version.
+    """
+    import re
+
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    detail = detail.removeprefix("IO Error: ")
+    lowered = detail.lower()
+    if "could not set lock" in lowered or "conflicting lock" in lowered:
+        holder = re.search(r"\(PID (\d+)\)", detail)
+        by = f" (PID {holder.group(1)})" if holder else ""
+        return (
+            f"{path} is locked by another process{by}, most likely a dbt build writing to it:"
+            " wait for it to finish, then run this again."
+        )
+    if "not a valid duckdb database" in lowered:
+        empty = " (it is empty)" if path.is_file() and path.stat().st_size == 0 else ""
+        return (
+            f"{path} is not a DuckDB database{empty}: point --db (or CS_METRICS_DB) at the"
+            " file dbt builds, target/cs_metrics.duckdb by default."
+        )
+    if "version" in lowered and ("storage" in lowered or "newer" in lowered or "older" in lowered):
+        return (
+            f"{path} was written by another DuckDB version ({detail}): rebuild it with this"
+            f" installation ({BUILD_HINT})."
+        )
+    if any(
+        word in lowered
+        for word in ("could not read enough bytes", "corrupt", "checksum", "truncat", "serializ")
+    ):
+        return (
+            f"{path} is truncated or damaged ({detail}): restore it from a backup or rebuild it"
+            f" ({BUILD_HINT})."
+        )
+    return f"cannot read {path}: {detail}"
 
 
 @dataclass
@@ -57,8 +106,28 @@ class Warehouse:
             return pa.table(
                 {name: list(values) for name, values in zip(names, columns, strict=True)}
             )
-        table = self._connection.execute(sql, parameters or []).to_arrow_table()
+        with self._read_errors():
+            table = self._connection.execute(sql, parameters or []).to_arrow_table()
         return table.rename_columns([name.lower() for name in table.column_names])
+
+    @contextmanager
+    def _read_errors(self) -> Iterator[None]:
+        """A DuckDB file that fails while being read (a damaged page) -> WarehouseError."""
+        if self.duckdb_path is None:
+            yield
+            return
+        import duckdb
+
+        try:
+            yield
+        except (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException) as exc:
+            raise WarehouseError(duckdb_problem(self.duckdb_path, exc)) from exc
+        except (duckdb.BinderException, duckdb.CatalogException) as exc:
+            detail = str(exc).strip().splitlines()[0]
+            raise WarehouseError(
+                f"the marts in {self.duckdb_path} lack what cs-metrics reads ({detail}): they"
+                f" were built by another version of the project; build them again ({BUILD_HINT})."
+            ) from exc
 
     def batches(
         self, sql: str, parameters: list[Any] | None = None, *, batch_rows: int = 100_000
@@ -84,10 +153,11 @@ class Warehouse:
                         {name: list(values) for name, values in zip(names, columns, strict=True)}
                     )
             return
-        reader = self._connection.execute(sql, parameters or []).to_arrow_reader(batch_rows)
-        for batch in reader:
-            table = pa.Table.from_batches([batch])
-            yield table.rename_columns([name.lower() for name in table.column_names])
+        with self._read_errors():
+            reader = self._connection.execute(sql, parameters or []).to_arrow_reader(batch_rows)
+            for batch in reader:
+                table = pa.Table.from_batches([batch])
+                yield table.rename_columns([name.lower() for name in table.column_names])
 
     def rows(self, sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
         """The query's rows as dictionaries."""
@@ -110,6 +180,41 @@ class Warehouse:
         )
         return bool(found)
 
+    def require(
+        self, tables: Sequence[str], schema: str = MARTS_SCHEMA, *, every: bool = True
+    ) -> None:
+        """Raise WarehouseError, in one line, when tables of `schema` are missing.
+
+        None of them there: the project was never built into this database; some missing
+        (only checked when `every`): the build stopped before them.
+        """
+        missing = [name for name in tables if not self.has_table(schema, name)]
+        if not missing or (not every and len(missing) < len(tables)):
+            return
+        where = str(self.duckdb_path) if self.duckdb_path else f"target {self.target!r}"
+        if len(missing) == len(tables):
+            what = "no marts" if self._has_schema(schema) else f"no schema {schema}"
+            raise WarehouseError(
+                f"{where} holds {what} ({schema}.{missing[0]} not found): the project has not"
+                f" been built there; build it first ({BUILD_HINT})."
+            )
+        shown = ", ".join(f"{schema}.{name}" for name in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise WarehouseError(
+            f"{where} lacks {shown}{more}: the last build did not finish (or predates this"
+            f" version); build the project again ({BUILD_HINT})."
+        )
+
+    def _has_schema(self, schema: str) -> bool:
+        if self.spark_warehouse is not None:
+            return (self.spark_warehouse / f"{schema}.db").is_dir()
+        placeholder = "%s" if self.engine == "postgres" else "?"
+        found = self.scalar(
+            f"select count(*) from information_schema.schemata where schema_name = {placeholder}",
+            [schema],
+        )
+        return bool(found)
+
     def close(self) -> None:
         self._connection.close()
 
@@ -129,38 +234,53 @@ def open_warehouse(
     profiles_dir: Path | None = None,
     duckdb_path: Path | None = None,
     schemas: tuple[str, ...] = (MARTS_SCHEMA,),
+    required: Sequence[str] = (),
+    every: bool = True,
 ) -> Warehouse:
     """Open the warehouse of `target` (default: as dbt would choose) read-only.
 
     duckdb_path overrides the profile's DuckDB file; `schemas` lists the schemas a Spark
-    warehouse exposes (DuckDB and PostgreSQL see every schema).
+    warehouse exposes (DuckDB and PostgreSQL see every schema); `required` names the marts
+    the caller reads (WarehouseError when one is missing; with every=False only when none
+    is there: the database was never built). Raises WarehouseError, in one line, for every
+    database that cannot be read.
     """
-    target = target or default_target()
-    project_dir = find_project_dir()
-    profiles_dir = profiles_dir or project_dir / "profiles"
+    reader = _open(target or default_target(), profiles_dir, duckdb_path, schemas)
     try:
-        output = read_target(profiles_dir, target)
+        reader.require(required, every=every)
+    except BaseException:
+        reader.close()
+        raise
+    return reader
+
+
+def _open(
+    target: str, profiles_dir: Path | None, duckdb_path: Path | None, schemas: tuple[str, ...]
+) -> Warehouse:
+    try:
+        project_dir = find_project_dir()
+        output = read_target(profiles_dir or project_dir / "profiles", target)
     except LoadError as exc:
         raise WarehouseError(str(exc)) from exc
     engine = str(output.get("type"))
     if engine == "duckdb":
         import duckdb
 
-        path = Path(duckdb_path or output["path"])
+        # --db is relative to the current directory, the profile's path to the project
+        path = Path(duckdb_path).absolute() if duckdb_path else Path(output["path"])
         if not path.is_absolute():
             path = project_dir / path
         if not path.exists():
+            raise WarehouseError(f"{path} does not exist: build the project first ({BUILD_HINT}).")
+        if path.is_dir():
             raise WarehouseError(
-                f"{path} does not exist: build the project first (`make build`, or"
-                " `dbt build --profiles-dir profiles`)."
+                f"{path} is a directory: point --db (or CS_METRICS_DB) at the DuckDB file dbt"
+                " builds, target/cs_metrics.duckdb by default."
             )
         try:
             connection = duckdb.connect(str(path), read_only=True)
         except duckdb.Error as exc:
-            raise WarehouseError(
-                f"cannot open {path} read-only ({exc}); a dbt build may be writing to it:"
-                " wait for it to finish."
-            ) from exc
+            raise WarehouseError(duckdb_problem(path, exc)) from exc
         return Warehouse(target, engine, connection, duckdb_path=path)
     if engine == "postgres":
         from cs_metrics.load.postgres import connect

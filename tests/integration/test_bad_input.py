@@ -388,7 +388,8 @@ def _item_key(item_id: str, valid_from: dt.datetime) -> str:
 
 
 def _monthly_amount(item: dict, plan: dict) -> Decimal:
-    """metrics.md: quantity x unit price x (1 - discount / 100) over the plan's months."""
+    """Doc block revenue_item_monthly_amount: quantity x unit price x (1 - discount / 100)
+    over the plan's months."""
     unit = item["unit_amount"] if item["unit_amount"] is not None else plan["unit_amount"]
     discount = item["discount_percent"] or Decimal(0)
     months = plan["interval_count"] * MONTHS_PER_INTERVAL[plan["billing_interval"]]

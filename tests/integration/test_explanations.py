@@ -5,9 +5,10 @@ component values of fct_account_months and the configured weights (a component w
 gets its var weight, others 0) - not from the mart's stored weights or SQL.
 
 Retention: for the `all` segment and each tier, every account's term of ending MRR, monthly
-NRR and TTM NRR is re-derived from the account-months following metrics.md (segments read
-from the tier of the right month's row, bases summed here), and the top accounts, their
-contributions, the metric values and the "other accounts" remainder are compared.
+NRR and TTM NRR is re-derived from the account-months following the written definitions
+(the dbt doc blocks; segments read from the tier of the right month's row, bases summed
+here), and the top accounts, their contributions, the metric values and the "other accounts"
+remainder are compared.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Health, usage, lifecycle and committed MRR recomputed independently in Python.
 
 Every account-month of fct_account_months (small generated data set) is recomputed from the
-raw Parquet files and the seeds with the written definitions (metrics.md): usage from the
+raw Parquet files and the seeds with the written definitions (the dbt doc blocks): usage from the
 de-duplicated events, the payment, NPS and support components, weights and re-weighting,
 status, 3-month change, value-health quadrant, next renewal, lifecycle stage and committed
 MRR. Only mrr / arr / cohort_month / tenure_months / seats are read from the mart: their
@@ -27,6 +27,7 @@ from reference_metrics import (
     add_months,
     load_revenue,
     month_of,
+    shift_months,
     snapshot_instant,
 )
 
@@ -80,14 +81,6 @@ def _seed(name: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def _add_calendar_months(value: dt.datetime, months: int) -> dt.datetime:
-    """value + months calendar months, clamped to the month's last day."""
-    index = value.year * 12 + value.month - 1 + months
-    year, month = divmod(index, 12)
-    last = (add_months(dt.date(year, month + 1, 1), 1) - dt.timedelta(days=1)).day
-    return value.replace(year=year, month=month + 1, day=min(value.day, last))
-
-
 # ----------------------------------------------------------------------------- the recompute
 @dataclass
 class Expected:
@@ -95,8 +88,9 @@ class Expected:
     rows: dict = field(default_factory=dict)  # (account, month) -> {column: value}
 
 
-def _usage(raw_dir: Path, core_features: dict[str, str], last_month: dt.date) -> dict:
-    """Distinct users, days, events and core features per account-month."""
+def _valid_events(raw_dir: Path, core_features: dict[str, str]) -> list[tuple]:
+    """(account, user, occurred_at, core feature or None) of each event's first-loaded copy,
+    leaving out events that break the raw contract."""
     first_copy: dict[str, dict] = {}
     for row in _rows(raw_dir, "product", "events"):
         event_id = _text(row["event_id"])
@@ -106,25 +100,43 @@ def _usage(raw_dir: Path, core_features: dict[str, str], last_month: dt.date) ->
             loaded is not None and (kept["_loaded_at"] is None or loaded < kept["_loaded_at"])
         ):
             first_copy[event_id] = row
-    users, days, features = defaultdict(set), defaultdict(set), defaultdict(set)
-    events: dict = defaultdict(int)
+    out = []
     for row in first_copy.values():
         account, user = _text(row["account_id"]), _text(row["user_id"])
         name, occurred = _text(row["event_name"]), row["occurred_at"]
         if account is None or user is None or name is None or occurred is None:
             continue  # breaks the raw contract: not usage
-        key = (account, month_of(occurred))
-        if key[1] > last_month:
+        out.append((account, user, occurred, core_features.get(name.lower())))
+    return out
+
+
+def _usage(events: list[tuple], period_of) -> dict:
+    """Distinct users, days, events and core features per (account, period); period_of maps
+    an event time to its period key (or None: counted nowhere)."""
+    users, days, features = defaultdict(set), defaultdict(set), defaultdict(set)
+    counts: dict = defaultdict(int)
+    for account, user, occurred, feature in events:
+        period = period_of(occurred)
+        if period is None:
             continue
+        key = (account, period)
         users[key].add(user)
         days[key].add(occurred.date())
-        events[key] += 1
-        feature = core_features.get(name.lower())
+        counts[key] += 1
         if feature is not None:
             features[key].add(feature)
     return {
-        key: (len(users[key]), len(days[key]), events[key], len(features[key])) for key in events
+        key: (len(users[key]), len(days[key]), counts[key], len(features[key])) for key in counts
     }
+
+
+def _in_progress_windows(as_of: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The month in progress's usage windows k = 0..3: [t* - (k+1) months, t* - k months)."""
+    t_star = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    return [
+        (shift_months(t_star, -(k + 1)), shift_months(t_star, -k))
+        for k in range(USAGE_TREND_MONTHS + 1)
+    ]
 
 
 def _payment_scores(raw_dir: Path, account_of_customer, snapshots: dict) -> dict:
@@ -233,7 +245,7 @@ def _contracts(raw_dir: Path, ref: RevenueReference, account_of_customer, months
         if item not in first_versions or version["valid_from"] < first_versions[item][0]:
             first_versions[item] = (version["valid_from"], subscription, account, amount, currency)
         for month in months:
-            t = snapshot_instant(month)
+            t = snapshot_instant(month, ref.as_of_date)
             counted = (
                 version["valid_from"] < t
                 and (version["valid_to"] is None or version["valid_to"] >= t)
@@ -249,13 +261,13 @@ def _contracts(raw_dir: Path, ref: RevenueReference, account_of_customer, months
             term = int(subscription["term_months"])
             if term >= RENEWAL_MIN_TERM:
                 k = 1
-                while _add_calendar_months(subscription["started_at"], k * term) < t:
+                while shift_months(subscription["started_at"], k * term) < t:
                     k += 1
-                at = _add_calendar_months(subscription["started_at"], k * term)
+                at = shift_months(subscription["started_at"], k * term)
                 renewal[key] = min(renewal.get(key, at), at)
     for _, subscription, account, amount, currency in first_versions.values():
         for month in months:
-            t = snapshot_instant(month)
+            t = snapshot_instant(month, ref.as_of_date)
             if subscription["created_at"] < t <= subscription["started_at"]:
                 signed[(account, month)] += amount * ref.rate(month, currency)
     return renewal, scheduled, signed
@@ -286,9 +298,18 @@ def recompute(raw_dir: Path, as_of: dt.date, mart: dict) -> Expected:
     def account_of_customer(customer_id: str) -> str:
         return customers.get(customer_id) or f"billing:{customer_id}"
 
-    snapshots = {key: snapshot_instant(key[1]) for key in mart}
+    snapshots = {key: snapshot_instant(key[1], as_of) for key in mart}
     months = sorted({month for _, month in mart})
-    usage = _usage(raw_dir, core_features, month_of(as_of))
+    events = _valid_events(raw_dir, core_features)
+    as_of_end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    # complete months: calendar months; the month in progress: one-month windows ending at t*
+    usage = _usage(events, lambda at: month_of(at) if at < as_of_end else None)
+    windows = _in_progress_windows(as_of)
+    window_usage = _usage(
+        events,
+        lambda at: next((k for k, (start, end) in enumerate(windows) if start <= at < end), None),
+    )
+    in_progress = month_of(as_of)
     payment = _payment_scores(raw_dir, account_of_customer, snapshots)
     nps = _nps_scores(raw_dir, snapshots)
     support = _support_scores(raw_dir, snapshots)
@@ -297,11 +318,14 @@ def recompute(raw_dir: Path, as_of: dt.date, mart: dict) -> Expected:
 
     expected = Expected(usage=usage)
     for (account, month), row in sorted(mart.items()):
-        users, days, events, core = usage.get((account, month), (0, 0, 0, 0))
+        if month == in_progress:
+            users, days, event_count, core = window_usage.get((account, 0), (0, 0, 0, 0))
+        else:
+            users, days, event_count, core = usage.get((account, month), (0, 0, 0, 0))
         out = {
             "active_users": users,
             "active_days": days,
-            "event_count": events,
+            "event_count": event_count,
             "core_features_used": core,
         }
         active = row["mrr"] > 0
@@ -310,15 +334,21 @@ def recompute(raw_dir: Path, as_of: dt.date, mart: dict) -> Expected:
             seats = row["seats"]
             if seats > 0:
                 components["utilization"] = 100 * min(1.0, users / seats)
-            prior_months = [
-                add_months(month, -lag)
-                for lag in range(1, USAGE_TREND_MONTHS + 1)
-                if add_months(month, -lag) >= row["cohort_month"]
-            ]
-            if prior_months:
-                prior = sum(usage.get((account, m), (0,))[0] for m in prior_months) / len(
-                    prior_months
-                )
+            if month == in_progress:
+                cohort_start = dt.datetime.combine(row["cohort_month"], dt.time())
+                prior_users = [
+                    window_usage.get((account, k), (0,))[0]
+                    for k in range(1, USAGE_TREND_MONTHS + 1)
+                    if windows[k][1] > cohort_start
+                ]
+            else:
+                prior_users = [
+                    usage.get((account, add_months(month, -lag)), (0,))[0]
+                    for lag in range(1, USAGE_TREND_MONTHS + 1)
+                    if add_months(month, -lag) >= row["cohort_month"]
+                ]
+            if prior_users:
+                prior = sum(prior_users) / len(prior_users)
                 if prior == 0:
                     components["usage_trend"] = 100.0 if users > 0 else 0.0
                 else:

@@ -26,7 +26,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import run_dbt
-from reference_metrics import RevenueReference, add_months, load_revenue, month_of
+from reference_metrics import (
+    RevenueReference,
+    add_months,
+    load_revenue,
+    month_of,
+    snapshot_instant,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -134,8 +140,9 @@ def expected_renewals_ahead(
 
 
 def subscription_mrr(raw_dir: Path, ref: RevenueReference, month: dt.date) -> dict[str, float]:
-    """Each subscription's MRR at t(month) in the reporting currency (counted-item rule)."""
-    t = dt.datetime.combine(add_months(month, 1), dt.time())
+    """Each subscription's MRR at month's evaluation instant (t(M); t* for the month in
+    progress) in the reporting currency (counted-item rule)."""
+    t = snapshot_instant(month, ref.as_of_date)
     plans = {_text(p["plan_id"]): p for p in _rows(raw_dir, "billing", "plans")}
     interval = {"month": 1, "quarter": 3, "year": 12}
     subscriptions = {
@@ -456,8 +463,9 @@ def test_segments_sum_the_detail_rows(db: duckdb.DuckDBPyConnection) -> None:
 
 def test_summary_prints_the_renewals_ahead(db: duckdb.DuckDBPyConnection) -> None:
     from cs_metrics.report.summary import summary_lines
+    from cs_metrics.warehouse import Warehouse
 
-    lines = summary_lines(db)
+    lines = summary_lines(Warehouse("duckdb", "duckdb", db))
     assert "  Renewals ahead of the as-of date (USD):" in lines
     due, at_risk, attention = db.execute(
         """

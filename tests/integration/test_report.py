@@ -39,6 +39,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_CHARTS = (
     "north_star",
+    "month_bridge",
     "mrr_bridge",
     "mrr_customers",
     "retention_ttm",
@@ -504,6 +505,68 @@ def test_health_drops_are_the_largest_score_falls(
     assert counts[3]["text"] == f"{len(change):,}", "accounts"
 
 
+MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churned", "fx")
+
+
+def month_bridge_recomputed(db_path: Path, month: dt.date) -> dict[str, tuple[float, int | None]]:
+    """The month's bridge from the account-months (not from fct_mrr_bridge_monthly): MRR and
+    paying accounts at the end of the month before, each movement summed, and at the end."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        frame = con.execute(
+            "select month_start, mrr, new_mrr, reactivation_mrr, expansion_mrr,"
+            " contraction_mrr, churned_mrr, fx_impact_mrr, movement_type"
+            " from marts.fct_account_months where month_start in (?, ?)",
+            [month, (pd.Timestamp(month) - pd.DateOffset(months=1)).date()],
+        ).df()
+    finally:
+        con.close()
+    for column in frame.columns[1:-1]:
+        frame[column] = frame[column].astype(float)
+    now = frame[frame["month_start"] == pd.Timestamp(month)]
+    before = frame[frame["month_start"] != pd.Timestamp(month)]
+    moved = now["movement_type"].value_counts()
+    steps: dict[str, tuple[float, int | None]] = {
+        "start": (before["mrr"].sum(), int((before["mrr"] > 0).sum())),
+        "new": (now["new_mrr"].sum(), int(moved.get("new", 0))),
+        "reactivation": (now["reactivation_mrr"].sum(), int(moved.get("reactivation", 0))),
+        "expansion": (now["expansion_mrr"].sum(), None),
+        "contraction": (now["contraction_mrr"].sum(), None),
+        "churned": (now["churned_mrr"].sum(), -int(moved.get("churn", 0))),
+        "fx": (now["fx_impact_mrr"].sum(), None),
+        "end": (now["mrr"].sum(), int((now["mrr"] > 0).sum())),
+    }
+    return steps
+
+
+def test_the_month_bridge_equals_the_account_months(rendered: Rendered, built_db: Path) -> None:
+    month = report_month(rendered).date()
+    expected = month_bridge_recomputed(built_db, month)
+    start, end = expected["start"], expected["end"]
+    assert abs(start[0] + sum(expected[m][0] for m in MOVEMENTS) - end[0]) <= MONEY_TOLERANCE
+    assert (
+        start[1] + expected["new"][1] + expected["reactivation"][1] + expected["churned"][1]
+        == (end[1])
+    ), "the customers add up"
+
+    rows = body(rendered, "month_bridge")
+    assert [row[0]["value"] for row in rows] == ["start", *MOVEMENTS, "end"]
+    previous = (pd.Timestamp(month) - pd.DateOffset(months=1)).strftime("%Y-%m")
+    assert rows[0][0]["text"] == f"start {previous}" and rows[-1][0]["text"] == f"end {month:%Y-%m}"
+    for row in rows:
+        mrr, customers = expected[row[0]["value"]]
+        assert abs(value(row[1]) - mrr) <= MONEY_TOLERANCE, row[0]["text"]
+        if customers is None:
+            assert row[2]["value"] is None and row[2]["text"] == "–"
+        else:
+            assert int(value(row[2])) == customers, row[0]["text"]
+    assert expected["new"][0] > 0 and expected["churned"][0] < 0, "the small data set moves"
+    chart = next(c for c in rendered.charts if c["name"] == "month_bridge")
+    assert chart["traces"] == [
+        {"type": "waterfall", "points": 8, "nonzero": chart["traces"][0]["nonzero"]}
+    ]
+
+
 def test_renewal_risk_windows_and_priority_equal_the_renewals(
     rendered: Rendered, renewal_rows: pd.DataFrame
 ) -> None:
@@ -616,3 +679,126 @@ def test_month_outside_the_marts_names_the_range(
     err = capsys.readouterr().err
     assert code == 1
     assert "2025-06 is not a complete month" in err and "to 2025-05" in err
+
+
+# --------------------------------------------------------------- the first month of history
+FIRST_MONTH_END = dt.date(2025, 2, 10)  # as of 2025-02-10: 2025-01 is the only complete month
+FIRST_MONTH = dt.date(2025, 1, 1)
+
+AXES_JS = """
+() => Object.fromEntries([...document.querySelectorAll('section[data-chart]')].map((s) => {
+  const axes = {};
+  s.querySelectorAll('.xtick text, .ytick text, .x2tick text, .y2tick text').forEach((t) => {
+    const axis = t.parentElement.getAttribute('class').split(' ')[0];
+    (axes[axis] = axes[axis] || []).push(t.textContent);
+  });
+  return [s.dataset.chart, axes];
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def first_month_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A business in its first month of history, built as of the 10th of the second."""
+    from conftest import build_apart
+    from cs_metrics.generate.core import generate
+
+    work = tmp_path_factory.mktemp("first_month")
+    generate(out_dir=work / "raw", accounts=60, start=FIRST_MONTH, end=FIRST_MONTH_END, seed=3)
+    return build_apart(
+        work, {"raw_data_dir": str(work / "raw"), "as_of_date": FIRST_MONTH_END.isoformat()}
+    )
+
+
+def test_the_first_month_reads_as_a_first_month(
+    first_month_db: Path, tmp_path: Path, chromium: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Month axes show months, count axes whole numbers once, titles say 'last month'."""
+    out = tmp_path / "first.html"
+    assert main(["report", "--db", str(first_month_db), "--out", str(out)]) == 0, (
+        capsys.readouterr().err
+    )
+    html = out.read_text(encoding="utf-8")
+    assert 'data-month="2025-01"' in html
+    assert "last month" in html and not re.search(r"last 1 months?\b(?! )|1 months", html)
+    assert "metrics.md" not in html
+    charts = len(re.findall(r'Plotly\.newPlot\(\s*"chart-', html))
+    with guarded_page(chromium) as (page, guard):
+        page.goto(out.resolve().as_uri(), wait_until="load")
+        page.wait_for_function(
+            "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+            arg=charts,
+            timeout=60_000,
+        )
+        axes = page.evaluate(AXES_JS)
+        tables = page.evaluate(TABLES_JS)
+        titles = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('section[data-chart]')]"
+            ".map((s) => [s.dataset.chart, s.querySelector('h2').textContent]))"
+        )
+    assert guard.errors == [] and guard.outside == []
+    assert titles["north_star"] == "North star, last month"
+    assert titles["mrr_bridge"] == "MRR bridge, last month"
+    assert titles["month_bridge"] == "MRR bridge, 2025-01"
+    month_axes = {
+        "north_star": "xtick",
+        "mrr_customers": "xtick",
+        "health_mix": "xtick",
+    }
+    for chart, axis in month_axes.items():
+        assert axes[chart][axis] == ["2025-01"], (chart, axes[chart])
+    for chart, by_axis in axes.items():
+        for axis, ticks in by_axis.items():
+            assert not any(re.search(r"\d:\d\d", tick) for tick in ticks), (chart, axis, ticks)
+            assert len(ticks) == len(set(ticks)), f"{chart} {axis}: repeated ticks {ticks}"
+    for chart, axis in (("mrr_customers", "y2tick"), ("health_mix", "ytick")):
+        assert all(re.fullmatch(r"[\d,]+", tick) for tick in axes[chart][axis]), axes[chart]
+
+    expected = month_bridge_recomputed(first_month_db, FIRST_MONTH)
+    rows = [row for row in tables["month_bridge"] if not row[0]["total"]]
+    assert [row[0]["value"] for row in rows] == ["start", *MOVEMENTS, "end"]
+    for row in rows:
+        mrr, customers = expected[row[0]["value"]]
+        assert abs(value(row[1]) - mrr) <= MONEY_TOLERANCE, row[0]["text"]
+        if customers is not None:
+            assert int(value(row[2])) == customers, row[0]["text"]
+    assert expected["start"] == (0.0, 0) and expected["end"][1] > 0, "a first month starts at 0"
+
+
+def test_the_first_month_summary_adds_up(
+    first_month_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["summary", "--db", str(first_month_db)]) == 0
+    out = capsys.readouterr().out
+    assert "latest complete month: 2025-01" in out
+    expected = month_bridge_recomputed(first_month_db, FIRST_MONTH)
+    line = next(line for line in out.splitlines() if line.lstrip().startswith("Customers "))
+    active, start, new, reactivated, churned = map(int, re.findall(r"\d+", line))
+    assert (active, start, new, reactivated, churned) == (
+        expected["end"][1],
+        expected["start"][1],
+        expected["new"][1],
+        expected["reactivation"][1],
+        -expected["churned"][1],
+    )
+    assert start + new + reactivated - churned == active
+
+
+def test_the_summary_customer_line_adds_up(
+    built_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Start + new + reactivated − churned = active, recomputed from the account-months."""
+    assert main(["summary", "--db", str(built_db)]) == 0
+    out = capsys.readouterr().out
+    month = dt.date.fromisoformat(re.search(r"month: (\d{4}-\d{2})", out).group(1) + "-01")
+    expected = month_bridge_recomputed(built_db, month)
+    line = next(line for line in out.splitlines() if line.lstrip().startswith("Customers "))
+    numbers = [int(n.replace(",", "")) for n in re.findall(r"[\d,]+\d|\d", line)]
+    assert numbers == [
+        expected["end"][1],
+        expected["start"][1],
+        expected["new"][1],
+        expected["reactivation"][1],
+        -expected["churned"][1],
+    ]
+    assert numbers[1] + numbers[2] + numbers[3] - numbers[4] == numbers[0]

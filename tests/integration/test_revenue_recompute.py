@@ -1,7 +1,7 @@
 """MRR and retention recomputed independently in Python, compared with the marts.
 
 The reference (tests/reference_metrics.py) reads the raw Parquet files of the small generated
-data set with pyarrow and applies the written definitions (metrics.md) in plain Python: the
+data set with pyarrow and applies the written definitions (the dbt doc blocks) in plain Python: the
 counted-item rule at t(M), item price overrides, discounts, billing intervals, stand-in
 accounts for unmapped billing customers and as-of FX rates. Nothing of the project's SQL is
 reused, so a wrong rule on either side shows up as a difference.

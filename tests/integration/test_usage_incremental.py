@@ -159,7 +159,7 @@ def test_incremental_run_equals_full_refresh(
     pq.write_table(first_load, _events_path(raw_dir))
     incremental_db = work / "incremental.duckdb"
     run_dbt(
-        ["build", "--select", f"+{USAGE}"],
+        ["build", "--select", f"+{USAGE}", "--indirect-selection", "cautious"],
         db_path=incremental_db,
         target_path=work / "target_first",
         vars_=vars_,
@@ -176,7 +176,7 @@ def test_incremental_run_equals_full_refresh(
     pq.write_table(pa.concat_tables([first_load, appended]), _events_path(raw_dir))
     incremental_target = work / "target_incremental"
     run_dbt(
-        ["build", "--select", USAGE],
+        ["build", "--select", USAGE, "--indirect-selection", "cautious"],
         db_path=incremental_db,
         target_path=incremental_target,
         vars_=vars_,
@@ -193,7 +193,7 @@ def test_incremental_run_equals_full_refresh(
     # 3. a full build of the same raw data into another database
     full_db = work / "full.duckdb"
     run_dbt(
-        ["build", "--select", f"+{USAGE}", "--full-refresh"],
+        ["build", "--select", f"+{USAGE}", "--full-refresh", "--indirect-selection", "cautious"],
         db_path=full_db,
         target_path=work / "target_full",
         vars_=vars_,

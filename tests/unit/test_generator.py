@@ -1,7 +1,7 @@
 """The demo data generator: determinism, contract conformance, realism and the messy cases.
 
 Most tests read the session's small data set (`small_raw_dir`, 150 accounts, seed 7). The MRR
-check below is an independent pure-Python reading of the metric rules (docs: metrics.md), so a
+check below is an independent pure-Python reading of the metric rules (the dbt doc blocks), so a
 generator change that loses a movement kind fails here before any dbt model is involved.
 """
 

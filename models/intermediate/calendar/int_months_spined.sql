@@ -2,8 +2,11 @@
     The calendar: one row per month from the first month holding any data
     a metric reads (billing item versions and subscriptions, invoices and
     their service periods, NPS responses, support tickets, CS activities)
-    through the as-of month, with the month's snapshot instant
-    t(M) = the first instant of M + 1. Every spined model reads t(M) and
+    through the as-of month, with the month's evaluation instant
+    snapshot_at: t(M) = the first instant of M + 1 for a complete month, and
+    t* = the first instant after as_of_date for the month in progress (the
+    as-of month), so its figures mean "as of today" on any day of the month
+    (doc block month_in_progress). Every spined model reads snapshot_at and
     completeness from here. Built with dbt.date_spine over every month from
     1900 (a fixed, portable bound), then cut to the data.
     Product events only count on account-months (from a paying account's
@@ -121,10 +124,19 @@ final as (
             as month_end_date,
 
         ---------- timestamps
-        cast(
-            {{ cs_metrics.add_months('month_start', 1) }}
-            as {{ dbt.type_timestamp() }}
-        ) as snapshot_at
+        -- t(M); for the month in progress t* = as_of_date + 1 day (the two
+        -- agree when as_of_date is the month's last day)
+        case
+            when month_start = {{ as_of_month() }}
+                then cast(
+                    {{ dbt.dateadd('day', 1, as_of_date()) }}
+                    as {{ dbt.type_timestamp() }}
+                )
+            else cast(
+                {{ cs_metrics.add_months('month_start', 1) }}
+                as {{ dbt.type_timestamp() }}
+            )
+        end as snapshot_at
     from months
 )
 

@@ -11,7 +11,13 @@
                         prior month
       feature_breadth = 100 x core_features_used / core features in the
                         feature_catalog seed
-    Definitions: doc blocks health_* (models/marts/core/_health__docs.md).
+    A complete month counts usage over its calendar month, the prior over
+    the calendar months before it. The month in progress counts usage over
+    the one-month window ending at t* (window 0 of int_usage_windows_spined)
+    and the prior over the windows before it that end after the start of
+    the cohort month, so it means the same on any day of the month.
+    Definitions: doc blocks health_* (models/marts/core/_health__docs.md)
+    and month_in_progress.
 -#}
 {%- set score = cs_metrics.type_score() -%}
 
@@ -23,6 +29,14 @@ account_months as (
 
 usage_months as (
     select * from {{ ref('int_account_months_usage_summed') }}
+),
+
+usage_windows as (
+    select * from {{ ref('int_usage_windows_spined') }}
+),
+
+window_usage as (
+    select * from {{ ref('int_account_windows_usage_summed') }}
 ),
 
 seat_months as (
@@ -39,16 +53,76 @@ core_features as (
     where is_core
 ),
 
+-- The month in progress: the usage of each of its windows (0 without
+-- events); the prior counts the windows ending after the cohort month's
+-- start.
+windows_of_month_in_progress as (
+    select
+        account_months.account_id,
+        account_months.month_start,
+        usage_windows.window_offset,
+        coalesce(window_usage.active_users, 0) as active_users,
+        coalesce(window_usage.active_days, 0) as active_days,
+        coalesce(window_usage.event_count, 0) as event_count,
+        coalesce(window_usage.core_features_used, 0) as core_features_used,
+        usage_windows.window_offset > 0
+        and usage_windows.window_end_at > cast(
+            account_months.cohort_month as {{ dbt.type_timestamp() }}
+        ) as is_prior_window
+    from account_months
+    cross join usage_windows
+    left outer join window_usage
+        on
+            account_months.account_id = window_usage.account_id
+            and usage_windows.window_offset = window_usage.window_offset
+    where not account_months.is_month_complete
+),
+
+month_in_progress_usage as (
+    select
+        account_id,
+        month_start,
+        max(case when window_offset = 0 then active_users end)
+            as active_users,
+        max(case when window_offset = 0 then active_days end) as active_days,
+        max(case when window_offset = 0 then event_count end) as event_count,
+        max(case when window_offset = 0 then core_features_used end)
+            as core_features_used,
+        sum(case when is_prior_window then active_users end)
+            as prior_active_users_sum,
+        sum(case when is_prior_window then 1 else 0 end) as prior_month_count
+    from windows_of_month_in_progress
+    group by
+        account_id,
+        month_start
+),
+
 joined as (
     select
         account_months.account_id,
         account_months.month_start,
         account_months.mrr,
+        account_months.is_month_complete,
         coalesce(seat_months.seats, 0) as seats,
-        coalesce(usage_months.active_users, 0) as active_users,
-        coalesce(usage_months.active_days, 0) as active_days,
-        coalesce(usage_months.event_count, 0) as event_count,
-        coalesce(usage_months.core_features_used, 0) as core_features_used,
+        coalesce(
+            month_in_progress_usage.active_users,
+            usage_months.active_users,
+            0
+        ) as active_users,
+        coalesce(
+            month_in_progress_usage.active_days, usage_months.active_days, 0
+        ) as active_days,
+        coalesce(
+            month_in_progress_usage.event_count, usage_months.event_count, 0
+        ) as event_count,
+        coalesce(
+            month_in_progress_usage.core_features_used,
+            usage_months.core_features_used,
+            0
+        ) as core_features_used,
+        month_in_progress_usage.prior_active_users_sum
+            as in_progress_prior_sum,
+        month_in_progress_usage.prior_month_count as in_progress_prior_count,
         core_features.core_feature_count
     from account_months
     cross join core_features
@@ -56,30 +130,44 @@ joined as (
         on
             account_months.account_id = usage_months.account_id
             and account_months.month_start = usage_months.month_start
+            and account_months.is_month_complete
+    left outer join month_in_progress_usage
+        on
+            account_months.account_id = month_in_progress_usage.account_id
+            and account_months.month_start = month_in_progress_usage.month_start
     left outer join seat_months
         on
             account_months.account_id = seat_months.account_id
             and account_months.month_start = seat_months.month_start
 ),
 
--- The backbone has one row per month from the cohort month on, so the
--- preceding rows are exactly the prior months since the cohort month
--- (months without events hold 0 active users).
+-- Complete months: the backbone has one row per month from the cohort
+-- month on, so the preceding rows are exactly the prior months since the
+-- cohort month (months without events hold 0 active users). The month in
+-- progress takes its prior from its windows.
 trended as (
     select
         *,
-        sum(active_users) over (
-            partition by account_id
-            order by month_start asc nulls last
-            rows between {{ var('usage_trend_months') }} preceding
-            and 1 preceding
-        ) as prior_active_users_sum,
-        count(*) over (
-            partition by account_id
-            order by month_start asc nulls last
-            rows between {{ var('usage_trend_months') }} preceding
-            and 1 preceding
-        ) as prior_month_count
+        case
+            when is_month_complete
+                then sum(active_users) over (
+                    partition by account_id
+                    order by month_start asc nulls last
+                    rows between {{ var('usage_trend_months') }} preceding
+                    and 1 preceding
+                )
+            else in_progress_prior_sum
+        end as prior_active_users_sum,
+        case
+            when is_month_complete
+                then count(*) over (
+                    partition by account_id
+                    order by month_start asc nulls last
+                    rows between {{ var('usage_trend_months') }} preceding
+                    and 1 preceding
+                )
+            else in_progress_prior_count
+        end as prior_month_count
     from joined
 ),
 

@@ -1,6 +1,6 @@
 {#-
-    Each account-month's MRR movement and segment (metrics.md "MRR
-    movements" and "Segment tiers and service models"), from the backbone.
+    Each account-month's MRR movement and segment (doc blocks
+    revenue_movements and revenue_tier), from the backbone.
     Movements compare this month's MRR with last month's local MRR at this
     month's rates (prev_mrr_cc, constant currency), so a rate move alone is
     never expansion or contraction; it is fx_impact = prev_mrr_cc - prev_mrr.

@@ -6,7 +6,7 @@
     reason (is_excluded_from_mrr) so int_revenue_data_quality_issues can
     list them.
 
-    The counting rule (metrics.md) in one place: a version counts at the
+    The counting rule (doc block revenue_counted_item) in one place: a version counts at the
     snapshot t(M) when
       valid_from_at < t(M) and (valid_to_at is null or valid_to_at >= t(M))
       and started_at < t(M)

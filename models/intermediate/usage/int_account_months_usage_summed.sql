@@ -61,15 +61,7 @@ final as (
         {{ cs_metrics.month_start_of('events.activity_date') }} as month_start,
 
         ---------- numerics
-        cast(count(distinct events.user_id) as {{ dbt.type_int() }})
-            as active_users,
-        cast(
-            count(distinct events.activity_date) as {{ dbt.type_int() }}
-        ) as active_days,
-        cast(count(*) as {{ dbt.type_bigint() }}) as event_count,
-        cast(
-            count(distinct core_events.feature) as {{ dbt.type_int() }}
-        ) as core_features_used
+        {{ cs_metrics.usage_summed_columns('events', 'core_events') }}
     from events
     left outer join core_events
         on events.event_name = core_events.event_name

@@ -63,6 +63,7 @@ from cs_metrics.calibrate.data import (
     GROUP_SCORE_COLUMNS,
     HORIZONS,
     OUTCOMES,
+    SOURCE_TABLE,
     TARGET_HORIZON,
     TARGET_OUTCOME,
     CalibrationRefused,
@@ -267,7 +268,7 @@ def calibrate(
     settings = read_settings(find_project_dir(project_dir))
     bands = Bands(yellow_min=settings.yellow_min, green_min=settings.green_min)
 
-    wh = open_warehouse(target, duckdb_path=duckdb_path)
+    wh = open_warehouse(target, duckdb_path=duckdb_path, required=(SOURCE_TABLE,))
     try:
         say(f"Reading active account-months and their outcomes from target {wh.target} ...")
         obs = read_observations(wh, progress=say)
@@ -390,6 +391,7 @@ def run(args: argparse.Namespace) -> int:
     """The `calibrate` command; returns a process exit code."""
     from cs_metrics.calibrate.data import CalibrationError
     from cs_metrics.calibrate.output import render_report, write_outputs
+    from cs_metrics.console import EXIT_USAGE, echo, fail
     from cs_metrics.load.project import LoadError
     from cs_metrics.warehouse import WarehouseError
 
@@ -401,18 +403,15 @@ def run(args: argparse.Namespace) -> int:
             target=args.target, duckdb_path=args.db, train_end=args.train_end, progress=say
         )
     except CalibrationRefused as exc:
-        print(f"cs-metrics calibrate: refused: {exc}", file=sys.stderr)
-        return 2
+        return fail("calibrate", f"refused: {exc}", EXIT_USAGE)
     except (WarehouseError, CalibrationError, LoadError) as exc:
-        print(f"cs-metrics calibrate: {exc}", file=sys.stderr)
-        return 1
+        return fail("calibrate", exc)
     written = write_outputs(
         result, out_dir=args.out_dir, write_table=not args.no_write, progress=say
     )
-    print(render_report(result, written))
+    echo(render_report(result, written))
     if written.table_error:
-        print(f"cs-metrics calibrate: {written.table_error}", file=sys.stderr)
-        return 1
+        return fail("calibrate", written.table_error)
     return 0
 
 

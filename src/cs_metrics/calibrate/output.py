@@ -413,10 +413,9 @@ def write_warehouse_table(result: CalibrationResult, table: pa.Table, project_di
         try:
             connection = duckdb.connect(str(result.duckdb_path))
         except duckdb.Error as exc:
-            raise CalibrationError(
-                f"cannot open {result.duckdb_path} for writing ({exc}); a dbt build or another"
-                " reader may hold it."
-            ) from exc
+            from cs_metrics.warehouse import duckdb_problem
+
+            raise CalibrationError(duckdb_problem(result.duckdb_path, exc)) from exc
         try:
             connection.register("calibration_rows", table)
             connection.execute(f'create schema if not exists "{MARTS_SCHEMA}"')

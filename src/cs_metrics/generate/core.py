@@ -56,6 +56,29 @@ class DemoDirectoryError(FileExistsError):
     """The output directory holds something that is not demo data made by this generator."""
 
 
+class GenerateArgumentError(ValueError):
+    """An argument of `generate` out of range (its message names the command-line option)."""
+
+
+def check_arguments(accounts: int, start: dt.date, end: dt.date, seed: int) -> None:
+    """Raise GenerateArgumentError naming the first argument out of range and what it may be."""
+    if accounts < 1:
+        raise GenerateArgumentError(
+            f"--accounts must be 1 or more, got {accounts}: the number of CRM accounts to generate."
+        )
+    if seed < 0:
+        raise GenerateArgumentError(f"--seed must be 0 or more, got {seed}.")
+    if start.day != 1:
+        raise GenerateArgumentError(
+            f"the start must be the first day of a month, got {start.isoformat()}."
+        )
+    if start > end:
+        raise GenerateArgumentError(
+            f"--start {start:%Y-%m} begins after --end {end.isoformat()}: choose a first month"
+            " on or before the last day of history."
+        )
+
+
 def check_out_dir(out_dir: Path, force: bool) -> None:
     """Refuse to write into a non-empty directory without the demo marker (unless forced)."""
     if not out_dir.exists():
@@ -149,13 +172,10 @@ def generate(
 
     Raises:
         DemoDirectoryError: out_dir holds data that was not generated here (and not force).
-        ValueError: invalid arguments.
+        GenerateArgumentError (a ValueError): an argument out of range.
     """
     began = time.perf_counter()
-    if accounts < 1:
-        raise ValueError(f"accounts must be at least 1, got {accounts}")
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    check_arguments(accounts, start, end, seed)
     cal = Calendar(start, end)
     out_dir = Path(out_dir)
     check_out_dir(out_dir, force)

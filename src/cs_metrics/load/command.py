@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,7 +20,7 @@ def _schema_override(value: str) -> tuple[str, str]:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     load = sub.add_parser(
         "load",
-        help="load raw data (<source>/<table>.parquet) into a PostgreSQL or Spark target",
+        help="load raw data (<source>/<table>.parquet or .csv) into a PostgreSQL or Spark target",
         description=(
             "Check RAW_DIR against the raw input contract, then load every table into the "
             "schema of its source (dbt vars <source>_schema: crm, billing, finance, product, "
@@ -28,7 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "and its environment variables."
         ),
     )
-    load.add_argument("raw_dir", type=Path, help="directory holding <source>/<table>.parquet")
+    load.add_argument(
+        "raw_dir", type=Path, help="directory holding <source>/<table>.parquet (or .csv)"
+    )
     load.add_argument(
         "--target",
         required=True,
@@ -61,6 +63,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
 
 
+def _refuse_csv_under_spark_tables(raw_dir: Path) -> None:
+    """Spark tables over the files need Parquet files: name the CSV ones in one line."""
+    from cs_metrics.contract import TABLES
+    from cs_metrics.load.project import LoadError
+    from cs_metrics.rawfiles import is_csv, table_file
+
+    csv = [table_file(raw_dir, table) for table in TABLES if is_csv(table_file(raw_dir, table))]
+    if csv:
+        more = f" and {len(csv) - 1} more" if len(csv) > 1 else ""
+        raise LoadError(
+            f"{csv[0]}{more} are CSV, but Spark tables over the files need Parquet files: pass"
+            " --spark-copy to copy their rows (read with the contract's types) into warehouse"
+            " tables instead."
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from cs_metrics.load.plan import plan_load
     from cs_metrics.load.project import LoadError, find_project_dir, read_target, source_schemas
@@ -75,19 +93,23 @@ def run(args: argparse.Namespace) -> int:
                 "spark (DuckDB reads the Parquet files directly: set var raw_data_dir)."
             )
         schemas = source_schemas(project_dir, dict(args.schema))
-        plan = plan_load(args.raw_dir, schemas)
+        if kind == "spark" and not args.spark_copy:
+            _refuse_csv_under_spark_tables(args.raw_dir)
         started = time.monotonic()
-        if kind == "postgres":
-            from cs_metrics.load.postgres import load_postgres
+        with tempfile.TemporaryDirectory(prefix="cs-metrics-load-") as work:
+            plan = plan_load(args.raw_dir, schemas, workdir=Path(work))
+            if kind == "postgres":
+                from cs_metrics.load.postgres import load_postgres
 
-            loaded = load_postgres(plan, settings, batch_rows=args.batch_rows)
-        else:
-            from cs_metrics.load.spark import load_spark
+                loaded = load_postgres(plan, settings, batch_rows=args.batch_rows)
+            else:
+                from cs_metrics.load.spark import load_spark
 
-            loaded = load_spark(plan, settings, copy=args.spark_copy)
+                loaded = load_spark(plan, settings, copy=args.spark_copy)
     except LoadError as exc:
-        print(f"cs-metrics load: {exc}", file=sys.stderr)
-        return 1
+        from cs_metrics.console import fail
+
+        return fail("load", exc)
     print(
         f"loaded {sum(loaded.values()):,} rows into {len(loaded)} tables "
         f"({', '.join(sorted(set(schemas.values())))}) on target {args.target} "

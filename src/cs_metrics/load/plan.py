@@ -1,4 +1,8 @@
-"""Which files to load: every contract table, checked against the contract first."""
+"""Which files to load: every contract table, checked against the contract first.
+
+A table delivered as CSV (`<table>.csv`, cs_metrics.rawfiles) is first written as Parquet with
+the contract's types into `workdir`, and loaded from there.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ import pyarrow.parquet as pq
 
 from cs_metrics.contract import TABLES, Column, Table
 from cs_metrics.load.project import LoadError
-from cs_metrics.validate.contract import validate_raw_dir
+from cs_metrics.rawfiles import csv_to_parquet, is_csv
+from cs_metrics.validate.contract import table_path, validate_raw_dir
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,13 @@ class TableFile:
         return f"{self.schema}.{self.table.name}"
 
 
-def plan_load(raw_dir: Path, schemas: dict[str, str]) -> list[TableFile]:
-    """The tables of raw_dir to load; raises LoadError naming every contract problem."""
+def plan_load(
+    raw_dir: Path, schemas: dict[str, str], workdir: Path | None = None
+) -> list[TableFile]:
+    """The tables of raw_dir to load; raises LoadError naming every contract problem.
+
+    workdir: where CSV tables are written as Parquet (required when raw_dir holds CSV).
+    """
     raw_dir = Path(raw_dir)
     problems = validate_raw_dir(raw_dir)
     if problems:
@@ -40,7 +50,14 @@ def plan_load(raw_dir: Path, schemas: dict[str, str]) -> list[TableFile]:
         )
     plan = []
     for table in TABLES:
-        path = raw_dir / table.source / f"{table.name}.parquet"
+        path = table_path(raw_dir, table)
+        if is_csv(path):
+            if workdir is None:
+                raise LoadError(f"{path} is CSV: a working folder is needed to load it.")
+            try:
+                path = csv_to_parquet(path, table, workdir / table.source / f"{table.name}.parquet")
+            except ValueError as exc:
+                raise LoadError(f"{exc} Nothing was loaded.") from exc
         metadata = pq.read_metadata(path)
         present = {name.lower(): name for name in metadata.schema.to_arrow_schema().names}
         columns = tuple(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -142,7 +141,7 @@ def write_quality_report(
     from cs_metrics.load.project import find_project_dir
     from cs_metrics.quality import reconcile
     from cs_metrics.quality.artifacts import load_build_results
-    from cs_metrics.quality.data import INTERMEDIATE_SCHEMA, load_quality_data
+    from cs_metrics.quality.data import INTERMEDIATE_SCHEMA, REQUIRED_MARTS, load_quality_data
     from cs_metrics.quality.expectations import VALIDATION_FILES, load_validation
     from cs_metrics.quality.html import QualityReport, render_html
     from cs_metrics.report.command import _shown
@@ -166,7 +165,10 @@ def write_quality_report(
     validations = [load_validation(validation, kind) for kind in VALIDATION_FILES]
 
     wh = open_warehouse(
-        target, duckdb_path=duckdb_path, schemas=(MARTS_SCHEMA, INTERMEDIATE_SCHEMA)
+        target,
+        duckdb_path=duckdb_path,
+        schemas=(MARTS_SCHEMA, INTERMEDIATE_SCHEMA),
+        required=REQUIRED_MARTS,
     )
     try:
         say(f"Reading the marts of target {wh.target} ({wh.engine}) ...")
@@ -214,7 +216,7 @@ def write_quality_report(
         *((f"GX {v.kind} results", _file(v.path)) for v in validations),
         (
             "tolerances",
-            f"money 0.01 {currency} (metrics.md); revrec_tolerance {absolute:.2f} {currency};"
+            f"money 0.01 {currency} (the bridge test); revrec_tolerance {absolute:.2f} {currency};"
             f" revrec_relative_tolerance {relative}"
             + (
                 " (from the build's --vars)"
@@ -250,6 +252,8 @@ def write_quality_report(
 
 def run(args: argparse.Namespace) -> int:
     """The `quality-report` command; returns a process exit code."""
+    from cs_metrics.console import fail
+    from cs_metrics.load.project import LoadError
     from cs_metrics.quality.artifacts import ArtifactsError
     from cs_metrics.quality.data import QualityDataError
     from cs_metrics.report.command import _shown
@@ -267,9 +271,8 @@ def run(args: argparse.Namespace) -> int:
             validation=args.validation,
             progress=say,
         )
-    except (ArtifactsError, WarehouseError, QualityDataError) as exc:
-        print(f"cs-metrics quality-report: {exc}", file=sys.stderr)
-        return 1
+    except (ArtifactsError, WarehouseError, QualityDataError, LoadError) as exc:
+        return fail("quality-report", exc)
     failing = ", ".join(result.failing_checks) or "none"
     print(
         f"Quality report ({result.size_bytes / 1e6:.2f} MB, {result.seconds:.1f} s; failing"

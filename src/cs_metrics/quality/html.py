@@ -799,7 +799,8 @@ def reconciliations_section(report: QualityReport) -> str:
         "Every dollar accounted for: the bridge adds up, the months chain, the MRR total equals"
         " the account-months and the counted subscription items per currency, and invoiced"
         " revenue is compared with MRR. Money is compared exactly (Decimal) as stored in the"
-        f" marts, in {_e(report.currency)}; the tolerance of 0.01 is the spec's (metrics.md).",
+        f" marts, in {_e(report.currency)}; the tolerance of 0.01 is the one of the build's"
+        " bridge test (data-tests/assert_mrr_bridge_identity_holds.sql).",
     )
 
 
@@ -935,7 +936,9 @@ def render_html(report: QualityReport) -> str:
             provenance_section(report),
             "<footer>cs_metrics quality report: dbt artifacts, Great Expectations results and the"
             " marts of one build, in one file that loads nothing from anywhere. Definitions: the"
-            " cs_metrics dbt docs and metrics.md.</footer>",
+            " cs_metrics dbt docs (`make docs` writes target/static_index.html: every mart,"
+            " column and test) and docs/raw-contract.md, docs/bad-input.md and"
+            " docs/configuration.md.</footer>",
             "</div>",
             f'<script type="application/json" id="report-meta">{_json(payload)}</script>',
             f"<script>{SCRIPT}</script>",

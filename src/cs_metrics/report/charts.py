@@ -24,6 +24,7 @@ from cs_metrics.report.data import (
     Settings,
 )
 
+MONEY_TICKS = ",.2~f"  # 12,500 and 0.5: whole amounts without decimals, small ones distinct
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 CHART_WIDTH = 620
 TALL = 470  # charts beside a table of 24 months
@@ -61,6 +62,46 @@ def label(value: str) -> str:
     return value.replace("_", " ")
 
 
+def last_months(count: int) -> str:
+    """'last month', 'last 12 months'."""
+    return "last month" if count == 1 else f"last {count} months"
+
+
+def integer_step(high: float, low: float = 0.0, ticks: int = 6) -> int:
+    """A tick step for a count axis: 1, 2 or 5 × 10^k, at least 1, about `ticks` ticks.
+
+    Plotly's own steps on a short range (28 to 30 customers) are fractions, which a whole-number
+    format prints twice ("29, 29"); a whole step never does.
+    """
+    raw = max(high - low, 1.0) / ticks
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * magnitude >= raw:
+                return factor * magnitude
+        magnitude *= 10
+
+
+def count_axis(values: Iterable[float | None], *, bars: bool = True) -> dict[str, Any]:
+    """Axis settings for counts (customers, accounts): whole-number ticks, none repeated.
+
+    bars: the axis starts at 0 (bars); else it spans the values only (a line).
+    """
+    present = [float(v) for v in values if v is not None] or [0.0]
+    high = max(present)
+    low = min(0.0, *present) if bars else min(present)
+    return {"tickformat": ",d", "tick0": 0, "dtick": integer_step(high, low)}
+
+
+def month_axis(months: list[str]) -> dict[str, Any]:
+    """Axis settings for months (YYYY-MM): one category per month.
+
+    A date axis would zoom into milliseconds around a single month ("23:59:59.9996") and give
+    bars of one millisecond; categories show the months as they are, however few.
+    """
+    return {"type": "category", "categoryorder": "array", "categoryarray": months}
+
+
 def ordered(values: Iterable[str], known: tuple[str, ...]) -> list[str]:
     """The known values first in their order, then any others (e.g. 'unknown') sorted."""
     present = set(values)
@@ -85,13 +126,35 @@ def _layout(fig: go.Figure, *, height: int, currency: str | None = None, **extra
         **extra,
     )
     if currency:
-        fig.update_yaxes(tickformat=",.0f")
+        fig.update_yaxes(tickformat=MONEY_TICKS)
 
 
 def mrr_bridge(data: ReportData, settings: Settings) -> go.Figure:
-    """Waterfall: MRR 12 months ago, the summed movements, MRR at the end of the month."""
-    rows = data.bridge
-    steps = bridge_steps(rows)
+    """Waterfall: MRR at the start of the period shown, the summed movements, MRR at its end."""
+    return waterfall(bridge_steps(data.bridge), settings)
+
+
+def month_bridge(data: ReportData, settings: Settings) -> go.Figure:
+    """Waterfall of the report month: MRR at the end of the month before, the month's
+    movements, MRR at the end of the month.
+
+    A month's movements are small beside MRR: the axis spans the levels the bridge passes
+    through (from 0 when they come near it), so each movement is visible.
+    """
+    steps = bridge_steps(data.bridge[-1:])
+    fig = waterfall(steps, settings)
+    levels = [float(steps[0][1])]
+    for _, amount in steps[1:-1]:
+        levels.append(levels[-1] + float(amount))
+    low, high = min(levels), max(levels)
+    pad = (high - low) or abs(high) * 0.01 or 1.0
+    bottom = low - 0.6 * pad
+    fig.update_yaxes(range=[bottom if bottom > 0 else 0, high + 0.4 * pad])
+    return fig
+
+
+def waterfall(steps: list[tuple[str, Decimal]], settings: Settings) -> go.Figure:
+    """A start, the movements, an end (bridge_steps) as a waterfall."""
     measures = ["absolute"] + ["relative"] * (len(steps) - 2) + ["total"]
     fig = go.Figure(
         go.Waterfall(
@@ -161,8 +224,16 @@ def mrr_and_customers(data: ReportData, settings: Settings) -> go.Figure:
         secondary_y=True,
     )
     _layout(fig, height=TALL)
-    fig.update_yaxes(title_text=f"MRR ({settings.currency})", tickformat=",.0f", secondary_y=False)
-    fig.update_yaxes(title_text="customers", tickformat=",d", secondary_y=True, showgrid=False)
+    fig.update_xaxes(**month_axis(months))
+    fig.update_yaxes(
+        title_text=f"MRR ({settings.currency})", tickformat=MONEY_TICKS, secondary_y=False
+    )
+    fig.update_yaxes(
+        title_text="customers",
+        secondary_y=True,
+        showgrid=False,
+        **count_axis((row["ending_customers"] for row in data.trend), bars=False),
+    )
     fig.update_layout(margin={"l": 70, "r": 60, "t": 30, "b": 60})
     return fig
 
@@ -187,6 +258,7 @@ def retention_trend(data: ReportData, settings: Settings) -> go.Figure:
             )
         )
     _layout(fig, height=TALL)
+    fig.update_xaxes(**month_axis(months))
     fig.update_yaxes(title_text="% of the cohort 12 months earlier", ticksuffix="%")
     fig.update_layout(margin={"l": 60, "r": 20, "t": 30, "b": 60})
     return fig
@@ -258,7 +330,12 @@ def tier_health(data: ReportData, settings: Settings) -> go.Figure:
                 col=col,
             )
     _layout(fig, height=380, barmode="stack")
-    fig.update_yaxes(tickformat=",.0f")
+    customers = [
+        sum(int(cells.get((tier, status), {}).get("customers") or 0) for status in statuses)
+        for tier in tiers
+    ]
+    fig.update_yaxes(**count_axis(customers), row=1, col=1)
+    fig.update_yaxes(tickformat=MONEY_TICKS, row=1, col=2)
     fig.update_layout(
         margin={"l": 50, "r": 20, "t": 80, "b": 40},
         legend={"y": 1.12, "yanchor": "bottom"},
@@ -299,7 +376,9 @@ def value_health(data: ReportData, settings: Settings) -> go.Figure:
     _layout(fig, height=400)
     fig.add_vline(x=threshold, line={"color": "#495057", "width": 1, "dash": "dash"})
     fig.add_hline(y=green, line={"color": "#495057", "width": 1, "dash": "dash"})
-    fig.update_xaxes(type="log", title_text=f"ARR ({settings.currency}, log scale)")
+    fig.update_xaxes(
+        type="log", title_text=f"ARR ({settings.currency}, log scale)", tickformat="~s", dtick="D2"
+    )
     fig.update_yaxes(title_text="health score", range=[0, 101])
     fig.update_layout(margin={"l": 60, "r": 20, "t": 30, "b": 50})
     return fig
@@ -322,7 +401,12 @@ def health_mix(data: ReportData, settings: Settings) -> go.Figure:
             )
         )
     _layout(fig, height=TALL, barmode="stack")
-    fig.update_yaxes(title_text="paying accounts", tickformat=",d")
+    fig.update_xaxes(**month_axis([month_label(m) for m in months]))
+    totals = [
+        sum(int(cells.get((m, status), {}).get("customers") or 0) for status in statuses)
+        for m in months
+    ]
+    fig.update_yaxes(title_text="paying accounts", **count_axis(totals))
     fig.update_layout(margin={"l": 60, "r": 20, "t": 30, "b": 60})
     return fig
 
@@ -393,6 +477,7 @@ def north_star_trend(data: ReportData, settings: Settings) -> go.Figure:
             secondary_y=True,
         )
     _layout(fig, height=TALL)
+    fig.update_xaxes(**month_axis(months))
     fig.update_yaxes(
         title_text="north star (% of ARR)", ticksuffix="%", range=[0, 100], secondary_y=False
     )
@@ -463,7 +548,10 @@ def health_drivers(data: ReportData, settings: Settings) -> go.Figure:
             )
         )
     _layout(fig, height=320, barmode="group")
-    fig.update_yaxes(title_text="paying accounts", tickformat=",d")
+    fig.update_yaxes(
+        title_text="paying accounts",
+        **count_axis(max(int(row["fell"]), int(row["rose"])) for row in rows),
+    )
     return fig
 
 
@@ -521,7 +609,7 @@ def renewal_risk(data: ReportData, settings: Settings) -> go.Figure:
                 col=col,
             )
     _layout(fig, height=360, barmode="stack")
-    fig.update_yaxes(tickformat=",.0f")
+    fig.update_yaxes(tickformat=MONEY_TICKS)
     fig.update_layout(
         margin={"l": 70, "r": 20, "t": 80, "b": 40},
         legend={"y": 1.12, "yanchor": "bottom"},

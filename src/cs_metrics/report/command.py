@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,7 +79,7 @@ def write_report(
 ) -> ReportResult:
     """Read the marts and write the HTML report; raises WarehouseError or ReportError."""
     from cs_metrics.load.project import find_project_dir
-    from cs_metrics.report.data import load_report_data, read_settings
+    from cs_metrics.report.data import REQUIRED_MARTS, load_report_data, read_settings
     from cs_metrics.report.html import build_charts, render_html
     from cs_metrics.warehouse import open_warehouse
 
@@ -89,7 +88,7 @@ def write_report(
     project_dir = find_project_dir()
     out = out or project_dir / DEFAULT_OUT
     settings = read_settings(project_dir)
-    wh = open_warehouse(target, duckdb_path=duckdb_path)
+    wh = open_warehouse(target, duckdb_path=duckdb_path, required=REQUIRED_MARTS)
     try:
         say(f"Reading the marts of target {wh.target} ({wh.engine}) ...")
         data = load_report_data(wh, month)
@@ -121,6 +120,8 @@ def _shown(path: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """The `report` command; returns a process exit code."""
+    from cs_metrics.console import fail
+    from cs_metrics.load.project import LoadError
     from cs_metrics.report.data import ReportError
     from cs_metrics.report.pdf import PdfError, print_pdf
     from cs_metrics.warehouse import WarehouseError
@@ -132,9 +133,8 @@ def run(args: argparse.Namespace) -> int:
         result = write_report(
             args.out, month=args.month, target=args.target, duckdb_path=args.db, progress=say
         )
-    except (WarehouseError, ReportError) as exc:
-        print(f"cs-metrics report: {exc}", file=sys.stderr)
-        return 1
+    except (WarehouseError, ReportError, LoadError) as exc:
+        return fail("report", exc)
     print(
         f"Report for {result.month:%Y-%m} ({result.charts} charts, "
         f"{result.size_bytes / 1e6:.1f} MB, {result.seconds:.1f} s): {_shown(result.path)}"
@@ -145,8 +145,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             pdf = print_pdf(result.path, result.path.with_suffix(".pdf"))
         except PdfError as exc:
-            print(f"cs-metrics report: {exc}", file=sys.stderr)
-            return 1
+            return fail("report", exc)
         print(
             f"PDF ({pdf.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - started:.1f} s):"
             f" {_shown(pdf)}"

@@ -121,7 +121,8 @@ def add_months(month: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _date(value: dt.date) -> str:
+def sql_date(value: dt.date) -> str:
+    """A SQL date literal (DuckDB, PostgreSQL) of a Python date: never built from user text."""
     return f"date '{value.isoformat()}'"
 
 
@@ -186,16 +187,6 @@ class ReportData:
         return sorted({int(row["window_days"]) for row in self.renewal_windows})
 
 
-def check_marts(wh: Warehouse) -> None:
-    """Raise ReportError naming the marts that are missing."""
-    missing = [name for name in REQUIRED_MARTS if not wh.has_table(M, name)]
-    if missing:
-        raise ReportError(
-            f"{', '.join(f'{M}.{name}' for name in missing)} not found on target {wh.target!r}:"
-            " build the project first (`make build`, or `dbt build --profiles-dir profiles`)."
-        )
-
-
 def resolve_month(wh: Warehouse, month: dt.date | None) -> tuple[dt.date, dt.date, dt.date]:
     """(report month, latest complete month, first month); the month must be complete."""
     row = wh.rows(
@@ -227,14 +218,14 @@ def _tiles(wh: Warehouse, month: dt.date) -> Tiles:
         f"""
         select ending_mrr, ending_customers
         from {M}.fct_mrr_bridge_monthly
-        where month_start = {_date(month)}
+        where month_start = {sql_date(month)}
         """
     )[0]
     retention = wh.rows(
         f"""
         select nrr_ttm, grr_ttm, logo_churn_rate, active_customers
         from {M}.fct_retention_monthly
-        where segment_type = 'all' and segment_value = 'all' and month_start = {_date(month)}
+        where segment_type = 'all' and segment_value = 'all' and month_start = {sql_date(month)}
         """
     )
     ret = retention[0] if retention else {}
@@ -242,7 +233,7 @@ def _tiles(wh: Warehouse, month: dt.date) -> Tiles:
         f"""
         select north_star, arr_weighted_outcome_score, arr_weighted_experience_score
         from {M}.fct_north_star_monthly
-        where segment_type = 'all' and segment_value = 'all' and month_start = {_date(month)}
+        where segment_type = 'all' and segment_value = 'all' and month_start = {sql_date(month)}
         """
     )
     star = north[0] if north else {}
@@ -263,19 +254,20 @@ def _tiles(wh: Warehouse, month: dt.date) -> Tiles:
 
 def load_report_data(wh: Warehouse, month: dt.date | None = None) -> ReportData:
     """Read every number of the report for `month` (default: the latest complete month)."""
-    check_marts(wh)
+    wh.require(REQUIRED_MARTS)
     month, latest, first = resolve_month(wh, month)
-    m = _date(month)
-    trend_from = _date(add_months(month, 1 - TREND_MONTHS))
-    bridge_from = _date(add_months(month, 1 - BRIDGE_MONTHS))
-    touch_from = _date(add_months(month, 1 - TOUCH_MONTHS))
-    cohort_from = _date(add_months(month, 1 - COHORT_ROWS))
-    previous = _date(add_months(month, -1))
+    m = sql_date(month)
+    trend_from = sql_date(add_months(month, 1 - TREND_MONTHS))
+    bridge_from = sql_date(add_months(month, 1 - BRIDGE_MONTHS))
+    touch_from = sql_date(add_months(month, 1 - TOUCH_MONTHS))
+    cohort_from = sql_date(add_months(month, 1 - COHORT_ROWS))
+    previous = sql_date(add_months(month, -1))
 
     bridge = wh.rows(
         f"""
         select month_start, starting_mrr, new_mrr, reactivation_mrr, expansion_mrr,
-               contraction_mrr, churned_mrr, fx_impact_mrr, ending_mrr
+               contraction_mrr, churned_mrr, fx_impact_mrr, ending_mrr, starting_customers,
+               new_customers, reactivated_customers, churned_customers, ending_customers
         from {M}.fct_mrr_bridge_monthly
         where month_start >= {bridge_from} and month_start <= {m}
         order by month_start
@@ -409,7 +401,7 @@ def _north_star(wh: Warehouse, month: dt.date, trend_from: str) -> dict[str, Any
         select {columns}
         from {M}.fct_north_star_monthly
         where segment_type = 'all' and segment_value = 'all'
-          and month_start >= {trend_from} and month_start <= {_date(month)}
+          and month_start >= {trend_from} and month_start <= {sql_date(month)}
         order by month_start
         """
     )
@@ -417,7 +409,7 @@ def _north_star(wh: Warehouse, month: dt.date, trend_from: str) -> dict[str, Any
         f"""
         select {columns}
         from {M}.fct_north_star_monthly
-        where segment_type in ('all', 'tier') and month_start = {_date(month)}
+        where segment_type in ('all', 'tier') and month_start = {sql_date(month)}
         """
     )
     order = {tier: i for i, tier in enumerate(TIERS)}
@@ -438,7 +430,7 @@ def _change_drivers(wh: Warehouse, month: dt.date) -> dict[str, list[dict[str, A
                previous_amount, amount, contribution, previous_value, current_value,
                metric_change
         from {M}.fct_retention_change_drivers
-        where month_start = {_date(month)} and segment_type = 'all' and segment_value = 'all'
+        where month_start = {sql_date(month)} and segment_type = 'all' and segment_value = 'all'
         order by metric, driver_rank
         """
     )
@@ -453,7 +445,7 @@ def _health_changes(wh: Warehouse, month: dt.date) -> dict[str, Any]:
         from {M}.fct_health_score_changes h
         inner join {M}.fct_account_months f
           on f.account_id = h.account_id and f.month_start = h.month_start
-        where h.month_start = {_date(month)} and f.is_active
+        where h.month_start = {sql_date(month)} and f.is_active
     """
     drops = wh.rows(
         f"""
@@ -466,7 +458,7 @@ def _health_changes(wh: Warehouse, month: dt.date) -> dict[str, Any]:
         inner join {M}.fct_account_months f
           on f.account_id = h.account_id and f.month_start = h.month_start
         left join {M}.dim_accounts d on d.account_id = h.account_id
-        where h.month_start = {_date(month)} and f.is_active and h.health_change < 0
+        where h.month_start = {sql_date(month)} and f.is_active and h.health_change < 0
         order by h.health_change, h.account_id
         limit {HEALTH_DROPS}
         """
@@ -486,12 +478,19 @@ def _health_changes(wh: Warehouse, month: dt.date) -> dict[str, Any]:
     return {"health_drops": drops, "health_drivers": drivers}
 
 
+def build_as_of_date(wh: Warehouse) -> dt.date | None:
+    """The as_of_date the marts were built with (None when fct_cs_coverage_monthly is empty).
+
+    The month in progress's coverage snapshot is the start of as_of_date (every earlier
+    month's snapshot, t(M), is at or before it).
+    """
+    snapshot = wh.scalar(f"select max(snapshot_at) from {M}.fct_cs_coverage_monthly")
+    return snapshot.date() if isinstance(snapshot, dt.datetime) else snapshot
+
+
 def _renewal_risk(wh: Warehouse) -> dict[str, Any]:
     """Renewal risk as of the build's as-of date (not the report month)."""
-    # The as-of month's coverage snapshot is the start of as_of_date (every earlier
-    # month's snapshot, t(M), is at or before it).
-    snapshot = wh.scalar(f"select max(snapshot_at) from {M}.fct_cs_coverage_monthly")
-    as_of = snapshot.date() if isinstance(snapshot, dt.datetime) else snapshot
+    as_of = build_as_of_date(wh)
     windows = wh.rows(
         f"""
         select window_days, segment_type, segment_value, renewals, accounts, arr_due,

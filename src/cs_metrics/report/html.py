@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from cs_metrics.report import charts
-from cs_metrics.report.charts import label, month_label
+from cs_metrics.report.charts import label, last_months, month_label
 from cs_metrics.report.data import (
     BRIDGE_MONTHS,
     HEALTH_DROPS,
@@ -32,6 +32,7 @@ from cs_metrics.report.data import (
     Settings,
     add_months,
 )
+from cs_metrics.warehouse import MARTS_SCHEMA
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -292,12 +293,69 @@ def tiles(data: ReportData, settings: Settings) -> list[Tile]:
     ]
 
 
+def _month_bridge(data: ReportData, settings: Settings) -> Chart:
+    """The report month's bridge: MRR and customers at the start, each movement, the end."""
+    row = data.bridge[-1] if data.bridge else None
+    steps = charts.bridge_steps(data.bridge[-1:])
+    m = month_label(data.month)
+    customers: dict[str, Any] = {}
+    if row is not None:
+        customers = {
+            "start": row["starting_customers"],
+            "new": row["new_customers"],
+            "reactivation": row["reactivated_customers"],
+            "churned": -int(row["churned_customers"]),
+            "end": row["ending_customers"],
+        }
+
+    def step_key(name: str) -> str:
+        return name.split(" ")[0]
+
+    return Chart(
+        name="month_bridge",
+        title=f"MRR bridge, {m}",
+        lead=(
+            ""
+            if row is None
+            else f"{money(row['starting_mrr'])} → {money(row['ending_mrr'])} {settings.currency};"
+            f" {count(row['starting_customers'])} + {count(row['new_customers'])} new +"
+            f" {count(row['reactivated_customers'])} reactivated −"
+            f" {count(row['churned_customers'])} churned ="
+            f" {count(row['ending_customers'])} customers"
+        ),
+        definition=(
+            f"MRR at the end of {month_label(add_months(data.month, -1))} + the movements of"
+            f" {m} (new, reactivation, expansion, contraction, churned — in constant currency —"
+            f" and the FX effect of rate changes) = MRR at the end of {m}; losses are negative."
+            " Customers: accounts with MRR > 0. The axis spans the levels the bridge passes"
+            " through: it may start above 0."
+        ),
+        figure=charts.month_bridge(data, settings) if steps else None,
+        table=Table(
+            ["step", f"MRR ({settings.currency})", "customers"],
+            [
+                [
+                    name,
+                    money(value, 2),
+                    "–" if step_key(name) not in customers else count(customers[step_key(name)]),
+                ]
+                for name, value in steps
+            ],
+            name="month_bridge",
+            values=[
+                [step_key(name), value, customers.get(step_key(name))] for name, value in steps
+            ],
+        ),
+        source=f"fct_mrr_bridge_monthly, {m}",
+    )
+
+
 def _bridge(data: ReportData, settings: Settings) -> Chart:
     steps = charts.bridge_steps(data.bridge)
     first = data.bridge[0]["month_start"] if data.bridge else data.month
     return Chart(
         name="mrr_bridge",
-        title=f"MRR bridge, last {len(data.bridge)} months",
+        title=f"MRR bridge, {last_months(len(data.bridge))}",
         definition=(
             f"MRR at the end of {month_label(add_months(first, -1))} + the month-by-month"
             " movements (new, reactivation, expansion, contraction, churned — in constant"
@@ -309,7 +367,8 @@ def _bridge(data: ReportData, settings: Settings) -> Chart:
             [f"step ({settings.currency})", "MRR"],
             [[name, money(value, 2)] for name, value in steps],
         ),
-        source=f"fct_mrr_bridge_monthly, {len(data.bridge)} months to {month_label(data.month)}",
+        source=f"fct_mrr_bridge_monthly, the {last_months(len(data.bridge))} to"
+        f" {month_label(data.month)}",
     )
 
 
@@ -319,7 +378,7 @@ def _trend(data: ReportData, settings: Settings) -> Chart:
         title="MRR and customers over time",
         definition=(
             "MRR (bars) and active customers — accounts with MRR > 0 — (line) at the end of"
-            f" each of the last {TREND_MONTHS} months."
+            f" each month, {last_months(len(data.trend))}."
         ),
         figure=charts.mrr_and_customers(data, settings) if data.trend else None,
         table=Table(
@@ -547,7 +606,7 @@ def _north_star(data: ReportData, settings: Settings) -> Chart:
     tiers = data.north_star_tiers
     return Chart(
         name="north_star",
-        title=f"North star, last {len(rows)} months",
+        title=f"North star, {last_months(len(rows))}",
         lead=(
             f"{month_label(data.month)}: {percent(data.tiles.north_star)} of ARR in"
             f" {counted} health · outcome score {score(data.tiles.outcome_score)} ·"
@@ -736,7 +795,12 @@ def _renewal_risk(data: ReportData, settings: Settings) -> Chart:
             " else overall); needing attention = red or yellow health and no CS touch in"
             f" {settings.renewal_risk_touch_days} days."
         ),
-        figure=charts.renewal_risk(data, settings) if windows else None,
+        figure=charts.renewal_risk(data, settings) if windows and data.renewal_health else None,
+        empty_message=(
+            f"No renewal is due in the {max(data.windows)} days after {as_of}."
+            if data.windows
+            else "No renewal risk in the marts."
+        ),
         table=Table(
             ["due within", "renewals", "ARR due", "at risk", "attention"],
             [
@@ -867,7 +931,7 @@ def movers_html(data: ReportData, settings: Settings) -> str:
 
 SECTIONS: list[tuple[str, list[Callable[[ReportData, Settings], Chart]]]] = [
     ("North star", [_north_star]),
-    ("Revenue", [_bridge, _trend]),
+    ("Revenue", [_month_bridge, _bridge, _trend]),
     ("Retention", [_retention, _nrr_drivers, _cohorts]),
     ("Customer health", [_tier_health, _value_health, _health_mix, _health_changes]),
     ("Customer success", [_touches, _renewal_risk]),
@@ -981,12 +1045,12 @@ def render_html(
             f'<div class="tiles">{"".join(t.html() for t in tiles(data, settings))}</div>',
             *parts,
             f'<div class="group-title">Accounts</div>{movers_html(data, settings)}',
-            "<footer>Definitions: the cs_metrics dbt docs (metrics.md); every number comes from"
-            " the public marts (schema marts). Money in"
-            f" {escape(settings.currency)}, at each month's exchange rates unless stated."
-            " Renewal risk: as of the build's as-of date; bridge:"
-            f" {BRIDGE_MONTHS} months; trends:"
-            f" {TREND_MONTHS} months.</footer>",
+            "<footer>Definitions: each section's definition above, and the cs_metrics dbt docs"
+            " (<code>make docs</code> writes target/static_index.html: every mart, column and"
+            " metric); every number comes from the public marts (schema"
+            f" {escape(MARTS_SCHEMA)}). Money in {escape(settings.currency)}, at each month's"
+            " exchange rates unless stated. Renewal risk: as of the build's as-of date; bridge:"
+            f" up to {BRIDGE_MONTHS} months; trends: up to {TREND_MONTHS} months.</footer>",
             "</div></body></html>",
         ]
     )

@@ -46,14 +46,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "Check raw data against the raw input contract: tables, columns and types, then "
             "the Great Expectations suite of every table (keys, enumerations, ranges, "
             "intervals, ISO codes, timestamps not after the as-of date, references). "
-            "DIR holds <source>/<table>.parquet; --target postgres checks the raw schemas of "
-            "a PostgreSQL target instead (on Spark the raw tables are your Parquet files: "
+            "DIR holds <source>/<table>.parquet or .csv; --target postgres checks the raw "
+            "schemas of a PostgreSQL target instead (on Spark the raw tables are your files: "
             "check them with DIR). --marts checks the built marts of a target. Exits 1 when "
             "an error-level expectation fails; warnings never fail."
         ),
     )
     val.add_argument(
-        "raw_dir", type=Path, nargs="?", help="directory holding <source>/<table>.parquet"
+        "raw_dir",
+        type=Path,
+        nargs="?",
+        help="directory holding <source>/<table>.parquet (or <table>.csv, read with the"
+        " contract's types)",
     )
     val.add_argument(
         "--target",
@@ -103,9 +107,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     val.add_argument("--show-passed", action="store_true", help="list passed expectations too")
 
 
-def _fail(message: str) -> int:
-    print(f"cs-metrics validate: {message}", file=sys.stderr)
-    return 1
+def _fail(message: object) -> int:
+    from cs_metrics.console import fail
+
+    return fail("validate", message)
 
 
 def _raw_source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
@@ -118,6 +123,12 @@ def _raw_source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             raise LoadError("give either DIR (Parquet files) or --target, not both")
         if not args.raw_dir.is_dir():
             raise LoadError(missing_dir_problem(args.raw_dir))
+        from cs_metrics.contract import TABLES
+        from cs_metrics.rawfiles import no_table_problem
+
+        nothing = no_table_problem(args.raw_dir, TABLES)
+        if nothing:  # a wrong folder or layout: one line, not one per table
+            raise LoadError(nothing)
         from cs_metrics.validate.sources import ParquetSource
 
         source = ParquetSource(args.raw_dir, memory_limit=args.memory_limit)
@@ -165,12 +176,21 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     try:
         if args.marts:
+            from cs_metrics.validate.marts import marts
             from cs_metrics.validate.sources import WarehouseSource
             from cs_metrics.warehouse import default_target, open_warehouse
 
             target = args.target or default_target()
+            # a database without any mart was never built: one line; a mart missing is
+            # reported with the others
             source: Any = WarehouseSource(
-                open_warehouse(target, profiles_dir=args.profiles_dir, duckdb_path=args.db)
+                open_warehouse(
+                    target,
+                    profiles_dir=args.profiles_dir,
+                    duckdb_path=args.db,
+                    required=[mart.name for mart in marts()],
+                    every=False,
+                )
             )
             described = {"kind": "warehouse", "target": target, "engine": source.dialect.name}
         else:
@@ -212,12 +232,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _report(report: Any, args: argparse.Namespace, out: Path, seconds: float) -> int:
     """Print what to fix first, the summary table and the verdict; the exit code."""
+    from cs_metrics.console import echo
     from cs_metrics.validate.results import print_summary
 
     structure = [r.message for r in report.failed_errors if r.element_count is None]
     first = [m for m in dict.fromkeys([*report.problems, *structure]) if m]
     for message in first:
-        print(message, file=sys.stderr)
+        echo(message, err=True)
     if first:
         print(
             "Fix the marts (rebuild them) first: their rows were not checked."

@@ -18,9 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from cs_metrics.contract import TABLES, Column, Table
+from cs_metrics.rawfiles import file_schema, no_table_problem, table_file
 
 TEXT, INTEGER, BOOLEAN, TIMESTAMP, DATE, NUMBER = (
     "text",
@@ -143,8 +143,17 @@ def _check_column(table: Table, column: Column, actual: pa.DataType) -> str | No
 
 
 def table_path(raw_dir: Path, table: Table) -> Path:
-    """Where a contract table lives in a raw data directory."""
-    return Path(raw_dir) / table.source / f"{table.name}.parquet"
+    """Where a contract table lives in a raw data directory: <source>/<table>.parquet, or
+    <table>.csv beside it (cs_metrics.rawfiles)."""
+    return table_file(raw_dir, table)
+
+
+def missing_file_problem(table: Table, path: Path) -> str:
+    """The message for a contract table whose file is missing."""
+    return (
+        f"{table.key}: file not found: {path} (or {path.with_suffix('.csv').name} beside it;"
+        " every contract table must exist, even empty)."
+    )
 
 
 def missing_columns_problem(table: Table, missing: list[str], where: str) -> str:
@@ -156,13 +165,11 @@ def validate_table(raw_dir: Path, table: Table) -> list[str]:
     """Problems of one raw table: missing file, missing required columns, wrong types."""
     path = table_path(raw_dir, table)
     if not path.is_file():
-        return [
-            f"{table.key}: file not found: {path} (every contract table must exist, even empty)."
-        ]
+        return [missing_file_problem(table, path)]
     try:
-        schema = pq.read_schema(path)
-    except (OSError, pa.ArrowInvalid) as exc:
-        return [f"{table.key}: cannot read {path} as Parquet: {exc}"]
+        schema = file_schema(path, table)
+    except (OSError, ValueError, pa.ArrowInvalid) as exc:
+        return [f"{table.key}: cannot read {path}: {exc}"]
 
     actual = {field.name.lower(): field.type for field in schema}
     missing = [c.name for c in table.columns if c.required and c.name.lower() not in actual]
@@ -180,13 +187,17 @@ def validate_table(raw_dir: Path, table: Table) -> list[str]:
 def validate_raw_dir(raw_dir: Path) -> list[str]:
     """Human-readable problems of a raw data directory; an empty list means it follows the contract.
 
-    Checks that every contract table exists as `<raw_dir>/<source>/<table>.parquet`, has every
+    Checks that every contract table exists as `<raw_dir>/<source>/<table>.parquet` (or
+    `.csv`: one line when none does), has every
     required column (extra columns are fine) and that each contract column has a type of the
     expected family (text, integer, boolean, timestamp, date, number).
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         return [missing_dir_problem(raw_dir)]
+    nothing = no_table_problem(raw_dir, TABLES)
+    if nothing:
+        return [nothing]
     problems: list[str] = []
     for table in TABLES:
         problems.extend(validate_table(raw_dir, table))
@@ -196,6 +207,6 @@ def validate_raw_dir(raw_dir: Path) -> list[str]:
 def missing_dir_problem(raw_dir: Path) -> str:
     """The message for a raw data directory that does not exist."""
     return (
-        f"{raw_dir}: directory not found; expected <source>/<table>.parquet files under it"
-        " (e.g. crm/accounts.parquet)."
+        f"{raw_dir}: directory not found; expected <source>/<table>.parquet (or .csv) files"
+        " under it (e.g. crm/accounts.parquet)."
     )

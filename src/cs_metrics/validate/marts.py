@@ -5,9 +5,9 @@ One suite per mart, `marts.<model>`; every expectation is an error (a failure me
 figures cannot be trusted):
 
 - primary keys unique and not null;
-- money signs (metrics.md): mrr, arr and cmrr ≥ 0 (cmrr = mrr − scheduled churn + signed
-  not live, where the scheduled churn is part of the counted mrr); new, expansion and
-  reactivation ≥ 0; contraction and churned ≤ 0; fx_impact has either sign;
+- money signs (doc blocks revenue_mrr, lifecycle_cmrr): mrr, arr and cmrr ≥ 0 (cmrr = mrr −
+  scheduled churn + signed not live, where the scheduled churn is part of the counted mrr);
+  new, expansion and reactivation ≥ 0; contraction and churned ≤ 0; fx_impact has either sign;
 - ratios: logo churn, GRR and logo retention in [0, 1]; NRR ≥ 0;
 - identities to 0.01: each month's MRR bridge (ending = starting + movements, per account
   and per month), each month starts where the previous one ended, arr = 12 × mrr, and the

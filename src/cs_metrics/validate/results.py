@@ -179,12 +179,19 @@ def _examples(record: Record, width: int = 60) -> str:
             parts.append(" ".join(f"{k}={v}" for k, v in example.items()))
         else:
             parts.append(str(example))
-    text = "; ".join(parts)
+    from cs_metrics.console import printable
+
+    text = printable("; ".join(parts))  # values from the data
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def print_summary(report: Report, *, show_passed: bool = False, out: TextIO | None = None) -> None:
-    """The summary table: failed expectations (errors first), or every one with show_passed."""
+    """The summary table: failed expectations (errors first), or every one with show_passed.
+
+    Examples are values from the data: printed with their control characters escaped.
+    """
+    from cs_metrics.console import echo
+
     out = out or sys.stdout
     rows = sorted(
         (r for r in report.records if show_passed or not r.success),
@@ -207,7 +214,7 @@ def print_summary(report: Report, *, show_passed: bool = False, out: TextIO | No
         for line in [header, *lines]:
             cells = [str(cell).ljust(width) for cell, width in zip(line, widths, strict=False)]
             cells[4] = str(line[4]).rjust(widths[4])
-            print("  ".join([*cells, str(line[5])]).rstrip(), file=out)
+            echo("  ".join([*cells, str(line[5])]).rstrip(), file=out)
     summary = report.summary()
     print(
         f"{summary['expectations']} expectations on {summary['tables']}"

@@ -30,8 +30,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cs_metrics.contract import Table
+from cs_metrics.rawfiles import csv_reader_sql, is_csv, read_problem, reader_sql
 from cs_metrics.validate.checks import ColumnRef, Dialect, Relation, sql_literal
-from cs_metrics.validate.contract import postgres_type_family, table_path, type_family
+from cs_metrics.validate.contract import (
+    missing_file_problem,
+    postgres_type_family,
+    table_path,
+    type_family,
+)
 
 if TYPE_CHECKING:
     from cs_metrics.warehouse import Warehouse
@@ -88,7 +94,7 @@ class StoredTable:
 
 
 class ParquetSource:
-    """Raw Parquet files `<raw_dir>/<source>/<table>.parquet`, read with DuckDB."""
+    """Raw files `<raw_dir>/<source>/<table>.parquet` (or `.csv`), read with DuckDB."""
 
     storage = "parquet"
     dialect = Dialect("duckdb")
@@ -112,23 +118,29 @@ class ParquetSource:
             self.connection.execute(statement)
 
     def describe(self, table: Table) -> StoredTable:
+        import duckdb
+
         path = table_path(self.raw_dir, table)
         stored = StoredTable(table.key, str(path), None)
         if not path.is_file():
-            stored.problem = (
-                f"{table.key}: file not found: {path} (every contract table must exist, even"
-                " empty)."
-            )
+            stored.problem = missing_file_problem(table, path)
             return stored
         try:
-            schema = pq.read_schema(path)
+            if is_csv(path):  # read with the contract's types (cs_metrics.rawfiles)
+                sql = csv_reader_sql(self.connection, path, table)
+                schema = self.connection.execute(f"select * from {sql} limit 0").arrow().schema
+            else:
+                sql, schema = reader_sql(path), pq.read_schema(path)
+        except duckdb.Error as exc:
+            stored.problem = f"{table.key}: {read_problem(path, exc)}"
+            return stored
         except (OSError, pa.ArrowInvalid) as exc:
             stored.problem = f"{table.key}: cannot read {path} as Parquet: {exc}"
             return stored
         for column in schema:
             family = None if pa.types.is_null(column.type) else type_family(column.type)
             stored.columns[column.name.lower()] = (column.name, str(column.type), family)
-        stored.sql = f"read_parquet({sql_literal(str(path))})"
+        stored.sql = sql
         return stored
 
     def count(self, sql: str) -> int:
@@ -137,7 +149,7 @@ class ParquetSource:
         try:
             return int(self.connection.execute(f"select count(*) from {sql}").fetchone()[0])
         except duckdb.Error as exc:
-            raise SourceError(str(exc).strip()) from exc
+            raise SourceError(_problem(exc)) from exc
 
     def stream(
         self, sql: str, chunk_rows: int, progress: Progress | None = None
@@ -153,13 +165,19 @@ class ParquetSource:
                         empty = False
                         yield batch.to_pandas()
             except (duckdb.Error, pa.ArrowException) as exc:
-                raise SourceError(str(exc).strip()) from exc
+                raise SourceError(_problem(exc)) from exc
             if empty:
                 yield reader.schema.empty_table().to_pandas()
 
     def close(self) -> None:
         self.connection.close()
         self._cleanup()
+
+
+def _problem(exc: BaseException) -> str:
+    """DuckDB's message, in one line when it is about a raw file's value."""
+    text = str(exc).strip()
+    return read_problem(None, exc) if "CSV Error on Line" in text else text
 
 
 class _poll:

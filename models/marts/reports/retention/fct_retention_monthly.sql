@@ -1,6 +1,6 @@
 {#-
     Retention and churn per complete month, overall and per segment
-    (metrics.md "Customers and churn" and "Trailing-twelve-month retention").
+    (doc blocks retention_segment_attribution and retention_ttm).
     Each account-month is counted in up to three segments:
     - at the end of M: active_customers and ending_mrr;
     - at the end of M-1 (new and reactivated accounts: at the end of M): the

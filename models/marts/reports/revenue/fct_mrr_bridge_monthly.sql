@@ -1,7 +1,7 @@
 {#-
     The MRR bridge: one row per month from the first month with MRR through
     the as-of month. Each month starts where the previous one ended and
-    every change is one movement (metrics.md), so
+    every change is one movement (doc block revenue_movements), so
       ending_mrr = starting_mrr + new + reactivation + expansion
                    + contraction + churned + fx_impact.
 -#}

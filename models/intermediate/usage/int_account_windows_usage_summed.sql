@@ -1,0 +1,63 @@
+{#-
+    Product usage per account over each usage window of the month in
+    progress (int_usage_windows_spined: window 0 = the one month ending at
+    t*, windows 1 .. k = the usage_trend prior), from the de-duplicated
+    events on or before as_of_date; events breaking the raw contract are
+    left out. Counted like int_account_months_usage_summed (macro
+    usage_summed_columns), over the window's days instead of a calendar
+    month. Only account-windows with at least one event have a row. Reads
+    the last var usage_trend_months + 1 months of events only; rebuilt on
+    every run (its windows move with as_of_date).
+-#}
+
+with
+
+events as (
+    select * from {{ ref('int_product_events_deduplicated') }}
+    where
+        not is_contract_violation
+        and activity_date <= {{ as_of_date() }}
+        -- a lower bound for pruning (at or before the earliest window):
+        -- the windows themselves are joined below
+        and activity_date >= {{ cs_metrics.add_months(
+            as_of_date(), -(var('usage_trend_months') | int + 1)
+        ) }}
+),
+
+windows as (
+    select * from {{ ref('int_usage_windows_spined') }}
+),
+
+feature_catalog as (
+    select * from {{ ref('feature_catalog') }}
+),
+
+core_events as (
+    select
+        event_name,
+        feature
+    from feature_catalog
+    where is_core
+),
+
+final as (
+    select
+        ---------- keys
+        events.account_id,
+        windows.window_offset,
+
+        ---------- numerics
+        {{ cs_metrics.usage_summed_columns('events', 'core_events') }}
+    from events
+    inner join windows
+        on
+            events.activity_date >= windows.window_start_date
+            and events.activity_date <= windows.window_last_date
+    left outer join core_events
+        on events.event_name = core_events.event_name
+    group by
+        events.account_id,
+        windows.window_offset
+)
+
+select * from final
