@@ -169,7 +169,6 @@
         'day_count',
         'first_payment_failed',
         'billed_in_advance',
-        'not_yet_invoiced',
         'invoice_currency',
     ]) }}
 {%- endmacro %}

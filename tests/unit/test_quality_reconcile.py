@@ -103,7 +103,7 @@ def test_revenue_recognition_shows_the_warehouse_verdict() -> None:
     reasons = [
         {"month_start": dt.date(2025, 1, 1), "reason": "day_count", "account_months": 3,
          "amount": D("-50")},
-        {"month_start": dt.date(2025, 1, 1), "reason": "not_yet_invoiced", "account_months": 0,
+        {"month_start": dt.date(2025, 1, 1), "reason": "billed_in_advance", "account_months": 0,
          "amount": D("0")},
     ]  # fmt: skip
     check = reconcile.revenue_recognition(rows, reasons, D("0.05"), D("0.01"), "USD")

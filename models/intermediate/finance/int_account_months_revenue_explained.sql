@@ -6,18 +6,18 @@
     revenue_recognition_reasons()):
       L0 = mrr, the month-end snapshot;
       L1 = every countable item version's mrr_local x its days of service
-           in M / days in M (service: from counts_after_at to
-           counts_through_at, as dates; the as-of month's open services
-           run to its end);
+           in M / days in the calendar month (service: from counts_after_at
+           to counts_through_at, as dates);
       L2 = the same days at their billing period's day rate: mrr_local x
            months_per_billing_period / days in the period;
       L3 = L2 without subscriptions never billed (first payment failed);
       L4 = the expected invoice lines of the billed subscriptions
            (int_invoice_lines_expected), spread over their service days
-           like invoices are (int_invoice_lines_recognised_monthly);
-      L5 = L4 without the lines not invoiced yet (due after as_of_date).
+           like invoices are (int_invoice_lines_recognised_monthly).
     explained_partial_month        = L1 - L0: services that start, end,
-                                     leave a trial or change inside M
+                                     leave a trial or change inside M, and
+                                     the days of the month in progress
+                                     after the as-of date
     explained_day_count            = L2 - L1: periods spread over their own
                                      days (a 365-day year, a 90-day
                                      quarter, a month anchored on the 15th)
@@ -26,11 +26,10 @@
                                      starts; an increase inside it is
                                      prorated to the second, a decrease, a
                                      removal or an end is not credited
-    explained_not_yet_invoiced     = L5 - L4
-    expected_revenue_at_plan_rates = L5 = mrr + the five reasons (each
+    expected_revenue_at_plan_rates = L4 = mrr + the four reasons (each
                                      level is rounded to 6 decimals first,
                                      so the steps add up exactly).
-    expected_in_other_currency is the part of L5 from items whose plan is
+    expected_in_other_currency is the part of L4 from items whose plan is
     priced in another currency than the subscription is invoiced in
     (plan_currency_differs_from_customer): which figure such an invoice
     should carry cannot be told, so fct_revenue_recognition_check takes
@@ -231,7 +230,6 @@ line_months as (
         month_start,
         currency,
         invoice_currency,
-        is_invoiced,
         {{ cs_metrics.share_of_days(
             'amount', 'days_in_month', 'period_days'
         ) }} as recognised_local
@@ -247,22 +245,12 @@ lines_converted as (
         ) as billed,
         sum(
             case
-                when line_months.is_invoiced
+                when line_months.currency <> line_months.invoice_currency
                     then
                         line_months.recognised_local
                         * fx_rates.rate_to_reporting
             end
-        ) as invoiced,
-        sum(
-            case
-                when
-                    line_months.is_invoiced
-                    and line_months.currency <> line_months.invoice_currency
-                    then
-                        line_months.recognised_local
-                        * fx_rates.rate_to_reporting
-            end
-        ) as invoiced_in_other_currency,
+        ) as billed_in_other_currency,
         count(
             case when fx_rates.rate_to_reporting is null then 1 end
         ) as missing_rates
@@ -320,12 +308,9 @@ levels as (
             coalesce(lines_converted.billed, 0) as {{ money }}
         ) as level_4,
         cast(
-            coalesce(lines_converted.invoiced, 0) as {{ money }}
-        ) as level_5,
-        cast(
-            coalesce(lines_converted.invoiced_in_other_currency, 0)
+            coalesce(lines_converted.billed_in_other_currency, 0)
             as {{ money }}
-        ) as invoiced_in_other_currency
+        ) as billed_in_other_currency
     from keys
     left outer join account_months
         on
@@ -354,7 +339,6 @@ final as (
             ('day_count', 2),
             ('first_payment_failed', 3),
             ('billed_in_advance', 4),
-            ('not_yet_invoiced', 5),
         ] %}
         case
             when not has_missing_fx_rate
@@ -364,11 +348,11 @@ final as (
         end as explained_{{ reason }},
         {%- endfor %}
         case
-            when not has_missing_fx_rate then cast(level_5 as {{ money }})
+            when not has_missing_fx_rate then cast(level_4 as {{ money }})
         end as expected_revenue_at_plan_rates,
         case
             when not has_missing_fx_rate
-                then cast(invoiced_in_other_currency as {{ money }})
+                then cast(billed_in_other_currency as {{ money }})
         end as expected_in_other_currency,
 
         ---------- booleans

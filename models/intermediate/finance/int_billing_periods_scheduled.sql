@@ -13,20 +13,17 @@
     before the subscription's ended_at and in the as-of month at the
     latest; the months of k are the calendar months a whole number of
     periods after the anchor's month, so the calendar is the number series.
-      is_invoiced - the period starts before t* = as_of_date + 1 day, so its
-                    invoice can exist; later periods are not invoiced yet;
-      is_billed   - the subscription is billed at all: not one whose first
-                    payment failed (status incomplete or incomplete_expired:
-                    its only invoice is voided).
+    is_billed is false for a subscription whose first payment failed
+    (status incomplete or incomplete_expired): its only invoice is voided.
+    A period that starts after the as-of date has no invoice yet; it never
+    reaches revenue, which counts through the as-of date (int_months_spined
+    .snapshot_at).
     invoice_currency is the currency the subscription's invoices are issued
     in (the first in alphabetical order when they differ; invoices neither
     void nor draft), else the billing customer's currency, else the plan's.
     Only the currency is read from invoices: amounts are never taken from
     them, so the check compares two independent figures.
 -#}
-{%- set invoiced_before = 'cast(' ~ dbt.dateadd('day', 1, as_of_date())
-    ~ ' as ' ~ dbt.type_timestamp() ~ ')' -%}
-
 with
 
 priced_items as (
@@ -186,7 +183,6 @@ final as (
         ) as period_days,
 
         ---------- booleans
-        period_start_at < {{ invoiced_before }} as is_invoiced,
         is_billed,
 
         ---------- dates

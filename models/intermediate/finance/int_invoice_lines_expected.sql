@@ -25,12 +25,8 @@
     subscription is invoiced in another currency
     (plan_currency_differs_from_customer), the check takes the invoiced
     lines as they are instead.
-      is_invoiced - the line's invoice is due by as_of_date: its period (a
-                    proration: its change) starts before as_of_date + 1 day;
-      is_billed   - false on subscriptions whose first payment failed.
+    is_billed is false on subscriptions whose first payment failed.
 -#}
-{%- set invoiced_before = 'cast(' ~ dbt.dateadd('day', 1, as_of_date())
-    ~ ' as ' ~ dbt.type_timestamp() ~ ')' -%}
 {%- set money = cs_metrics.type_money() -%}
 
 with
@@ -73,7 +69,6 @@ subscription_lines as (
         periods.invoice_currency,
         periods.period_number,
         versions.period_amount as amount,
-        periods.is_invoiced,
         periods.is_billed,
         periods.period_start_date,
         periods.period_end_date,
@@ -108,7 +103,6 @@ proration_lines as (
                 'periods.period_start_at', 'periods.period_end_at', 'second'
             ) }} as {{ dbt.type_numeric() }}
         ) as amount,
-        versions.valid_from_at < {{ invoiced_before }} as is_invoiced,
         periods.is_billed,
         cast(versions.valid_from_at as date) as period_start_date,
         periods.period_end_date,
@@ -158,7 +152,6 @@ final as (
         ) as period_days,
 
         ---------- booleans
-        is_invoiced,
         is_billed,
 
         ---------- dates

@@ -306,9 +306,9 @@ def revenue_recognition(
             " (spread over the service days, at rate(M)) against MRR. The difference is explained"
             " by named reasons computed from the subscriptions alone (services for part of the"
             " month, billing periods spread over their own days, first payments that failed,"
-            " billing in advance, periods not invoiced yet, invoices in another currency than"
-            " the plan): expected = mrr + Σ explained. What is left, unexplained = recognised −"
-            " expected, is compared per account-month with revrec_tolerance"
+            " billing in advance, invoices in another currency than the plan): expected = mrr"
+            " + Σ explained. What is left, unexplained = recognised − expected, is compared"
+            " per account-month with revrec_tolerance"
             f" ({absolute_tolerance:.2f} {reporting_currency}: line amounts are rounded to the"
             " cent). The month passes when every account-month is within it and no rate is"
             " missing (is_reconciled, decided in the warehouse; the dbt test"
@@ -364,9 +364,9 @@ def revenue_recognition(
     incomplete = sum(1 for row in months if not row.get("is_month_complete"))
     if incomplete:
         check.notes.append(
-            f"{incomplete} incomplete month{'s' if incomplete != 1 else ''} (the as-of month)"
-            " checked too: its billing periods that start after the as-of date are explained as"
-            " not_yet_invoiced."
+            f"{incomplete} incomplete month{'s' if incomplete != 1 else ''} (the month in"
+            " progress) checked too: its revenue counts through the as-of date, and the rest"
+            " of the month is explained as partial_month."
         )
     if not months:
         check.skipped = "fct_revenue_recognition_monthly has no month."
