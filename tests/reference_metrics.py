@@ -403,8 +403,8 @@ def recognised_revenue(raw_dir: Path, ref: RevenueReference) -> dict[AccountMont
 
     A subscription or proration line on an invoice neither void nor draft is spread evenly over
     the days of [period_start, period_end) (an empty period is one day); each month gets the
-    days that fall in it, converted at rate(M) of the invoice's currency. Months after the
-    as-of month are not built.
+    days that fall in it, converted at rate(M) of the invoice's currency. The month in progress
+    (the as-of month) gets the days through the as-of date only; later months are not built.
     """
     customers = {
         _text(row["customer_id"]): _text(row["account_id"]) or f"billing:{row['customer_id']}"
@@ -426,11 +426,10 @@ def recognised_revenue(raw_dir: Path, ref: RevenueReference) -> dict[AccountMont
         account = customers.get(_text(invoice["customer_id"]), f"billing:{invoice['customer_id']}")
         currency = _text(invoice["currency"]).upper()
         day = start
-        while day < end:
+        through = ref.as_of_date + dt.timedelta(days=1)  # t*: the month in progress ends here
+        while day < min(end, through):
             month = month_of(day)
-            if month > ref.as_of_month:
-                break
-            following = add_months(month, 1)
+            following = min(add_months(month, 1), through)
             share = (min(end, following) - day).days
             out[(account, month)] += (
                 float(line["amount"]) * share / days * ref.rate(month, currency)
