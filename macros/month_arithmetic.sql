@@ -34,3 +34,37 @@
         as {{ dbt.type_timestamp() }}
     )
 {%- endmacro %}
+
+
+{#-
+    Days of the half-open date range [start_date, end_date) that fall in
+    the window [window_start, window_end) (for a month: its first day and
+    the next month's first day). Callers join overlapping ranges only, so
+    the result is at least 1. The revenue recognition models spread an
+    amount over a service period with it, invoiced or expected alike.
+-#}
+{% macro days_overlapping(start_date, end_date, window_start, window_end) -%}
+    {{ dbt.datediff(
+        'greatest(' ~ start_date ~ ', ' ~ window_start ~ ')',
+        'least(' ~ end_date ~ ', ' ~ window_end ~ ')',
+        'day'
+    ) }}
+{%- endmacro %}
+
+
+{#-
+    The share of an amount that `days` of its `total_days` carry, as money:
+    the amount itself when the days are all of them (exactly, so two
+    expectations that agree in full months agree to the last decimal), else
+    amount x days / total_days rounded to the money type.
+-#}
+{% macro share_of_days(amount, days, total_days) -%}
+    case
+        when ({{ days }}) = ({{ total_days }}) then {{ amount }}
+        else cast(
+            {{ amount }} * ({{ days }})
+            / cast({{ total_days }} as {{ dbt.type_numeric() }})
+            as {{ cs_metrics.type_money() }}
+        )
+    end
+{%- endmacro %}

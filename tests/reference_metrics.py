@@ -391,3 +391,48 @@ def cohort_retention(ref: RevenueReference, k: int) -> dict[Month, CohortPoint]:
             revenue_retention=_ratio(current, starting),
         )
     return out
+
+
+# ----------------------------------------------------------------------------- revenue recognition
+RECOGNISED_LINE_TYPES = ("subscription", "proration")
+NOT_RECOGNISED_STATUSES = ("void", "draft")
+
+
+def recognised_revenue(raw_dir: Path, ref: RevenueReference) -> dict[AccountMonth, float]:
+    """Revenue recognised from the raw invoice lines, per account-month (reporting currency).
+
+    A subscription or proration line on an invoice neither void nor draft is spread evenly over
+    the days of [period_start, period_end) (an empty period is one day); each month gets the
+    days that fall in it, converted at rate(M) of the invoice's currency. The month in progress
+    (the as-of month) gets the days through the as-of date only; later months are not built.
+    """
+    customers = {
+        _text(row["customer_id"]): _text(row["account_id"]) or f"billing:{row['customer_id']}"
+        for row in _rows(raw_dir, "billing", "customers")
+    }
+    invoices = {
+        _text(row["invoice_id"]): row
+        for row in _rows(raw_dir, "billing", "invoices")
+        if _text(row["status"]).lower() not in NOT_RECOGNISED_STATUSES
+    }
+    out: dict[AccountMonth, float] = defaultdict(float)
+    for line in _rows(raw_dir, "billing", "invoice_lines"):
+        invoice = invoices.get(_text(line["invoice_id"]))
+        if invoice is None or _text(line["line_type"]).lower() not in RECOGNISED_LINE_TYPES:
+            continue
+        start, end = line["period_start"], line["period_end"]
+        end = max(end, start + dt.timedelta(days=1))
+        days = (end - start).days
+        account = customers.get(_text(invoice["customer_id"]), f"billing:{invoice['customer_id']}")
+        currency = _text(invoice["currency"]).upper()
+        day = start
+        through = ref.as_of_date + dt.timedelta(days=1)  # t*: the month in progress ends here
+        while day < min(end, through):
+            month = month_of(day)
+            following = min(add_months(month, 1), through)
+            share = (min(end, following) - day).days
+            out[(account, month)] += (
+                float(line["amount"]) * share / days * ref.rate(month, currency)
+            )
+            day = following
+    return dict(out)

@@ -75,31 +75,49 @@ def test_mrr_by_currency_sums_converted_amounts_or_says_why_not() -> None:
     assert skipped.passed is None and skipped.skipped == "not on Spark"
 
 
-def test_revenue_recognition_relative_tolerance_per_month() -> None:
-    def month(day: str, mrr: str, difference: str | None, complete: bool = True) -> dict:
-        return {
+def test_revenue_recognition_shows_the_warehouse_verdict() -> None:
+    def month(day: str, reconciled: bool, complete: bool = True, **values: str | None) -> dict:
+        row: dict[str, Any] = {
             "month_start": dt.date.fromisoformat(day),
             "is_month_complete": complete,
-            "mrr": D(mrr),
-            "difference": None if difference is None else D(difference),
-            "relative_difference": None,
+            "is_reconciled": reconciled,
+            "mrr": D("1000"),
+            "expected_revenue": D("950"),
+            "recognised_revenue": D("950.004"),
+            "unexplained_difference": D("0.004"),
+            "accounts": 10,
+            "accounts_over_tolerance": 0,
+            "accounts_over_relative_tolerance": 0,
         }
+        row.update({k: None if v is None else D(v) for k, v in values.items()})
+        return row
 
     rows = [
-        month("2025-01-01", "1000", "-20"),  # exactly 2 %: passes
-        month("2025-02-01", "1000", "20.01"),  # over
-        month("2025-03-01", "0", "0"),  # nothing to compare: passes
-        month("2025-04-01", "0", "5"),  # MRR 0 and a difference: over
-        month("2025-05-01", "1000", None),  # a missing rate: unknown, fails
-        month("2025-06-01", "1000", "500", complete=False),  # not checked
+        month("2025-01-01", True),
+        # one account-month unexplained: the warehouse says not reconciled
+        month("2025-02-01", False, recognised_revenue="900", unexplained_difference="-50"),
+        # a missing rate: expected revenue unknown, not reconciled
+        month("2025-03-01", False, expected_revenue=None, unexplained_difference=None),
+        month("2025-04-01", True, complete=False),  # the as-of month is checked too
     ]
-    check = reconcile.revenue_recognition(rows, D("0.02"), D("1.00"), "USD")
+    reasons = [
+        {"month_start": dt.date(2025, 1, 1), "reason": "day_count", "account_months": 3,
+         "amount": D("-50")},
+        {"month_start": dt.date(2025, 1, 1), "reason": "billed_in_advance", "account_months": 0,
+         "amount": D("0")},
+    ]  # fmt: skip
+    check = reconcile.revenue_recognition(rows, reasons, D("0.05"), D("0.01"), "USD")
     assert [(row.key, row.passed) for row in check.rows] == [
         ("2025-01", True),
         ("2025-02", False),
-        ("2025-03", True),
-        ("2025-04", False),
-        ("2025-05", False),
+        ("2025-03", False),
+        ("2025-04", True),
     ]
-    assert check.rows[0].values["relative_difference"] == D("-0.02")
+    assert check.passed is False
+    assert check.rows[0].values["explained"] == D("-50")  # expected − mrr
+    assert check.rows[2].values["explained"] is None
+    assert check.detail_rows == reasons[:1], "reasons that explain nothing are not listed"
     assert "1 incomplete month" in check.notes[0]
+    assert "0.05 USD" in check.tolerance
+    empty = reconcile.revenue_recognition([], [], D("0.05"), D("0.01"), "USD")
+    assert empty.passed is None and empty.skipped

@@ -6,6 +6,9 @@
     neither void nor draft count; lines or invoices breaking the raw
     contract, and lines without a service period, are left out. A line whose
     period is empty (period_end = period_start) is treated as one day.
+    plan_currency is the currency of the plan the line bills (null without
+    a known plan): the revenue recognition check takes lines billed in
+    another currency than their plan's as they are (invoice_currency).
     Months run over the calendar (through the as-of month).
 -#}
 with
@@ -30,6 +33,10 @@ billing_customers as (
     select * from {{ ref('int_billing_customers_mapped') }}
 ),
 
+plans as (
+    select * from {{ ref('stg_billing__plans') }}
+),
+
 months as (
     select * from {{ ref('int_months_spined') }}
 ),
@@ -43,6 +50,7 @@ periods as (
             {{ cs_metrics.standin_account_id('invoices.customer_id') }}
         ) as account_id,
         invoices.currency,
+        plans.currency as plan_currency,
         lines.amount,
         lines.period_start_date,
         case
@@ -60,6 +68,8 @@ periods as (
     -- under its stand-in account
     left outer join billing_customers
         on invoices.customer_id = billing_customers.customer_id
+    left outer join plans
+        on lines.plan_id = plans.plan_id
 ),
 
 month_bounds as (
@@ -76,10 +86,11 @@ overlapping as (
         {{ dbt.datediff(
             'periods.period_start_date', 'periods.period_end_date', 'day'
         ) }} as period_days,
-        {{ dbt.datediff(
-            'greatest(periods.period_start_date, month_bounds.month_start)',
-            'least(periods.period_end_date, month_bounds.next_month_start)',
-            'day'
+        {{ cs_metrics.days_overlapping(
+            'periods.period_start_date',
+            'periods.period_end_date',
+            'month_bounds.month_start',
+            'month_bounds.next_month_start',
         ) }} as days_in_month
     from periods
     inner join month_bounds
@@ -100,6 +111,7 @@ final as (
 
         ---------- strings
         currency,
+        plan_currency,
 
         ---------- numerics
         amount,

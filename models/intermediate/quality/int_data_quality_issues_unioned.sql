@@ -10,6 +10,9 @@
     listed per account (their count in affected_rows), not one by one.
     Subscription items and FX rates are listed by the revenue models with
     what MRR did about them, so the staging part skips those two tables.
+    metric_effect says whether the issue changed a figure: left_out (rows
+    missing from a metric), assumed (counted on an assumption that may not
+    hold) or none (handled without effect, e.g. duplicate event copies).
 -#}
 {#- (staging model, source table, key, account column, affected metric,
     excluded from the metric, amount, currency) -#}
@@ -315,7 +318,7 @@ duplicate_events as (
     from duplicate_copies_per_account
 ),
 
-final as (
+unioned as (
     {% for model, source_table, key, account, metric, excluded, amount,
         currency in staging_tables %}
     select * from {{ model }}_violations
@@ -341,6 +344,33 @@ final as (
     -- connector rows the {{ preset }} preset leaves out
     select * from {{ ref(preset ~ '__data_quality_issues') }}
     {%- endfor %}
+),
+
+-- what the issue did to the figures (the one home of this rule): rows left
+-- out of a metric change it; rows counted on an assumption (a stand-in
+-- account, the plan's currency, a cut overlap, a tie broken by a fixed
+-- order, a value kept as delivered) may change it; the rest are handled
+-- without effect: extra copies of an event that de-duplication drops,
+-- events dated after as_of_date (they count once that date is reached),
+-- a broken FX rate no month uses, connector rows that are not business
+-- (test mode, deleted in the source), rows of tables no metric reads
+final as (
+    select
+        *,
+        case
+            when
+                issue_type in (
+                    'duplicate_event_copies',
+                    'event_after_as_of_date',
+                    'fx_rate_excluded',
+                    'connector_row_left_out'
+                )
+                or affected_metric = 'none'
+                then 'none'
+            when is_excluded_from_metric then 'left_out'
+            else 'assumed'
+        end as metric_effect
+    from unioned
 )
 
 select * from final

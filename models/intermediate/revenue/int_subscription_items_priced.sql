@@ -182,6 +182,13 @@ final as (
                     as {{ cs_metrics.type_money() }}
                 )
         end as mrr_local,
+        -- months one billing period covers: a monthly plan 1, a quarterly 3,
+        -- a 2-year prepaid plan 24 (the revenue recognition check bills
+        -- mrr_local x this per period)
+        case
+            when exclusion_reason is null
+                then interval_count * months_per_interval
+        end as months_per_billing_period,
 
         ---------- booleans
         is_per_seat,

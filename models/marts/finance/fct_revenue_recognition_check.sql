@@ -1,22 +1,33 @@
 {#-
     Finance reconciliation per account and month: revenue recognised from
     invoices (int_invoice_lines_recognised_monthly, converted at rate(M) of
-    the invoice's currency) against mrr (int_account_months_spined, the
-    MRR of fct_account_months).
-      difference                 = recognised_revenue - mrr
-      is_over_tolerance          = abs(difference) > revrec_tolerance
-      is_over_relative_tolerance = abs(difference)
-                                   > revrec_relative_tolerance * abs(mrr)
-    An account-month with mrr 0 is over the relative tolerance whenever
-    its difference is not 0 (the same comparison, with 0 on the right).
-    Both flags are false while recognised_revenue is unknown.
-    Every account-month with MRR history or recognised revenue has a row
-    (an account-month outside fct_account_months has mrr 0). A recognised
-    amount in a currency-month without a rate would leave
-    recognised_revenue null (has_missing_fx_rate) rather than under-state
-    it; int_fx_rates_monthly fails the run on such a gap first.
+    the invoice's currency) against mrr and the revenue the subscriptions
+    lead one to expect (int_account_months_revenue_explained):
+      difference             = recognised_revenue - mrr
+                             = Σ explained_<reason> + unexplained_difference
+      expected_revenue       = mrr + Σ explained_<reason>
+      unexplained_difference = recognised_revenue - expected_revenue
+    The reasons come from int_account_months_revenue_explained but one:
+    lines billing a plan priced in another currency than their invoice
+    (plan_currency_differs_from_customer) are taken as invoiced, since which
+    figure they should carry cannot be told:
+      explained_invoice_currency = what those lines recognised
+                                   - what the subscriptions expect of them
+      is_over_tolerance          = abs(unexplained_difference)
+                                   > revrec_tolerance
+      is_over_relative_tolerance = abs(unexplained_difference)
+                                   > revrec_relative_tolerance
+                                     x abs(expected_revenue)
+      is_reconciled              = no rate missing and not is_over_tolerance
+    Both flags are false while a figure is unknown (has_missing_fx_rate).
+    Every account-month with MRR history, expected or recognised revenue
+    has a row (an account-month outside fct_account_months has mrr 0). A
+    recognised amount in a currency-month without a rate would leave
+    recognised_revenue null rather than under-state it;
+    int_fx_rates_monthly fails the run on such a gap first.
 -#}
 {%- set money = cs_metrics.type_money() -%}
+{%- set reasons = cs_metrics.revenue_recognition_reasons() -%}
 
 with
 
@@ -24,8 +35,8 @@ recognised_lines as (
     select * from {{ ref('int_invoice_lines_recognised_monthly') }}
 ),
 
-account_months as (
-    select * from {{ ref('int_account_months_spined') }}
+explained as (
+    select * from {{ ref('int_account_months_revenue_explained') }}
 ),
 
 recognised as (
@@ -35,6 +46,17 @@ recognised as (
         sum(
             recognised_lines.recognised_local * fx_rates.rate_to_reporting
         ) as recognised_revenue,
+        sum(
+            case
+                when
+                    recognised_lines.plan_currency
+                    <> recognised_lines.currency
+                    then
+                        recognised_lines.recognised_local
+                        * fx_rates.rate_to_reporting
+                else 0
+            end
+        ) as recognised_in_other_currency,
         count(*) as invoice_lines,
         count(
             case when fx_rates.rate_to_reporting is null then 1 end
@@ -52,7 +74,7 @@ keys as (
     select
         account_id,
         month_start
-    from account_months
+    from explained
 
     union
 
@@ -69,23 +91,54 @@ joined as (
         {{ cs_metrics.is_month_complete('keys.month_start') }}
             as is_month_complete,
         coalesce(recognised.invoice_lines, 0) as invoice_lines,
-        coalesce(recognised.lines_without_rate, 0) > 0 as has_missing_fx_rate,
+        coalesce(recognised.lines_without_rate, 0) > 0
+        or coalesce(explained.has_missing_fx_rate, false)
+            as has_missing_fx_rate,
         case
             when coalesce(recognised.lines_without_rate, 0) = 0
                 then cast(
                     coalesce(recognised.recognised_revenue, 0) as {{ money }}
                 )
         end as recognised_revenue,
-        coalesce(account_months.mrr, 0) as mrr
+        coalesce(explained.mrr, 0) as mrr,
+        {%- for reason in reasons %}
+        {%- if reason == 'invoice_currency' %}
+        case
+            when not coalesce(explained.has_missing_fx_rate, false)
+                then
+                    coalesce(recognised.recognised_in_other_currency, 0)
+                    - coalesce(explained.expected_in_other_currency, 0)
+        end as explained_{{ reason }},
+        {%- else %}
+        case
+            when not coalesce(explained.has_missing_fx_rate, false)
+                then coalesce(explained.explained_{{ reason }}, 0)
+        end as explained_{{ reason }},
+        {%- endif %}
+        {%- endfor %}
+        case
+            when not coalesce(explained.has_missing_fx_rate, false)
+                then
+                    coalesce(explained.expected_revenue_at_plan_rates, 0)
+                    + coalesce(recognised.recognised_in_other_currency, 0)
+                    - coalesce(explained.expected_in_other_currency, 0)
+        end as expected_revenue
     from keys
     left outer join recognised
         on
             keys.account_id = recognised.account_id
             and keys.month_start = recognised.month_start
-    left outer join account_months
+    left outer join explained
         on
-            keys.account_id = account_months.account_id
-            and keys.month_start = account_months.month_start
+            keys.account_id = explained.account_id
+            and keys.month_start = explained.month_start
+),
+
+compared as (
+    select
+        *,
+        recognised_revenue - expected_revenue as unexplained_difference
+    from joined
 ),
 
 final as (
@@ -102,17 +155,31 @@ final as (
 
         ---------- booleans
         coalesce(
-            abs(recognised_revenue - mrr) > {{ var('revrec_tolerance') }},
+            abs(unexplained_difference) > {{ var('revrec_tolerance') }},
             false
         ) as is_over_tolerance,
+        has_missing_fx_rate,
+        is_month_complete,
         coalesce(
-            abs(recognised_revenue - mrr)
-            > {{ var('revrec_relative_tolerance') }} * abs(mrr),
+            abs(unexplained_difference)
+            > {{ var('revrec_relative_tolerance') }} * abs(expected_revenue),
             false
         ) as is_over_relative_tolerance,
-        has_missing_fx_rate,
-        is_month_complete
-    from joined
+
+        ---------- numerics: the difference explained by reason
+        cast(expected_revenue as {{ money }}) as expected_revenue,
+        {%- for reason in reasons %}
+        cast(explained_{{ reason }} as {{ money }}) as explained_{{ reason }},
+        {%- endfor %}
+        cast(unexplained_difference as {{ money }}) as unexplained_difference,
+
+        ---------- booleans: the verdict
+        not has_missing_fx_rate
+        and coalesce(
+            abs(unexplained_difference) <= {{ var('revrec_tolerance') }},
+            false
+        ) as is_reconciled
+    from compared
 )
 
 select * from final

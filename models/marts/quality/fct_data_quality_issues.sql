@@ -31,7 +31,10 @@ final as (
         ) as is_excluded_from_metric,
 
         ---------- dates
-        {{ as_of_date() }} as as_of_date
+        {{ as_of_date() }} as as_of_date,
+
+        ---------- strings
+        cast(metric_effect as {{ dbt.type_string() }}) as metric_effect
     from issues
 )
 

@@ -30,10 +30,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description=(
             "Write one self-contained HTML page for a finance review: every dbt test and unit"
             " test of the last build (dbt's run_results.json and manifest.json), the Great"
-            " Expectations results of `cs-metrics validate`, the data-quality issues with the"
-            " MRR they touch, and the reconciliations (MRR bridge identity and continuity, MRR"
-            " totals per account-month and per currency, recognised revenue against MRR with"
-            " the absolute and relative tolerances). It opens offline (no request to any host)."
+            " Expectations results of `cs-metrics validate`, the data-quality issues (those that"
+            " changed a figure, with the MRR they touch, apart from those handled without"
+            " effect), and the reconciliations (MRR bridge identity and continuity, MRR totals"
+            " per account-month and per currency, recognised revenue against MRR with the"
+            " difference explained by reason and the unexplained rest within revrec_tolerance)."
+            " It opens offline (no request to any host)."
         ),
     )
     quality.add_argument(
@@ -158,8 +160,8 @@ def write_quality_report(
         say(f"  {build.note}")
     dbt_vars = project_vars(project_dir, build.vars)
     currency = str(dbt_vars.get("reporting_currency") or "USD")
-    relative = Decimal(str(dbt_vars.get("revrec_relative_tolerance", "0.10")))
-    absolute = Decimal(str(dbt_vars.get("revrec_tolerance", "1.00")))
+    relative = Decimal(str(dbt_vars.get("revrec_relative_tolerance", "0.01")))
+    absolute = Decimal(str(dbt_vars.get("revrec_tolerance", "0.05")))
     validations = [load_validation(validation, kind) for kind in VALIDATION_FILES]
 
     wh = open_warehouse(
@@ -182,7 +184,9 @@ def write_quality_report(
         reconcile.mrr_by_currency(
             data.bridge, data.currency_items, currency, skipped=data.currency_note
         ),
-        reconcile.revenue_recognition(data.revrec_months, relative, absolute, currency),
+        reconcile.revenue_recognition(
+            data.revrec_months, data.revrec_reasons, absolute, relative, currency
+        ),
     ]
     generated_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     latest = f"{data.latest_complete_month:%Y-%m}" if data.latest_complete_month else "none"

@@ -7,14 +7,21 @@ All reads go through `cs_metrics.warehouse.Warehouse` in SQL that runs on DuckDB
 reconciliation, which needs `intermediate.int_subscription_items_counted_monthly` (skipped with
 a note when the warehouse does not expose it).
 
-Money affected by the data-quality issues ("MRR at stake"): for the issue rows that name an
-account, the MRR (fct_account_months.mrr, reporting currency) of those distinct accounts in the
-latest complete month, and in the as-of month. Each account counts once per summary line and
-once in the total, however many issue rows name it; accounts without a row in
+Which issues changed a figure is the warehouse's call (fct_data_quality_issues.metric_effect:
+left_out, assumed or none); the report only reads it. Money at stake ("MRR at stake"): for the
+issue rows that name an account and changed or may have changed a figure (metric_effect left_out
+or assumed), the MRR (fct_account_months.mrr, reporting currency) of those distinct accounts in
+the latest complete month, and in the as-of month. Issues handled without effect (duplicate
+event copies that de-duplication drops, ...) add nothing. Each account counts once per summary
+line and once in the total, however many issue rows name it; accounts without a row in
 fct_account_months (e.g. the unknown accounts of events) add 0. It is the revenue whose
 attribution or treatment the issue concerns, not an amount missing from MRR: excluded
 subscription items have no amount in any public mart (they are excluded because they cannot be
 priced or counted), so their account's MRR is what is shown.
+
+The revenue recognition check is decided in the warehouse too (fct_revenue_recognition_monthly
+.is_reconciled; the reasons are the explained_<reason> columns): the report reads the verdict,
+the amounts per reason and the account-months that are not reconciled.
 """
 
 from __future__ import annotations
@@ -40,6 +47,13 @@ REQUIRED_MARTS = (
 )
 DETAIL_ROWS = 25  # issue rows listed per source table and issue type
 REVREC_ACCOUNT_ROWS = 25  # account-months listed for the revenue recognition check
+# The columns of this report's marts that older builds lack: without them, rebuild.
+NEEDED_COLUMNS = {
+    "fct_data_quality_issues": ("metric_effect",),
+    "fct_revenue_recognition_monthly": ("is_reconciled", "expected_revenue"),
+    "fct_revenue_recognition_check": ("is_reconciled", "unexplained_difference"),
+}
+EFFECTS = ("left_out", "assumed", "none")  # fct_data_quality_issues.metric_effect
 
 
 class QualityDataError(Exception):
@@ -68,21 +82,30 @@ class QualityData:
     bridge: list[dict[str, Any]]
     account_months: list[dict[str, Any]]
     revrec_months: list[dict[str, Any]]
+    revrec_reasons: list[dict[str, Any]]
     revrec_accounts: list[dict[str, Any]]
-    revrec_accounts_month: dt.date | None
-    revrec_accounts_over_both: int
+    revrec_unreconciled: int
     currency_items: list[dict[str, Any]] | None
     currency_note: str | None
     notes: list[str] = field(default_factory=list)
 
 
 def check_marts(wh: Warehouse) -> None:
-    """Raise QualityDataError naming the marts that are missing."""
+    """Raise QualityDataError naming the marts (or their columns) that are missing."""
     missing = [name for name in REQUIRED_MARTS if not wh.has_table(M, name)]
     if missing:
         raise QualityDataError(
             f"{', '.join(f'{M}.{name}' for name in missing)} not found on target {wh.target!r}:"
             " build the project first (`make build`, or `dbt build --profiles-dir profiles`)."
+        )
+    lacking = []
+    for table, columns in NEEDED_COLUMNS.items():
+        present = set(wh.query(f"select * from {M}.{table} where 1 = 0").column_names)
+        lacking += [f"{M}.{table}.{column}" for column in columns if column not in present]
+    if lacking:
+        raise QualityDataError(
+            f"{', '.join(lacking)} not found on target {wh.target!r}: the marts were built by an"
+            " older version of cs_metrics; rebuild them (`make build`)."
         )
 
 
@@ -107,7 +130,7 @@ def _issues(
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
     latest_sql = _date(latest) if latest else "null"
     months = f"({_date(as_of_month)}{', ' + latest_sql if latest else ''})"
-    groups = "source_table, issue_type, affected_metric, is_excluded_from_metric"
+    groups = "source_table, issue_type, affected_metric, is_excluded_from_metric, metric_effect"
     summary = wh.rows(
         f"""
         select {groups},
@@ -116,7 +139,8 @@ def _issues(
                count(distinct account_id) as accounts
         from {M}.fct_data_quality_issues
         group by {groups}
-        order by source_table, issue_type, affected_metric, is_excluded_from_metric
+        order by case metric_effect when 'left_out' then 0 when 'assumed' then 1 else 2 end,
+                 source_table, issue_type, affected_metric, is_excluded_from_metric
         """
     )
     stakes = wh.rows(
@@ -124,9 +148,10 @@ def _issues(
         with accounts as (
             select distinct {groups}, account_id
             from {M}.fct_data_quality_issues
-            where account_id is not null
+            where account_id is not null and metric_effect <> 'none'
         )
         select a.source_table, a.issue_type, a.affected_metric, a.is_excluded_from_metric,
+               a.metric_effect,
                sum(case when f.month_start = {latest_sql} then f.mrr end) as mrr_latest,
                sum(case when f.month_start = {_date(as_of_month)} then f.mrr end)
                    as mrr_as_of,
@@ -135,23 +160,14 @@ def _issues(
         from accounts a
         left join {M}.fct_account_months f
           on f.account_id = a.account_id and f.month_start in {months}
-        group by a.source_table, a.issue_type, a.affected_metric, a.is_excluded_from_metric
+        group by a.source_table, a.issue_type, a.affected_metric, a.is_excluded_from_metric,
+                 a.metric_effect
         """
     )
-    keyed = {
-        (r["source_table"], r["issue_type"], r["affected_metric"], r["is_excluded_from_metric"]): r
-        for r in stakes
-    }
+    keys = ("source_table", "issue_type", "affected_metric", "is_excluded_from_metric")
+    keyed = {(*(r[k] for k in keys), r["metric_effect"]): r for r in stakes}
     for row in summary:
-        stake = keyed.get(
-            (
-                row["source_table"],
-                row["issue_type"],
-                row["affected_metric"],
-                row["is_excluded_from_metric"],
-            ),
-            {},
-        )
+        stake = keyed.get((*(row[k] for k in keys), row["metric_effect"]), {})
         row["mrr_latest"] = stake.get("mrr_latest")
         row["mrr_as_of"] = stake.get("mrr_as_of")
         row["paying_latest"] = stake.get("paying_latest") or 0
@@ -160,7 +176,7 @@ def _issues(
         with accounts as (
             select distinct account_id
             from {M}.fct_data_quality_issues
-            where account_id is not null
+            where account_id is not null and metric_effect <> 'none'
         )
         select count(distinct a.account_id) as accounts,
                sum(case when f.month_start = {latest_sql} then f.mrr end) as mrr_latest,
@@ -178,7 +194,13 @@ def _issues(
         select count(*) as issue_rows, sum(affected_rows) as affected_rows,
                sum(case when is_excluded_from_metric then 1 else 0 end) as excluded_rows,
                sum(case when is_excluded_from_metric then affected_rows else 0 end)
-                   as excluded_affected_rows
+                   as excluded_affected_rows,
+               sum(case when metric_effect <> 'none' then 1 else 0 end) as effect_rows,
+               sum(case when metric_effect <> 'none' then affected_rows else 0 end)
+                   as effect_affected_rows,
+               sum(case when metric_effect = 'none' then 1 else 0 end) as no_effect_rows,
+               sum(case when metric_effect = 'none' then affected_rows else 0 end)
+                   as no_effect_affected_rows
         from {M}.fct_data_quality_issues
         """
     )[0]
@@ -194,8 +216,8 @@ def _issues(
             from {M}.fct_data_quality_issues i
         )
         select r.source_table, r.issue_type, r.record_id, r.account_id, r.issue_description,
-               r.affected_metric, r.affected_rows, r.is_excluded_from_metric, r.rows_in_type,
-               f.mrr as mrr_latest
+               r.affected_metric, r.affected_rows, r.is_excluded_from_metric, r.metric_effect,
+               r.rows_in_type, f.mrr as mrr_latest
         from ranked r
         left join {M}.fct_account_months f
           on f.account_id = r.account_id and f.month_start = {latest_sql}
@@ -230,6 +252,57 @@ def _currency_items(wh: Warehouse) -> tuple[list[dict[str, Any]] | None, str | N
     return rows, None
 
 
+def _revrec(wh: Warehouse) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Per month and reason: the amount explained and the account-months it explains; the
+    account-months that are not reconciled (the largest first) and how many there are."""
+    # the reasons are the marts' explained_<reason> columns, in their order
+    columns = wh.query(f"select * from {M}.fct_revenue_recognition_check where 1 = 0")
+    reason_names = [
+        name.removeprefix("explained_")
+        for name in columns.column_names
+        if name.startswith("explained_")
+    ]
+    counts = ", ".join(
+        f"sum(case when explained_{r} <> 0 then 1 else 0 end) as {r}" for r in reason_names
+    )
+    per_month = wh.rows(
+        f"select month_start, {counts} from {M}.fct_revenue_recognition_check"
+        " group by month_start order by month_start"
+    )
+    amounts = {
+        row["month_start"]: row
+        for row in wh.rows(f"select * from {M}.fct_revenue_recognition_monthly")
+    }
+    reasons = [
+        {
+            "month_start": row["month_start"],
+            "reason": reason,
+            "account_months": int(row[reason] or 0),
+            "amount": amounts.get(row["month_start"], {}).get(f"explained_{reason}"),
+        }
+        for row in per_month
+        for reason in reason_names
+    ]
+    unreconciled = int(
+        wh.scalar(f"select count(*) from {M}.fct_revenue_recognition_check where not is_reconciled")
+        or 0
+    )
+    accounts = wh.rows(
+        f"""
+        select c.month_start, c.account_id, coalesce(d.account_name, c.account_id) as account_name,
+               c.mrr, c.expected_revenue, c.recognised_revenue, c.unexplained_difference,
+               c.invoice_lines, c.has_missing_fx_rate
+        from {M}.fct_revenue_recognition_check c
+        left join {M}.dim_accounts d on d.account_id = c.account_id
+        where not c.is_reconciled
+        order by case when c.has_missing_fx_rate then 0 else 1 end,
+                 abs(c.unexplained_difference) desc nulls last, c.month_start, c.account_id
+        limit {REVREC_ACCOUNT_ROWS}
+        """
+    )
+    return reasons, accounts, unreconciled
+
+
 def _as_of_date(wh: Warehouse) -> dt.date | None:
     return wh.scalar(f"select max(as_of_date) from {M}.fct_data_quality_issues")
 
@@ -258,35 +331,7 @@ def load_quality_data(wh: Warehouse) -> QualityData:
     revrec_months = wh.rows(
         f"select * from {M}.fct_revenue_recognition_monthly order by month_start"
     )
-    revrec_accounts: list[dict[str, Any]] = []
-    over_both = 0
-    if latest is not None:
-        has_relative = any("accounts_over_relative_tolerance" in r for r in revrec_months)
-        both = (
-            "c.is_over_tolerance and c.is_over_relative_tolerance"
-            if has_relative
-            else "c.is_over_tolerance"
-        )
-        over_both = int(
-            wh.scalar(
-                f"select count(*) from {M}.fct_revenue_recognition_check c"
-                f" where c.month_start = {_date(latest)} and {both}"
-            )
-            or 0
-        )
-        revrec_accounts = wh.rows(
-            f"""
-            select c.account_id, coalesce(d.account_name, c.account_id) as account_name,
-                   c.mrr, c.recognised_revenue, c.difference, c.invoice_lines,
-                   c.has_missing_fx_rate
-            from {M}.fct_revenue_recognition_check c
-            left join {M}.dim_accounts d on d.account_id = c.account_id
-            where c.month_start = {_date(latest)} and ({both} or c.has_missing_fx_rate)
-            order by case when c.has_missing_fx_rate then 0 else 1 end,
-                     abs(c.difference) desc, c.account_id
-            limit {REVREC_ACCOUNT_ROWS}
-            """
-        )
+    revrec_reasons, revrec_accounts, unreconciled = _revrec(wh)
     items, currency_note = _currency_items(wh)
     endings = {row["month_start"]: row["ending_mrr"] for row in bridge}
     notes = []
@@ -310,9 +355,9 @@ def load_quality_data(wh: Warehouse) -> QualityData:
         bridge=bridge,
         account_months=account_months,
         revrec_months=revrec_months,
+        revrec_reasons=revrec_reasons,
         revrec_accounts=revrec_accounts,
-        revrec_accounts_month=latest,
-        revrec_accounts_over_both=over_both,
+        revrec_unreconciled=unreconciled,
         currency_items=items,
         currency_note=currency_note,
         notes=notes,

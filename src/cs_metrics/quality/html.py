@@ -271,18 +271,22 @@ def _issues_tile(report: QualityReport) -> StatusTile:
     total = report.data.issue_total
     rows = int(total.get("issue_rows") or 0)
     excluded = int(total.get("excluded_rows") or 0)
+    effect = int(total.get("effect_rows") or 0)
+    no_effect = int(total.get("no_effect_rows") or 0)
     latest = report.data.latest_complete_month
     stake = total.get("mrr_latest")
     return StatusTile(
         "issues",
         "Data-quality issues",
-        "warn" if rows else "ok",
+        "warn" if effect else "ok",
         _plural(rows, "row"),
         [
             TileLine("dq_rows", rows, f"issue rows: {rows:,}"),
             TileLine(
                 "dq_excluded_rows", excluded, f"of which excluded from a metric: {excluded:,}"
             ),
+            TileLine("dq_effect_rows", effect, f"changing a figure: {effect:,}"),
+            TileLine("dq_no_effect_rows", no_effect, f"handled without effect: {no_effect:,}"),
             TileLine(
                 "dq_affected_rows",
                 total.get("affected_rows") or 0,
@@ -295,7 +299,8 @@ def _issues_tile(report: QualityReport) -> StatusTile:
                 f" {money(stake or 0)} {report.currency}",
             ),
         ],
-        "fct_data_quality_issues; MRR of the affected accounts, each counted once",
+        "fct_data_quality_issues; MRR of the accounts whose figures an issue changed, each"
+        " counted once",
     )
 
 
@@ -489,8 +494,19 @@ def expectations_section(validations: list[Validation]) -> str:
     )
 
 
-def _excluded_badge(excluded: bool) -> str:
-    return badge("warn", "yes") if excluded else badge("missing", "no")
+EFFECT_LABEL = {
+    "left_out": ("warn", "left out"),
+    "assumed": ("warn", "assumed"),
+    "none": ("ok", "no effect"),
+}
+
+
+def _effect_text(effect: str) -> str:
+    return EFFECT_LABEL.get(effect, ("missing", effect))[1]
+
+
+def _effect_badge(effect: str) -> str:
+    return badge(EFFECT_LABEL.get(effect, ("missing", effect))[0], _effect_text(effect))
 
 
 def _stake(value: Any, currency: str) -> str:
@@ -505,20 +521,23 @@ def issues_section(report: QualityReport) -> str:
     rows = []
     for row in data.issue_summary:
         excluded = bool(row["is_excluded_from_metric"])
+        effect = str(row["metric_effect"])
+        no_effect = effect == "none"
         rows.append(
             f'<tr data-issue="{_attr(row["source_table"])}|{_attr(row["issue_type"])}"'
             f' data-rows="{_attr(row["issue_rows"])}" data-excluded="{str(excluded).lower()}"'
-            f' data-mrr-latest="{_attr(row["mrr_latest"])}">'
+            f' data-effect="{_attr(effect)}" data-mrr-latest="{_attr(row["mrr_latest"])}">'
             f'<td class="txt">{_e(row["source_table"])}</td>'
             f'<td class="txt">{_e(row["issue_type"])}</td>'
             f'<td class="txt">{_e(row["affected_metric"])}</td>'
-            f'<td class="txt">{_excluded_badge(excluded)}</td>'
+            f'<td class="txt">{_effect_badge(effect)}</td>'
             f'<td class="num">{count(row["issue_rows"])}</td>'
             f'<td class="num">{count(row["affected_rows"])}</td>'
             f'<td class="num">{count(row["accounts"])}</td>'
-            f'<td class="num">{count(row["paying_latest"])}</td>'
-            f'<td class="num">{_stake(row["mrr_latest"], cur)}</td>'
-            f'<td class="num">{_stake(row["mrr_as_of"], cur)}</td></tr>'
+            f'<td class="num">{"" if no_effect else count(row["paying_latest"])}</td>'
+            f'<td class="num">{"no effect" if no_effect else _stake(row["mrr_latest"], cur)}</td>'
+            f'<td class="num">{"no effect" if no_effect else _stake(row["mrr_as_of"], cur)}</td>'
+            "</tr>"
         )
     total = data.issue_total
     share = (
@@ -527,21 +546,26 @@ def issues_section(report: QualityReport) -> str:
         else "n/a"
     )
     foot = (
-        '<tr class="total"><td class="txt">all issues</td><td></td><td></td>'
-        f'<td class="num">{count(total.get("excluded_rows") or 0)} rows</td>'
-        f'<td class="num">{count(total.get("issue_rows") or 0)}</td>'
-        f'<td class="num">{count(total.get("affected_rows") or 0)}</td>'
+        '<tr class="total"><td class="txt">issues that change a figure</td><td></td><td></td>'
+        "<td></td>"
+        f'<td class="num">{count(total.get("effect_rows") or 0)}</td>'
+        f'<td class="num">{count(total.get("effect_affected_rows") or 0)}</td>'
         f'<td class="num">{count(total.get("accounts") or 0)}</td>'
         f'<td class="num">{count(total.get("paying_latest") or 0)}</td>'
         f'<td class="num">{_stake(total.get("mrr_latest"), cur)}</td>'
         f'<td class="num">{_stake(total.get("mrr_as_of"), cur)}</td></tr>'
+        '<tr class="total"><td class="txt">handled without effect</td><td></td><td></td>'
+        "<td></td>"
+        f'<td class="num">{count(total.get("no_effect_rows") or 0)}</td>'
+        f'<td class="num">{count(total.get("no_effect_affected_rows") or 0)}</td>'
+        '<td></td><td></td><td class="num">no effect</td><td class="num">no effect</td></tr>'
     )
     table = _table(
         [
             "source table",
             "issue type",
             "metric",
-            "excluded",
+            "effect",
             "issue rows",
             "raw rows",
             "accounts",
@@ -556,16 +580,22 @@ def issues_section(report: QualityReport) -> str:
     ).replace("</tbody></table>", f"</tbody><tfoot>{foot}</tfoot></table>")
     intro = (
         "Every raw row that breaks the raw input contract, or that a metric leaves out or treats"
-        " specially (fct_data_quality_issues), by source table and issue type. Excluded = the"
-        " rows are left out of the affected metric; otherwise they are counted and only flagged."
-        f" <b>MRR at stake</b> = the MRR (fct_account_months.mrr, {_e(cur)}) of the distinct"
-        " accounts the issue rows name, in the latest complete month"
+        " specially (fct_data_quality_issues), by source table and issue type, the issues that"
+        " change a figure first. <b>Effect</b> (metric_effect, decided in the warehouse):"
+        " <i>left out</i> = the rows are missing from the affected metric; <i>assumed</i> = they"
+        " are counted on an assumption that may not hold (a stand-in account, the plan's"
+        " currency, a value kept as delivered), so the figure may change when the source is"
+        " fixed; <i>no effect</i> = the pipeline handled them without effect on any figure"
+        " (extra copies of an event dropped by de-duplication, events dated after the as-of"
+        " date, a broken FX rate no month uses). <b>MRR at stake</b> = the MRR"
+        f" (fct_account_months.mrr, {_e(cur)}) of the"
+        " distinct accounts that the issues changing a figure name, in the latest complete month"
         f" ({_e(latest_label)}) and in the as-of month ({_e(as_of_label)}); each account counts"
-        " once per line and once in the total; accounts unknown to fct_account_months (e.g."
-        " the unknown accounts of events) add 0. It is revenue whose attribution or treatment"
-        " the issue concerns, not an amount missing from MRR (excluded subscription items have"
-        " no amount in any public mart). In the total, the affected accounts hold"
-        f" {_e(share)} of the {_e(latest_label)} MRR"
+        " once per line and once in the total; issues without effect add nothing, and accounts"
+        " unknown to fct_account_months (e.g. the unknown accounts of events) add 0. It is"
+        " revenue whose attribution or treatment the issue concerns, not an amount missing from"
+        " MRR (excluded subscription items have no amount in any public mart). In the total, the"
+        f" affected accounts hold {_e(share)} of the {_e(latest_label)} MRR"
         f" ({_e(money(data.mrr_latest) if data.mrr_latest is not None else 'n/a')} {_e(cur)})."
     )
     return _section(
@@ -590,6 +620,7 @@ def _issue_details(report: QualityReport) -> str:
             f'<td class="txt">{_e(r["affected_metric"])}</td>'
             f'<td class="num">{count(r["affected_rows"])}</td>'
             f'<td class="txt">{"yes" if r["is_excluded_from_metric"] else "no"}</td>'
+            f'<td class="txt">{_e(_effect_text(r["metric_effect"]))}</td>'
             f'<td class="num">{"" if r["mrr_latest"] is None else money(r["mrr_latest"], 2)}</td>'
             "</tr>"
             for r in rows
@@ -606,10 +637,11 @@ def _issue_details(report: QualityReport) -> str:
                     "metric",
                     "raw rows",
                     "excluded",
+                    "effect",
                     f"MRR {report.data.latest_complete_month or ''} ({report.currency})",
                 ],
                 body,
-                numeric=[False, False, False, False, True, False, True],
+                numeric=[False, False, False, False, True, False, False, True],
             )
             + "</details>"
         )
@@ -621,10 +653,13 @@ def _issue_details(report: QualityReport) -> str:
     )
 
 
+SIX_DECIMALS = ("difference", "unexplained_difference")  # shown to the 6 decimals stored
+
+
 def _cells(columns: list[Column], values: dict[str, Any]) -> str:
     return "".join(
         f'<td class="{"txt" if c.kind in ("text", "month") else "num"}">'
-        f"{_e(_cell(values.get(c.key), c.kind, 6 if c.key == 'difference' else 2))}</td>"
+        f"{_e(_cell(values.get(c.key), c.kind, 6 if c.key in SIX_DECIMALS else 2))}</td>"
         for c in columns
     )
 
@@ -693,48 +728,46 @@ def _check_block(check: Check, report: QualityReport) -> str:
 
 def _revrec_accounts(report: QualityReport) -> str:
     data, cur = report.data, report.currency
-    if data.revrec_accounts_month is None:
-        return ""
+    if not data.revrec_unreconciled:
+        return (
+            '<p class="passing" data-detail="revrec-accounts">Every account-month is reconciled:'
+            " recognised revenue = mrr + the explained reasons, within revrec_tolerance.</p>"
+        )
     rows = [
-        f'<tr><td class="txt">{_e(r["account_name"])}</td>'
+        f'<tr data-account="{_attr(r["account_id"])}" data-month="{_month(r["month_start"])}">'
+        f'<td class="txt">{_month(r["month_start"])}</td>'
+        f'<td class="txt">{_e(r["account_name"])}</td>'
         f'<td class="txt">{_e(r["account_id"])}</td>'
         f'<td class="num">{count(r["invoice_lines"])}</td>'
         f'<td class="num">{money(r["mrr"], 2)}</td>'
+        f'<td class="num">{_e(_cell(r["expected_revenue"], "money"))}</td>'
         f'<td class="num">{_e(_cell(r["recognised_revenue"], "money"))}</td>'
-        f'<td class="num">{_e(_cell(r["difference"], "money"))}</td>'
-        f'<td class="num">{_e(_relative(r["difference"], r["mrr"]))}</td>'
+        f'<td class="num">{_e(_cell(r["unexplained_difference"], "money"))}</td>'
         f'<td class="txt">{"yes" if r["has_missing_fx_rate"] else ""}</td></tr>'
         for r in data.revrec_accounts
     ]
-    month = f"{data.revrec_accounts_month:%Y-%m}"
     return (
-        f'<details class="detail" data-detail="revrec-accounts"><summary>Account-months of {month}'
-        f" over both tolerances: {data.revrec_accounts_over_both:,} (the largest"
-        f" {min(REVREC_ACCOUNT_ROWS, len(rows))} by |difference|)</summary>"
+        '<details class="detail" open data-detail="revrec-accounts"><summary>Account-months not'
+        f" reconciled: {data.revrec_unreconciled:,} (the largest"
+        f" {min(REVREC_ACCOUNT_ROWS, len(rows))} by |unexplained|)</summary>"
         + _table(
             [
+                "month",
                 "account",
                 "id",
                 "invoice lines",
                 f"mrr ({cur})",
+                "expected",
                 "recognised",
-                "difference",
-                "relative",
+                "unexplained",
                 "missing rate",
             ],
             rows,
-            numeric=[False, False, True, True, True, True, True, False],
+            table_id="revrec-accounts",
+            numeric=[False, False, False, True, True, True, True, True, False],
         )
         + "</details>"
     )
-
-
-def _relative(difference: Any, mrr: Any) -> str:
-    if difference is None:
-        return "n/a"
-    if not mrr:
-        return "∞" if difference else "0.00%"
-    return percent(Decimal(difference) / Decimal(mrr), 2)
 
 
 def reconciliations_section(report: QualityReport) -> str:

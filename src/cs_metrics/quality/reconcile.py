@@ -292,77 +292,82 @@ def mrr_by_currency(
 
 def revenue_recognition(
     months: list[dict[str, Any]],
-    relative_tolerance: Decimal,
+    reasons: list[dict[str, Any]],
     absolute_tolerance: Decimal,
+    relative_tolerance: Decimal,
     reporting_currency: str,
 ) -> Check:
-    """Per complete month: |recognised − mrr| ≤ relative_tolerance × |mrr| in total."""
+    """Per month, the warehouse's verdict (fct_revenue_recognition_monthly.is_reconciled)."""
     check = Check(
         key="revenue_recognition",
         title="Recognised revenue versus MRR",
         rule=(
-            "Per complete month of fct_revenue_recognition_monthly: revenue recognised from"
-            " invoices (spread over the service days, at rate(M)) against MRR over all accounts."
-            " The month passes when |difference| ≤ revrec_relative_tolerance × |mrr| in total"
-            " (relative_difference = difference ÷ mrr) and no rate is missing. The absolute"
-            f" tolerance revrec_tolerance ({absolute_tolerance:.2f} {reporting_currency})"
-            " applies per account-month (fct_revenue_recognition_check.is_over_tolerance), as"
-            " does the relative one (is_over_relative_tolerance): the counts show how many"
-            " account-months exceed each. Account-level differences are expected (annual"
-            " invoices spread over 365 days, prorations, mid-month starts)."
+            "Per month of fct_revenue_recognition_monthly: revenue recognised from invoices"
+            " (spread over the service days, at rate(M)) against MRR. The difference is explained"
+            " by named reasons computed from the subscriptions alone (services for part of the"
+            " month, billing periods spread over their own days, first payments that failed,"
+            " billing in advance, invoices in another currency than the plan): expected = mrr"
+            " + Σ explained. What is left, unexplained = recognised − expected, is compared"
+            " per account-month with revrec_tolerance"
+            f" ({absolute_tolerance:.2f} {reporting_currency}: line amounts are rounded to the"
+            " cent). The month passes when every account-month is within it and no rate is"
+            " missing (is_reconciled, decided in the warehouse; the dbt test"
+            " assert_recognised_revenue_is_explained lists the failing account-months)."
+            " Account-months whose unexplained difference is also above"
+            f" revrec_relative_tolerance ({relative_tolerance}) of their expected revenue are"
+            " counted as material."
         ),
         tolerance=(
-            f"|relative_difference| ≤ {relative_tolerance} (revrec_relative_tolerance);"
-            f" per account-month also |difference| ≤ {absolute_tolerance:.2f} {reporting_currency}"
+            f"per account-month |unexplained| ≤ {absolute_tolerance:.2f} {reporting_currency}"
             " (revrec_tolerance)"
         ),
         columns=[
             Column("month", "month", "month"),
             Column("mrr", "mrr"),
+            Column("explained", "Σ explained"),
+            Column("expected_revenue", "expected"),
             Column("recognised_revenue", "recognised"),
-            Column("difference", "difference"),
-            Column("relative_difference", "relative", "ratio"),
+            Column("unexplained_difference", "unexplained"),
             Column("accounts", "account-months", "count"),
-            Column("accounts_over_tolerance", "over abs.", "count"),
-            Column("accounts_over_relative_tolerance", "over rel.", "count"),
+            Column("accounts_over_tolerance", "unexplained acc.", "count"),
+            Column("accounts_over_relative_tolerance", "material acc.", "count"),
+        ],
+        detail_title="Explained per month and reason",
+        detail_columns=[
+            Column("month_start", "month", "month"),
+            Column("reason", "reason", "text"),
+            Column("account_months", "account-months", "count"),
+            Column("amount", f"explained ({reporting_currency})"),
         ],
     )
-    complete = [row for row in months if row.get("is_month_complete")]
-    for row in complete:
-        mrr = _dec(row["mrr"])
-        difference = None if row.get("difference") is None else _dec(row["difference"])
-        relative = row.get("relative_difference")
-        if relative is None and difference is not None and mrr != 0:
-            relative = difference / mrr  # a build from before the column existed
-        relative = None if relative is None else _dec(relative)
-        if difference is None:  # a missing rate: recognised revenue unknown
-            passed = False
-        elif mrr == 0:
-            passed = difference == 0
-        else:
-            passed = abs(difference) <= relative_tolerance * abs(mrr)
+    check.detail_rows = [row for row in reasons if row["account_months"]]
+    for row in months:
+        expected = row.get("expected_revenue")
+        explained = None if expected is None else _dec(expected) - _dec(row["mrr"])
         check.rows.append(
             CheckRow(
                 key=_month(row["month_start"]),
                 values={
                     "month": row["month_start"],
-                    "mrr": mrr,
+                    "mrr": _dec(row["mrr"]),
+                    "explained": explained,
+                    "expected_revenue": expected,
                     "recognised_revenue": row.get("recognised_revenue"),
-                    "difference": difference,
-                    "relative_difference": relative,
+                    "unexplained_difference": row.get("unexplained_difference"),
                     "accounts": row.get("accounts"),
                     "accounts_over_tolerance": row.get("accounts_over_tolerance"),
                     "accounts_over_relative_tolerance": row.get("accounts_over_relative_tolerance"),
                 },
-                passed=passed,
+                passed=bool(row.get("is_reconciled")),
             )
         )
-    incomplete = len(months) - len(complete)
+    incomplete = sum(1 for row in months if not row.get("is_month_complete"))
     if incomplete:
         check.notes.append(
-            f"{incomplete} incomplete month{'s' if incomplete != 1 else ''} (the as-of month)"
-            " not checked: invoices for it may still be issued."
+            f"{incomplete} incomplete month{'s' if incomplete != 1 else ''} (the month in"
+            " progress) checked too: its revenue counts through the as-of date, and the rest"
+            " of the month is explained as partial_month."
         )
-    if not complete:
-        check.skipped = "fct_revenue_recognition_monthly has no complete month."
+    if not months:
+        check.skipped = "fct_revenue_recognition_monthly has no month."
     return check

@@ -1,13 +1,17 @@
 {#-
     The revenue recognition check per month in total: recognised revenue
-    against MRR over all accounts (fct_revenue_recognition_check), with the
-    number of account-months whose own difference exceeds revrec_tolerance
-    (and revrec_relative_tolerance of their MRR), and the month's relative
-    difference = difference / mrr (null when mrr is 0 or the difference is
-    unknown).
+    against MRR and against the expected revenue over all accounts
+    (fct_revenue_recognition_check), with the difference explained by
+    reason, what is left unexplained, and the number of account-months
+    whose own unexplained difference exceeds revrec_tolerance (and
+    revrec_relative_tolerance of their expected revenue). The month is
+    reconciled when no account-month is over revrec_tolerance and no rate
+    is missing. relative_difference = difference / mrr (null when mrr is 0
+    or the difference is unknown).
 -#}
 {%- set money = cs_metrics.type_money() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
+{%- set reasons = cs_metrics.revenue_recognition_reasons() -%}
 
 with
 
@@ -31,7 +35,13 @@ summed as (
         ) as accounts_with_missing_fx_rate,
         sum(recognised_revenue) as recognised_revenue,
         sum(mrr) as mrr,
-        sum(abs(difference)) as absolute_difference
+        sum(abs(difference)) as absolute_difference,
+        sum(expected_revenue) as expected_revenue,
+        {%- for reason in reasons %}
+        sum(explained_{{ reason }}) as explained_{{ reason }},
+        {%- endfor %}
+        sum(unexplained_difference) as unexplained_difference,
+        sum(abs(unexplained_difference)) as absolute_unexplained_difference
     from checks
     group by
         month_start,
@@ -76,7 +86,31 @@ final as (
         end as relative_difference,
 
         ---------- booleans
-        is_month_complete
+        is_month_complete,
+
+        ---------- numerics: the difference explained by reason
+        case
+            when accounts_with_missing_fx_rate = 0
+                then cast(expected_revenue as {{ money }})
+        end as expected_revenue,
+        {%- for reason in reasons %}
+        case
+            when accounts_with_missing_fx_rate = 0
+                then cast(explained_{{ reason }} as {{ money }})
+        end as explained_{{ reason }},
+        {%- endfor %}
+        case
+            when accounts_with_missing_fx_rate = 0
+                then cast(unexplained_difference as {{ money }})
+        end as unexplained_difference,
+        case
+            when accounts_with_missing_fx_rate = 0
+                then cast(absolute_unexplained_difference as {{ money }})
+        end as absolute_unexplained_difference,
+
+        ---------- booleans: the verdict
+        accounts_over_tolerance = 0
+        and accounts_with_missing_fx_rate = 0 as is_reconciled
     from summed
 )
 
