@@ -263,36 +263,39 @@ def comparison_lines(result: CalibrationResult) -> list[str]:
         f"{'AUC proposed':<22}difference",
     ]
     for item in items:
-        spans = item["intervals"]
-        configured, proposed = item["configured_auc"], item["proposed_auc"]
-        difference = None if configured is None or proposed is None else proposed - configured
-        name = ("* " if item["fitted"] else "  ") + outcome_label(
-            item["outcome"], item["horizon_months"]
-        )
+        name, (configured, proposed, difference) = _comparison_cells(item, "auc", "{:.3f}")
         lines.append(
             f"{name:<39}{item['rows']:>7,}{item['positives']:>7,}  "
-            f"{_with_interval(configured, spans.first_auc, '{:.3f}'):<22}"
-            f"{_with_interval(proposed, spans.second_auc, '{:.3f}'):<22}"
-            f"{_with_interval(difference, spans.auc_difference, '{:+.3f}'):<25}".rstrip()
+            f"{configured:<22}{proposed:<22}{difference}"
         )
     lines += [
         "",
         f"  {'worst-decile lift':<51}{'configured':<20}{'proposed':<20}difference",
     ]
     for item in items:
-        spans = item["intervals"]
-        configured = item["configured_worst_decile_lift"]
-        proposed = item["proposed_worst_decile_lift"]
-        difference = None if configured is None or proposed is None else proposed - configured
-        name = ("* " if item["fitted"] else "  ") + outcome_label(
-            item["outcome"], item["horizon_months"]
-        )
-        lines.append(
-            f"{name:<53}{_with_interval(configured, spans.first_lift, '{:.2f}'):<20}"
-            f"{_with_interval(proposed, spans.second_lift, '{:.2f}'):<20}"
-            f"{_with_interval(difference, spans.lift_difference, '{:+.2f}'):<22}".rstrip()
-        )
+        name, cells = _comparison_cells(item, "worst_decile_lift", "{:.2f}")
+        lines.append(f"{name:<53}{cells[0]:<20}{cells[1]:<20}{cells[2]}")
     return lines
+
+
+def _comparison_cells(item: dict[str, Any], figure: str, pattern: str) -> tuple[str, list[str]]:
+    """The outcome's name and the configured, proposed and difference cells of one figure
+    (auc or worst_decile_lift) of a held-out comparison item, each with its interval."""
+    spans = item["intervals"]
+    first, second, paired = {
+        "auc": (spans.first_auc, spans.second_auc, spans.auc_difference),
+        "worst_decile_lift": (spans.first_lift, spans.second_lift, spans.lift_difference),
+    }[figure]
+    configured, proposed = item[f"configured_{figure}"], item[f"proposed_{figure}"]
+    difference = None if configured is None or proposed is None else proposed - configured
+    name = ("* " if item["fitted"] else "  ") + outcome_label(
+        item["outcome"], item["horizon_months"]
+    )
+    return name, [
+        _with_interval(configured, first, pattern),
+        _with_interval(proposed, second, pattern),
+        _with_interval(difference, paired, pattern.replace("{:", "{:+")),
+    ]
 
 
 def _percent(value: float | None) -> str:
