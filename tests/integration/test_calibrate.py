@@ -200,6 +200,33 @@ def test_held_out_rows_are_months_after_the_training_window(
 
 
 @pytest.mark.slow
+def test_band_rates_are_the_backtest_summed_over_the_held_out_months(
+    result: CalibrationResult, calib_db: Path
+) -> None:
+    """fct_health_backtest summed with its outcome denominators (no filter needed: they are
+    null while the outcome is unknown) gives the held-out band figures of health_score."""
+    with duckdb.connect(str(calib_db), read_only=True) as con:
+        sums = con.execute(
+            """
+            select health_status, sum(accounts), sum(accounts_with_6m_outcome),
+                   sum(churned_or_contracted_within_6m)
+            from marts.fct_health_backtest
+            where month_start > ?
+            group by health_status
+            """,
+            [month_date(result.split.train_end)],
+        ).fetchall()
+    by_status = {status: (accounts, known, lost) for status, accounts, known, lost in sums}
+    row = result.row("heldout", "churn_or_contraction", 6, "health_score")
+    for band in ("red", "yellow", "green"):
+        accounts, known, lost = by_status[band]
+        assert row[f"{band}_rows"] == known, band
+        assert row[f"{band}_rate"] == pytest.approx(lost / known), band
+        # Σ accounts also counts the months whose 6-month outcome is not known yet
+        assert accounts > known, band
+
+
+@pytest.mark.slow
 def test_proposed_weights_and_score(result: CalibrationResult, calib_db: Path) -> None:
     weights = result.model.weights
     assert set(weights) == set(COMPONENTS)
