@@ -12,16 +12,27 @@ DEMO_DIR := data/demo
 # The same company as the connectors write it (docs/presets/README.md)
 FIVETRAN_DIR := data/demo-fivetran
 FIVETRAN_DB := target/cs_metrics_fivetran.duckdb
-FIVETRAN_VARS := {raw_data_dir: $(FIVETRAN_DIR), billing_source: stripe}
+FIVETRAN_VARS = {raw_data_dir: $(FIVETRAN_DIR), billing_source: stripe, as_of_date: $(DEMO_AS_OF)}
 DEMO_ACCOUNTS ?= 1000
 DEMO_SEED ?= 42
+# The demo's last day, which is also its as-of date: pinned (mid-month, so the month in
+# progress shows), so every `make demo` builds the same company and the figures the docs quote
+# reproduce (`make docs-figures`). `make demo DEMO_END=today` builds up to today (UTC) instead.
+DEMO_END ?= 2026-11-18
+DEMO_AS_OF := $(if $(filter today,$(DEMO_END)),$(shell date -u +%F),$(DEMO_END))
+DEMO_VARS := --vars '{raw_data_dir: $(DEMO_DIR), as_of_date: $(DEMO_AS_OF)}'
+# what the demo data is made of: new data when one of them changes
+DEMO_PARAMS := accounts=$(DEMO_ACCOUNTS) seed=$(DEMO_SEED) end=$(DEMO_AS_OF)
+DEMO_PARAMS_FILE := target/.demo_params
 export CS_METRICS_DB ?= target/cs_metrics.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install demo demo-data demo-fivetran demo-fivetran-data build validate docs semantic lint check test pytest test-engines bench clean
+.PHONY: help install demo demo-data demo-fivetran demo-fivetran-data build validate docs docs-figures semantic lint check test pytest test-engines bench clean FORCE
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "  The demo is pinned: $(DEMO_ACCOUNTS) accounts, seed $(DEMO_SEED), up to and as of $(DEMO_END);"
+	@echo "  make demo DEMO_END=today builds it up to today (UTC), DEMO_END=YYYY-MM-DD up to that day."
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +44,23 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 
 install: $(BIN)/.installed ## Create .venv and install the pinned dependencies
 
-$(DEMO_DIR)/.cs_metrics_demo: | $(BIN)/.installed
-	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
+# rewritten only when the parameters change, so that the data is regenerated exactly then
+$(DEMO_PARAMS_FILE): FORCE
+	@mkdir -p $(@D)
+	@echo '$(DEMO_PARAMS)' | cmp -s - $@ || echo '$(DEMO_PARAMS)' > $@
 
-demo-data: $(DEMO_DIR)/.cs_metrics_demo ## Generate the demo raw data (data/demo)
+# New demo data (other parameters or another generator) starts a new demo database: the
+# month close and the incremental usage keep state between builds, and the as-of date may
+# move back.
+$(DEMO_DIR)/.cs_metrics_demo: $(DEMO_PARAMS_FILE) $(wildcard src/cs_metrics/generate/*.py) src/cs_metrics/contract.py | $(BIN)/.installed
+	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --end $(DEMO_AS_OF) --out $(DEMO_DIR)
+	rm -f $(CS_METRICS_DB) $(CS_METRICS_DB).wal
 
-$(FIVETRAN_DIR)/.cs_metrics_demo: | $(BIN)/.installed
-	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --out $(FIVETRAN_DIR) --layout fivetran
+demo-data: $(DEMO_DIR)/.cs_metrics_demo ## Generate the demo raw data (data/demo; pinned end, see DEMO_END)
+
+$(FIVETRAN_DIR)/.cs_metrics_demo: $(DEMO_PARAMS_FILE) $(wildcard src/cs_metrics/generate/*.py src/cs_metrics/generate/fivetran/*.py) src/cs_metrics/contract.py | $(BIN)/.installed
+	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --end $(DEMO_AS_OF) --out $(FIVETRAN_DIR) --layout fivetran
+	rm -f $(FIVETRAN_DB) $(FIVETRAN_DB).wal
 
 demo-fivetran-data: $(FIVETRAN_DIR)/.cs_metrics_demo ## Generate the demo company in the connector layout (data/demo-fivetran)
 
@@ -50,20 +71,20 @@ demo-fivetran: install demo-fivetran-data ## Build the demo from the connectors'
 	CS_METRICS_DB=$(FIVETRAN_DB) $(BIN)/cs-metrics summary --db $(FIVETRAN_DB)
 	@echo "DuckDB database: $(FIVETRAN_DB)  (the same marts as make demo, read from the connector layout)"
 
-build: install demo-data ## dbt build (models + all tests) on the demo data
-	$(DBT) build $(DBT_FLAGS)
+build: install demo-data ## dbt build (models + all tests) on the demo data, as of its end date
+	$(DBT) build $(DBT_FLAGS) $(DEMO_VARS)
 	@# the build's test results, for the quality report: later dbt commands (docs generate)
 	@# overwrite target/run_results.json
 	mkdir -p target/last_build && cp target/run_results.json target/manifest.json target/last_build/
 
-demo: build ## Install, generate demo data, build everything and print a summary
-	$(DBT) --quiet docs generate --static $(DBT_FLAGS)
+demo: build ## Install, generate the pinned demo (or DEMO_END=today), build everything and print a summary
+	$(DBT) --quiet docs generate --static $(DBT_FLAGS) $(DEMO_VARS)
 	@echo
 	$(BIN)/cs-metrics summary --db $(CS_METRICS_DB)
 	@echo
 	$(BIN)/cs-metrics report --db $(CS_METRICS_DB) --out target/report.html
 	@echo
-	-$(BIN)/cs-metrics validate $(DEMO_DIR)
+	-$(BIN)/cs-metrics validate $(DEMO_DIR) --as-of $(DEMO_AS_OF)
 	-$(BIN)/cs-metrics validate --marts --db $(CS_METRICS_DB)
 	$(BIN)/cs-metrics quality-report --db $(CS_METRICS_DB) --out target/quality_report.html
 	@echo
@@ -71,12 +92,15 @@ demo: build ## Install, generate demo data, build everything and print a summary
 	@echo "Docs: target/static_index.html  (one file: open it in a browser; or serve with: .venv/bin/dbt docs serve --profiles-dir profiles)"
 
 validate: build ## Great Expectations suites on the demo raw data and on the built marts
-	$(BIN)/cs-metrics validate $(DEMO_DIR)
+	$(BIN)/cs-metrics validate $(DEMO_DIR) --as-of $(DEMO_AS_OF)
 	$(BIN)/cs-metrics validate --marts --target duckdb --db $(CS_METRICS_DB)
 
 docs: install demo-data ## dbt docs (models, metrics, semantic models, saved queries) as one file: target/static_index.html
-	$(DBT) docs generate --static $(DBT_FLAGS)
+	$(DBT) docs generate --static $(DBT_FLAGS) $(DEMO_VARS)
 	@echo "Docs: target/static_index.html  (open it in any browser, offline)"
+
+docs-figures: build ## Rewrite every figure README.md and docs/ quote from the pinned demo build
+	$(BIN)/python scripts/docs_figures.py --db $(CS_METRICS_DB) --data $(DEMO_DIR)
 
 # MetricFlow reads target/semantic_manifest.json (written by the build's parse)
 # and queries the build through the read-only profile output.

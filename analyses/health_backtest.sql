@@ -1,24 +1,26 @@
 {#-
     Health backtest, pooled: for each health status, over every complete
-    month whose 6-month horizon is known, the share of accounts that
-    churned (MRR reached 0), or churned or contracted, within the next 3
-    and 6 months. Ratios of sums (account-months), so months with more
-    accounts weigh more. Red should churn measurably more often than green.
-    Compile with `dbt compile --select health_backtest` and run the SQL in
-    target/compiled/.../analyses/health_backtest.sql.
+    month whose outcome is known, the share of accounts that churned (MRR
+    reached 0), or churned or contracted, within the next 3 and 6 months.
+    Ratios of sums (account-months), so months with more accounts weigh
+    more: Σ count ÷ Σ accounts_with_<k>m_outcome. Those denominators are
+    null in months whose k-month outcome is not known yet, so every row can
+    be summed without a filter, and the 3-month rates use the months whose
+    6-month outcome is not known yet too. Red should churn measurably more
+    often than green. Compile with `dbt compile --select health_backtest`
+    and run the SQL in target/compiled/.../analyses/health_backtest.sql.
 -#}
 with
 
 backtest as (
     select * from {{ ref('fct_health_backtest') }}
-    where has_6m_outcome
 ),
 
 pooled as (
     select
         health_status,
-        count(*) as months,
-        sum(accounts) as account_months,
+        sum(accounts_with_3m_outcome) as account_months_3m,
+        sum(accounts_with_6m_outcome) as account_months_6m,
         sum(churned_within_3m) as churned_within_3m,
         sum(churned_or_contracted_within_3m)
             as churned_or_contracted_within_3m,
@@ -32,16 +34,16 @@ pooled as (
 final as (
     select
         health_status,
-        months,
-        account_months,
+        account_months_3m,
+        account_months_6m,
         cast(churned_within_3m as {{ dbt.type_numeric() }})
-        / account_months as churned_within_3m_rate,
+        / account_months_3m as churned_within_3m_rate,
         cast(churned_or_contracted_within_3m as {{ dbt.type_numeric() }})
-        / account_months as churned_or_contracted_within_3m_rate,
+        / account_months_3m as churned_or_contracted_within_3m_rate,
         cast(churned_within_6m as {{ dbt.type_numeric() }})
-        / account_months as churned_within_6m_rate,
+        / account_months_6m as churned_within_6m_rate,
         cast(churned_or_contracted_within_6m as {{ dbt.type_numeric() }})
-        / account_months as churned_or_contracted_within_6m_rate
+        / account_months_6m as churned_or_contracted_within_6m_rate
     from pooled
 )
 

@@ -257,6 +257,8 @@ TABLES: tuple[Table, ...] = (
         C("tax", MONEY, minimum=0),
         C("total", MONEY, minimum=0),
         C("amount_paid", MONEY, minimum=0),
+        # optional: when a void took effect (without it, a void applies to every month)
+        C("voided_at", TS, True, required=False, not_future=True),
         key=("invoice_id",),
     ),
     _t(

@@ -23,8 +23,9 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from conftest import run_dbt
-from cs_metrics.calibrate.command import CalibrationResult, calibrate
+from cs_metrics.calibrate.command import CalibrationResult, calibrate, result_verdict
 from cs_metrics.calibrate.data import COMPONENTS, month_date, month_index
+from cs_metrics.calibrate.intervals import LEVEL, RESAMPLES, SEED, paired_intervals
 from cs_metrics.calibrate.metrics import (
     auc,
     score_auc,
@@ -32,6 +33,8 @@ from cs_metrics.calibrate.metrics import (
     worst_share_rate,
 )
 from cs_metrics.calibrate.model import round_to_total
+from cs_metrics.calibrate.output import render_report
+from cs_metrics.calibrate.verdict import decide
 from cs_metrics.cli import main
 
 CALIB_ACCOUNTS = 600
@@ -197,6 +200,33 @@ def test_held_out_rows_are_months_after_the_training_window(
 
 
 @pytest.mark.slow
+def test_band_rates_are_the_backtest_summed_over_the_held_out_months(
+    result: CalibrationResult, calib_db: Path
+) -> None:
+    """fct_health_backtest summed with its outcome denominators (no filter needed: they are
+    null while the outcome is unknown) gives the held-out band figures of health_score."""
+    with duckdb.connect(str(calib_db), read_only=True) as con:
+        sums = con.execute(
+            """
+            select health_status, sum(accounts), sum(accounts_with_6m_outcome),
+                   sum(churned_or_contracted_within_6m)
+            from marts.fct_health_backtest
+            where month_start > ?
+            group by health_status
+            """,
+            [month_date(result.split.train_end)],
+        ).fetchall()
+    by_status = {status: (accounts, known, lost) for status, accounts, known, lost in sums}
+    row = result.row("heldout", "churn_or_contraction", 6, "health_score")
+    for band in ("red", "yellow", "green"):
+        accounts, known, lost = by_status[band]
+        assert row[f"{band}_rows"] == known, band
+        assert row[f"{band}_rate"] == pytest.approx(lost / known), band
+        # Σ accounts also counts the months whose 6-month outcome is not known yet
+        assert accounts > known, band
+
+
+@pytest.mark.slow
 def test_proposed_weights_and_score(result: CalibrationResult, calib_db: Path) -> None:
     weights = result.model.weights
     assert set(weights) == set(COMPONENTS)
@@ -259,8 +289,8 @@ def test_cli_writes_report_json_parquet_and_table(
     code = main(["calibrate", "--target", "duckdb", "--db", str(db_copy), "--out-dir", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert "health_weight_utilization:" in captured.out
     assert "Held-out ranking" in captured.out
+    assert "Verdict: " in captured.out
     assert "Reading active account-months" in captured.err  # progress goes to stderr
     assert (out / "report.txt").read_text(encoding="utf-8").strip() == captured.out.strip()
 
@@ -268,6 +298,19 @@ def test_cli_writes_report_json_parquet_and_table(
     assert sum(summary["weights"]["proposed"].values()) == 100
     assert summary["split"]["heldout_start_month"] > summary["split"]["train_end_month"]
     assert len(summary["heldout_comparison"]) == 4
+    # the headline is the outcome the weights were fitted for
+    first = summary["heldout_comparison"][0]
+    assert (first["outcome"], first["horizon_months"], first["fitted"]) == (
+        "churn_or_contraction",
+        6,
+        True,
+    )
+    assert first["intervals"]["auc_difference"]["resamples"] == RESAMPLES
+    # the vars to paste are printed exactly when the verdict is to adopt them
+    adopt = summary["verdict"]["adopt"]
+    assert ("set these vars" in captured.out) == adopt
+    assert ("health_weight_utilization:" in captured.out) == adopt
+    assert (summary["var_block"] is not None) == adopt
 
     table = pq.read_table(out / "health_calibration.parquet")
     # 2 splits x 2 outcomes x 2 horizons x (6 components + 2 groups + configured + proposed)
@@ -312,11 +355,174 @@ def test_a_busy_warehouse_still_gets_the_files(
         code = main(["calibrate", "--db", str(calib_db), "--out-dir", str(tmp_path)])
     captured = capsys.readouterr()
     assert code == 1
-    assert "health_weight_utilization:" in captured.out
+    assert "Verdict: " in captured.out
     assert "Table: not written" in captured.out
     assert "re-run when the warehouse is writable, or pass --no-write" in captured.err
     assert (tmp_path / "health_calibration.parquet").is_file()
     assert (tmp_path / "calibration.json").is_file()
+
+
+# ------------------------------------------------------------------------------------ intervals
+def _resampled_figures(
+    score: np.ndarray, outcome: np.ndarray, account_ids: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """AUC (scikit-learn) and worst-decile lift of every resample, by building each resample's
+    rows: the accounts numbered in sorted id order, resample b drawing as many of them with
+    numpy.random.default_rng([SEED, b]), each drawn account bringing all its rows."""
+    ordered = sorted(set(account_ids))
+    rows_of: dict[str, list[int]] = {account: [] for account in ordered}
+    for row, account in enumerate(account_ids):
+        rows_of[account].append(row)
+    aucs, lifts = [], []
+    for resample in range(RESAMPLES):
+        drawn = np.random.default_rng([SEED, resample]).integers(0, len(ordered), len(ordered))
+        rows = np.array([row for code in drawn for row in rows_of[ordered[code]]], dtype=int)
+        present = rows[~np.isnan(score[rows])]
+        values, events = score[present], outcome[present]
+        both = 0 < events.sum() < events.size
+        aucs.append(roc_auc_score(events, -values) if both else np.nan)
+        lifts.append(worst_decile_lift(values, events) if events.sum() else np.nan)
+    return np.array(aucs), np.array(lifts)
+
+
+def _percentiles(values: np.ndarray) -> tuple[float, float]:
+    tail = 100 * (1 - LEVEL) / 2
+    low, high = np.percentile(values[~np.isnan(values)], [tail, 100 - tail])
+    return float(low), float(high)
+
+
+@pytest.mark.slow
+def test_intervals_match_the_resamples_built_row_by_row(result: CalibrationResult) -> None:
+    """The held-out intervals of the fitted outcome, recomputed from materialised resamples
+    with scikit-learn's AUC (the command weights the rows instead)."""
+    obs = result.observations
+    heldout = result.split.heldout(obs, 6)
+    account_ids = obs.account_id.filter(heldout).to_pylist()
+    outcome = obs.outcomes[("churn_or_contraction", 6)][heldout]
+    configured = _resampled_figures(obs.scores["health_score"][heldout], outcome, account_ids)
+    proposed = _resampled_figures(result.proposed_score[heldout], outcome, account_ids)
+    got = result.intervals[("churn_or_contraction", 6)]
+    expected = {
+        "configured AUC": (_percentiles(configured[0]), got.first_auc),
+        "proposed AUC": (_percentiles(proposed[0]), got.second_auc),
+        "AUC difference": (_percentiles(proposed[0] - configured[0]), got.auc_difference),
+        "configured lift": (_percentiles(configured[1]), got.first_lift),
+        "proposed lift": (_percentiles(proposed[1]), got.second_lift),
+        "lift difference": (_percentiles(proposed[1] - configured[1]), got.lift_difference),
+    }
+    for name, ((low, high), interval) in expected.items():
+        assert interval.resamples == RESAMPLES, name
+        assert interval.low == pytest.approx(low, abs=1e-9), name
+        assert interval.high == pytest.approx(high, abs=1e-9), name
+    # the point estimates lie inside their intervals, and the table carries the intervals
+    row = result.row("heldout", "churn_or_contraction", 6, "proposed_health_score")
+    assert got.second_auc.contains(row["auc"])
+    assert row["auc_interval_low"] == got.second_auc.low
+    assert row["auc_difference_interval_high"] == got.auc_difference.high
+    assert result.row("heldout", "churn", 3, "utilization_score")["auc_interval_low"] is None
+
+
+@pytest.mark.slow
+def test_intervals_are_deterministic_whatever_the_row_order(result: CalibrationResult) -> None:
+    obs = result.observations
+    heldout = result.split.heldout(obs, 6)
+    configured = obs.scores["health_score"][heldout]
+    proposed = result.proposed_score[heldout]
+    outcomes = {"churn_or_contraction": obs.outcomes[("churn_or_contraction", 6)][heldout]}
+    accounts = obs.account_codes(heldout)
+    again = paired_intervals(configured, proposed, outcomes, accounts)["churn_or_contraction"]
+    assert again == result.intervals[("churn_or_contraction", 6)]
+    # the engine may return the rows in any order: the accounts are numbered by id
+    order = np.random.default_rng(5).permutation(configured.size)
+    shuffled = paired_intervals(
+        configured[order],
+        proposed[order],
+        {name: values[order] for name, values in outcomes.items()},
+        accounts[order],
+    )["churn_or_contraction"]
+    assert shuffled == again
+
+
+def _two_equally_good_scores(seed: int) -> tuple[np.ndarray, ...]:
+    """400 accounts x 12 months whose outcome follows a hidden risk, and two scores that
+    see it through independent noise of the same size: neither is better."""
+    rng = np.random.default_rng(seed)
+    accounts = np.repeat(np.arange(400), 12)
+    risk = rng.normal(0, 1, 400)[accounts] + rng.normal(0, 0.5, accounts.size)
+    outcome = (rng.random(accounts.size) < 1 / (1 + np.exp(2.5 - risk))).astype(np.int8)
+    first = np.round(50 - 10 * (risk + rng.normal(0, 1, accounts.size)), 1)
+    second = np.round(50 - 10 * (risk + rng.normal(0, 1, accounts.size)), 1)
+    return first, second, outcome, accounts
+
+
+def test_verdict_keeps_the_weights_when_the_difference_straddles_zero() -> None:
+    first, second, outcome, accounts = _two_equally_good_scores(seed=8)
+    spans = paired_intervals(first, second, {"lost": outcome}, accounts)["lost"]
+    # the data is what the test is about: both rank, and the difference straddles zero
+    assert spans.first_auc.low > 0.5 and spans.second_auc.low > 0.5
+    assert spans.auc_difference.low < 0 < spans.auc_difference.high
+    verdict = decide(score_auc(first, outcome), score_auc(second, outcome), spans, "loss")
+    assert verdict.kind == "no_difference" and not verdict.adopt
+    assert "Keep the configured weights" in verdict.text
+    # the same data with the second score made clearly better is adopted
+    better = np.where(outcome == 1, second - 15, second)
+    spans = paired_intervals(first, better, {"lost": outcome}, accounts)["lost"]
+    assert spans.auc_difference.low > 0
+    verdict = decide(score_auc(first, outcome), score_auc(better, outcome), spans, "loss")
+    assert verdict.adopt
+    # and made worse, kept
+    worse = np.where(outcome == 1, second + 15, second)
+    spans = paired_intervals(first, worse, {"lost": outcome}, accounts)["lost"]
+    verdict = decide(score_auc(first, outcome), score_auc(worse, outcome), spans, "loss")
+    assert verdict.kind == "worse" and not verdict.adopt
+
+
+@pytest.fixture(scope="module")
+def reversed_db(
+    calib_db: Path, result: CalibrationResult, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The calibration data with every health column turned upside down (100 − value) in the
+    held-out months: the weights are fitted on training months where health ranks churn as
+    usual, and then no score ranks it on the held-out months (they rank it backwards, as
+    after a change in the product or the plays)."""
+    path = tmp_path_factory.mktemp("reversed") / "reversed.duckdb"
+    health = [f"{c}_score" for c in COMPONENTS] + [
+        "outcome_score",
+        "experience_score",
+        "health_score",
+    ]
+    flipped = ", ".join(
+        f"case when month_start > ? then 100 - {column} else {column} end as {column}"
+        for column in health
+    )
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"attach '{calib_db}' as source (read_only)")
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_account_months as"
+            f" select * replace ({flipped}) from source.marts.fct_account_months",
+            [month_date(result.split.train_end)] * len(health),
+        )
+    return path
+
+
+@pytest.mark.slow
+def test_no_vars_block_when_no_score_ranks_the_outcome(
+    reversed_db: Path, result: CalibrationResult
+) -> None:
+    reversed_result = calibrate(target="duckdb", duckdb_path=reversed_db)
+    assert reversed_result.split == result.split
+    spans = reversed_result.intervals[("churn_or_contraction", 6)]
+    # the data is what the test is about: neither AUC interval lies above 0.5
+    assert not spans.first_auc.above(0.5) and not spans.second_auc.above(0.5), spans
+    verdict = result_verdict(reversed_result)
+    assert verdict.kind == "nothing_ranks" and not verdict.adopt
+    report = render_report(reversed_result)
+    assert verdict.text.startswith("Neither score ranks churn or contraction within 6 months")
+    assert "Verdict: Neither score ranks" in report
+    assert "set these vars" not in report
+    assert "health_weight_" not in report
+    assert "No vars to paste" in report
 
 
 # ------------------------------------------------------------------------------------ refusals

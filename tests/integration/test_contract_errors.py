@@ -59,6 +59,7 @@ def test_missing_required_column_names_table_and_column(raw_copy: Path, tmp_path
 def test_optional_columns_may_be_absent(raw_copy: Path, tmp_path: Path) -> None:
     _drop_columns(raw_copy / "crm" / "accounts.parquet", "_loaded_at")
     _drop_columns(raw_copy / "product" / "events.parquet", "_loaded_at")
+    _drop_columns(raw_copy / "billing" / "invoices.parquet", "voided_at")
     _run(
         [
             "run",
@@ -66,6 +67,7 @@ def test_optional_columns_may_be_absent(raw_copy: Path, tmp_path: Path) -> None:
             "stg_crm__accounts",
             "stg_product__events",
             "int_product_events_deduplicated",
+            "stg_billing__invoices",
         ],
         raw_copy,
         tmp_path,
@@ -80,6 +82,10 @@ def test_optional_columns_may_be_absent(raw_copy: Path, tmp_path: Path) -> None:
             " from intermediate.int_product_events_deduplicated"
         ).fetchone()
         accounts = con.execute("select count(*) from staging.stg_crm__accounts").fetchone()[0]
+        # without the column every void applies to every month (voided_at null)
+        invoices, voided = con.execute(
+            "select count(*), count(voided_at) from staging.stg_billing__invoices"
+        ).fetchone()
     finally:
         con.close()
     raw_events = pq.read_table(raw_copy / "product" / "events.parquet").column("event_id")
@@ -87,6 +93,8 @@ def test_optional_columns_may_be_absent(raw_copy: Path, tmp_path: Path) -> None:
     assert loaded == 0
     raw_accounts = pq.read_table(raw_copy / "crm" / "accounts.parquet").column("account_id")
     assert accounts == len(set(raw_accounts.to_pylist()))
+    assert invoices == pq.read_metadata(raw_copy / "billing" / "invoices.parquet").num_rows
+    assert voided == 0
 
 
 def test_extra_columns_are_ignored(raw_copy: Path, tmp_path: Path) -> None:

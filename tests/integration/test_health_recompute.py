@@ -140,19 +140,29 @@ def _in_progress_windows(as_of: dt.date) -> list[tuple[dt.datetime, dt.datetime]
 
 
 def _payment_scores(raw_dir: Path, account_of_customer, snapshots: dict) -> dict:
-    """(account, month) -> payment component at t(M), for every mart account-month."""
+    """(account, month) -> payment component at t(M), for every mart account-month.
+
+    A void invoice is void at t when its voided_at is null (or the column is absent) or
+    before t; voided later, it still counts at t.
+    """
     by_account = defaultdict(list)
     for row in _rows(raw_dir, "billing", "invoices"):
         status = (_text(row["status"]) or "").lower()
-        if status in ("void", "draft") or row["due_at"] is None:
+        if status == "draft" or row["due_at"] is None:
             continue
-        by_account[account_of_customer(_text(row["customer_id"]))].append(row)
+        voided_at = row.get("voided_at") if status == "void" else None
+        if status == "void" and voided_at is None:
+            continue  # void in every month
+        account = account_of_customer(_text(row["customer_id"]))
+        by_account[account].append({**row, "voided": voided_at})
     out = {}
     for (account, month), t in snapshots.items():
         overdue = [
             invoice["due_at"]
             for invoice in by_account.get(account, [])
-            if invoice["due_at"] < t and (invoice["paid_at"] is None or invoice["paid_at"] >= t)
+            if invoice["due_at"] < t
+            and (invoice["paid_at"] is None or invoice["paid_at"] >= t)
+            and (invoice["voided"] is None or invoice["voided"] >= t)
         ]
         if not overdue:
             out[(account, month)] = 100.0

@@ -454,6 +454,15 @@ def test_invoices_have_every_status_and_line_type(con) -> None:
             and due_at < '{HORIZON}' and paid_at is null""",
     )
     assert overdue > 0
+    # a void carries the instant it took effect, after the issue and before the horizon
+    # (the re-issue of a mistaken invoice, or the expiry of an incomplete first attempt)
+    voids, dated, in_order = con.execute(
+        f"""select count(*), count(voided_at),
+                   count(*) filter (where voided_at >= issued_at and voided_at < '{HORIZON}')
+            from invoices where status = 'void'"""
+    ).fetchone()
+    assert voids > 0 and voids == dated == in_order
+    assert scalar(con, "select count(voided_at) from invoices where status <> 'void'") == 0
     types = {r[0] for r in con.execute("select distinct line_type from invoice_lines").fetchall()}
     assert types == {"subscription", "proration", "one_time", "usage"}
     unbalanced = scalar(

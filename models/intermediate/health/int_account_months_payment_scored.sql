@@ -1,8 +1,12 @@
 {#-
     Payment component per account and month (every month of the account
-    spine). An invoice is overdue at the snapshot t(M) when it is not void
-    or draft, due_at < t(M) and it was not paid before t(M) (paid_at null or
-    >= t(M)). 100 with none overdue; var payment_partial_score when the
+    spine). An invoice is overdue at the snapshot t(M) when it is not draft,
+    not void at t(M), due_at < t(M) and it was not paid before t(M) (paid_at
+    null or >= t(M)). A void invoice is void at t(M) when its voided_at is
+    null (or the raw column is absent: the void then applies to every month)
+    or before t(M); voided later, it still counts in earlier months, so a
+    later void never changes a past month. 100 with none overdue; var
+    payment_partial_score when the
     oldest overdue invoice is at most var payment_grace_days days past due
     at t(M); 0 otherwise. Invoices reach accounts through their billing
     customer (stand-in 'billing:<customer_id>' when unmapped). Invoices
@@ -33,7 +37,11 @@ overdue_candidates as (
             {{ cs_metrics.standin_account_id('invoices.customer_id') }}
         ) as account_id,
         invoices.due_at,
-        invoices.paid_at
+        invoices.paid_at,
+        -- only a void invoice's voided_at counts; null for the others
+        case
+            when invoices.status = 'void' then invoices.voided_at
+        end as voided_at
     from invoices
     left outer join billing_customers
         on invoices.customer_id = billing_customers.customer_id
@@ -41,7 +49,9 @@ overdue_candidates as (
     -- is left out of the score and listed in fct_data_quality_issues
     where
         not invoices.is_contract_violation
-        and invoices.status not in ('void', 'draft')
+        and invoices.status <> 'draft'
+        -- a void without voided_at is void at every snapshot
+        and (invoices.status <> 'void' or invoices.voided_at is not null)
         and invoices.due_at is not null
         and (
             invoices.paid_at is null
@@ -73,6 +83,11 @@ overdue_at_snapshot as (
             and (
                 overdue_candidates.paid_at is null
                 or account_snapshots.snapshot_at <= overdue_candidates.paid_at
+            )
+            -- not void yet at the snapshot: voided at or after it
+            and (
+                overdue_candidates.voided_at is null
+                or account_snapshots.snapshot_at <= overdue_candidates.voided_at
             )
     group by
         account_snapshots.account_id,

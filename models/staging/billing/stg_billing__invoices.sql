@@ -30,7 +30,12 @@ renamed as (
         ) }} as due_at,
         {{ cs_metrics.utc_timestamp(
             cs_metrics.raw_input('billing', 'invoices'), 'paid_at'
-        ) }} as paid_at
+        ) }} as paid_at,
+        -- optional raw column: null when the export leaves it out (a void
+        -- then applies to every month)
+        {{ source_column_or_null(
+            cs_metrics.raw_input('billing', 'invoices'), 'voided_at', dbt.type_timestamp()
+        ) }} as voided_at
     from invoices
 ),
 
@@ -45,6 +50,7 @@ checked as (
                 'negative amount'),
             ('due_at is null', 'missing due_at'),
             ('paid_at < issued_at', 'paid_at before issued_at'),
+            ('voided_at < issued_at', 'voided_at before issued_at'),
         ]) }} as contract_violation_reason
     from renamed
 ),

@@ -7,7 +7,8 @@ complete months with their churn and churn-or-contraction outcomes within 3 and 
 --train-end, held-out rows are later months), measures every component and score on both
 windows (`calibrate/metrics.py`), fits proposed weights on the training window
 (`calibrate/model.py`) and compares the configured with the proposed score on the held-out
-months. Output (`calibrate/output.py`): a text report on stdout and in
+months, with account-bootstrap intervals (`calibrate/intervals.py`) that the verdict uses
+(`calibrate/verdict.py`). Output (`calibrate/output.py`): a text report on stdout and in
 `target/calibration/report.txt`, everything in `target/calibration/calibration.json`, and the
 BI table `health_calibration` (Parquet file, and a table in the marts schema unless
 --no-write).
@@ -38,7 +39,12 @@ The table `health_calibration` has one row per (split, outcome, horizon_months, 
 - configured_weight, proposed_weight (double): the component's weight (component rows only);
   proposed_weight_p10, proposed_weight_p90 (double): the 10th and 90th percentile of its
   (unrounded) proposed weight over bootstrap resamples of the training accounts: how firmly
-  the data supports it.
+  the data supports it;
+- auc_interval_low, auc_interval_high, worst_decile_lift_interval_low,
+  worst_decile_lift_interval_high (double): the 90 % account-bootstrap interval of auc and
+  worst_decile_lift (held-out rows of health_score and proposed_health_score only);
+  auc_difference_interval_low, auc_difference_interval_high (double): that of the AUC
+  difference proposed − configured, on the proposed_health_score row (calibrate/intervals.py).
 
 Exit codes: 0 done, 1 the warehouse cannot be read or written, 2 refused (too little history
 or too few outcomes: the message says what is missing and what to do).
@@ -79,6 +85,7 @@ from cs_metrics.calibrate.data import (
     read_observations,
     read_settings,
 )
+from cs_metrics.calibrate.intervals import PairedIntervals, paired_intervals
 from cs_metrics.calibrate.metrics import Bands, evaluate_outcomes, score_auc
 from cs_metrics.calibrate.model import (
     WeightModel,
@@ -87,6 +94,7 @@ from cs_metrics.calibrate.model import (
     reweighted_score,
     weight_ranges,
 )
+from cs_metrics.calibrate.verdict import Verdict, decide
 
 WINDOWS = ("train", "heldout")
 CONFIGURED = "health_score"
@@ -171,6 +179,9 @@ class CalibrationResult:
     score_check: dict[str, Any]
     model_auc: dict[str, float | None]
     weight_ranges: dict[str, dict[str, float]]
+    # (outcome, horizon) -> account-bootstrap intervals of the held-out configured and
+    # proposed AUC and lift, and of their difference
+    intervals: dict[tuple[str, int], PairedIntervals] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     duckdb_path: Path | None = None
@@ -247,6 +258,43 @@ def _refuse_when_too_few(obs: Observations, split: Split, thresholds: Thresholds
     )
 
 
+INTERVAL_COLUMNS = (
+    "auc_interval_low",
+    "auc_interval_high",
+    "worst_decile_lift_interval_low",
+    "worst_decile_lift_interval_high",
+    "auc_difference_interval_low",
+    "auc_difference_interval_high",
+)
+
+
+def _interval_columns(
+    paired: PairedIntervals | None, window: str, scorer: str
+) -> dict[str, float | None]:
+    """The interval columns of a table row: held-out configured and proposed rows only; the
+    difference (proposed − configured) on the proposed row."""
+    columns: dict[str, float | None] = dict.fromkeys(INTERVAL_COLUMNS)
+    if paired is None or window != "heldout" or scorer not in (CONFIGURED, PROPOSED):
+        return columns
+    auc, lift = (
+        (paired.first_auc, paired.first_lift)
+        if scorer == CONFIGURED
+        else (paired.second_auc, paired.second_lift)
+    )
+    columns.update(
+        auc_interval_low=auc.low,
+        auc_interval_high=auc.high,
+        worst_decile_lift_interval_low=lift.low,
+        worst_decile_lift_interval_high=lift.high,
+    )
+    if scorer == PROPOSED:
+        columns.update(
+            auc_difference_interval_low=paired.auc_difference.low,
+            auc_difference_interval_high=paired.auc_difference.high,
+        )
+    return columns
+
+
 def calibrate(
     *,
     target: str | None = None,
@@ -318,6 +366,18 @@ def calibrate(
         risk = model.predict_risk({c: values[mask] for c, values in components.items()})
         model_auc[window] = score_auc(-risk, outcome[mask])
 
+    say("Resampling the held-out accounts for the intervals of the comparison ...")
+    intervals: dict[tuple[str, int], PairedIntervals] = {}
+    for horizon in HORIZONS:
+        mask = split.heldout(obs, horizon)
+        paired = paired_intervals(
+            obs.scores["health_score"][mask],
+            proposed[mask],
+            {name: obs.outcomes[(name, horizon)][mask] for name in OUTCOMES},
+            obs.account_codes(mask),
+        )
+        intervals.update({(name, horizon): paired[name] for name in OUTCOMES})
+
     say("Measuring components and scores on both windows ...")
     rows: list[dict[str, Any]] = []
     scorers = _scorers(obs, proposed)
@@ -358,6 +418,9 @@ def calibrate(
                             "proposed_weight_p90": (
                                 ranges[component]["p90"] if component else None
                             ),
+                            **_interval_columns(
+                                intervals.get((outcome_name, horizon)), window, scorer
+                            ),
                         }
                     )
     rows.sort(
@@ -381,6 +444,7 @@ def calibrate(
         score_check=score_check,
         model_auc=model_auc,
         weight_ranges=ranges,
+        intervals=intervals,
         rows=rows,
         seconds=time.perf_counter() - started,
         duckdb_path=db_file,
@@ -415,23 +479,48 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def comparison_order() -> list[tuple[str, int]]:
+    """(outcome, horizon) pairs, the one the weights were fitted for first (the headline)."""
+    pairs = [(outcome, horizon) for outcome in OUTCOMES for horizon in HORIZONS]
+    return sorted(pairs, key=lambda pair: pair != (TARGET_OUTCOME, TARGET_HORIZON))
+
+
 def heldout_comparison(result: CalibrationResult) -> list[dict[str, Any]]:
-    """Held-out AUC and worst-decile lift of the configured and the proposed score."""
+    """Held-out AUC and worst-decile lift of the configured and the proposed score, with
+    their account-bootstrap intervals; the fitted outcome first."""
     comparison = []
-    for outcome in OUTCOMES:
-        for horizon in HORIZONS:
-            configured = result.row("heldout", outcome, horizon, CONFIGURED)
-            proposed = result.row("heldout", outcome, horizon, PROPOSED)
-            comparison.append(
-                {
-                    "outcome": outcome,
-                    "horizon_months": horizon,
-                    "rows": configured["rows"],
-                    "positives": configured["positives"],
-                    "configured_auc": configured["auc"],
-                    "proposed_auc": proposed["auc"],
-                    "configured_worst_decile_lift": configured["worst_decile_lift"],
-                    "proposed_worst_decile_lift": proposed["worst_decile_lift"],
-                }
-            )
+    for outcome, horizon in comparison_order():
+        configured = result.row("heldout", outcome, horizon, CONFIGURED)
+        proposed = result.row("heldout", outcome, horizon, PROPOSED)
+        comparison.append(
+            {
+                "outcome": outcome,
+                "horizon_months": horizon,
+                "fitted": (outcome, horizon) == (TARGET_OUTCOME, TARGET_HORIZON),
+                "rows": configured["rows"],
+                "positives": configured["positives"],
+                "configured_auc": configured["auc"],
+                "proposed_auc": proposed["auc"],
+                "configured_worst_decile_lift": configured["worst_decile_lift"],
+                "proposed_worst_decile_lift": proposed["worst_decile_lift"],
+                "intervals": result.intervals[(outcome, horizon)],
+            }
+        )
     return comparison
+
+
+def result_verdict(result: CalibrationResult) -> Verdict:
+    """The verdict on the outcome the weights were fitted for (calibrate/verdict.py)."""
+    configured = result.row("heldout", TARGET_OUTCOME, TARGET_HORIZON, CONFIGURED)
+    proposed = result.row("heldout", TARGET_OUTCOME, TARGET_HORIZON, PROPOSED)
+    return decide(
+        configured["auc"],
+        proposed["auc"],
+        result.intervals[(TARGET_OUTCOME, TARGET_HORIZON)],
+        outcome_label(TARGET_OUTCOME, TARGET_HORIZON),
+    )
+
+
+def outcome_label(outcome: str, horizon: int) -> str:
+    """'churn or contraction within 6 months'."""
+    return f"{outcome.replace('_', ' ')} within {horizon} months"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ from cs_metrics.calibrate.command import (
     PROPOSED,
     CalibrationResult,
     heldout_comparison,
+    outcome_label,
+    result_verdict,
 )
 from cs_metrics.calibrate.data import (
     COMPONENTS,
@@ -35,9 +38,11 @@ from cs_metrics.calibrate.data import (
     CalibrationError,
     month_label,
 )
+from cs_metrics.calibrate.intervals import LEVEL, RESAMPLES, SEED, Interval, level_label
 from cs_metrics.warehouse import MARTS_SCHEMA
 
 TABLE_NAME = "health_calibration"
+REPORT_WIDTH = 100  # prose lines of the text report are wrapped here
 DEFAULT_OUT_DIR = Path("target/calibration")
 
 # (column, Arrow type, PostgreSQL type), in table order
@@ -70,6 +75,12 @@ COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("proposed_weight", pa.float64(), "double precision"),
     ("proposed_weight_p10", pa.float64(), "double precision"),
     ("proposed_weight_p90", pa.float64(), "double precision"),
+    ("auc_interval_low", pa.float64(), "double precision"),
+    ("auc_interval_high", pa.float64(), "double precision"),
+    ("worst_decile_lift_interval_low", pa.float64(), "double precision"),
+    ("worst_decile_lift_interval_high", pa.float64(), "double precision"),
+    ("auc_difference_interval_low", pa.float64(), "double precision"),
+    ("auc_difference_interval_high", pa.float64(), "double precision"),
 )
 TABLE_SCHEMA = pa.schema([(name, arrow_type) for name, arrow_type, _ in COLUMNS])
 
@@ -117,6 +128,7 @@ def summary(result: CalibrationResult, written: Written | None = None) -> dict[s
     obs = result.observations
     model = result.model
     split = result.split
+    verdict = result_verdict(result)
 
     def plain(row: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -190,10 +202,26 @@ def summary(result: CalibrationResult, written: Written | None = None) -> dict[s
             },
         },
         "configured_score_check": result.score_check,
-        "heldout_comparison": heldout_comparison(result),
-        "verdict": verdict(result),
+        "intervals": {
+            "method": (
+                "account bootstrap of the held-out rows: the accounts numbered in sorted id"
+                " order, resample b draws as many with replacement with"
+                " numpy.random.default_rng([seed, b]).integers(0, A, A); an account's rows"
+                " come as often as it is drawn; percentile interval over the resamples where"
+                " the figure is defined; configured and proposed on the same resamples"
+            ),
+            "resamples": RESAMPLES,
+            "level": LEVEL,
+            "seed": SEED,
+        },
+        "heldout_comparison": [
+            {**item, "intervals": item["intervals"].as_dict()}
+            for item in heldout_comparison(result)
+        ],
+        "verdict": verdict.as_dict(),
         "metrics": [plain(row) for row in result.rows],
-        "var_block": result.var_block(),
+        # the vars to paste, only when the verdict is to adopt the proposed weights
+        "var_block": result.var_block() if verdict.adopt else None,
         "outputs": (
             {
                 "files": {name: str(path) for name, path in written.files.items()},
@@ -208,42 +236,66 @@ def summary(result: CalibrationResult, written: Written | None = None) -> dict[s
 
 
 # ------------------------------------------------------------------------------------ report
-AUC_MARGIN = 0.01  # smaller held-out AUC differences are within noise at a few thousand rows
-WEAK_AUC = 0.55
-
-
-def verdict(result: CalibrationResult) -> str:
-    """One sentence: do the proposed weights rank the target outcome better on held-out months?"""
-    configured = result.row("heldout", TARGET_OUTCOME, TARGET_HORIZON, CONFIGURED)
-    proposed = result.row("heldout", TARGET_OUTCOME, TARGET_HORIZON, PROPOSED)
-    outcome = f"{TARGET_OUTCOME.replace('_', ' ')} within {TARGET_HORIZON} months"
-    if configured["auc"] is None or proposed["auc"] is None:
-        return f"No verdict: the held-out months hold only one class of {outcome}."
-    figures = f"AUC {proposed['auc']:.3f} vs {configured['auc']:.3f}"
-    if max(configured["auc"], proposed["auc"]) < WEAK_AUC:
-        return (
-            f"Neither score ranks {outcome} on the held-out months ({figures}): check the"
-            " usage, billing, NPS and support data before trusting any weights."
-        )
-    gain = proposed["auc"] - configured["auc"]
-    if gain >= AUC_MARGIN:
-        return (
-            f"The proposed weights rank {outcome} better on the held-out months ({figures});"
-            " consider adopting them (check the band sizes below: they move with the weights)."
-        )
-    if gain <= -AUC_MARGIN:
-        return (
-            f"The proposed weights rank {outcome} worse on the held-out months ({figures}):"
-            " keep the configured weights."
-        )
-    return (
-        f"The proposed weights rank {outcome} about as well as the configured ones on the"
-        f" held-out months ({figures}, within ±{AUC_MARGIN}): no reason to change."
-    )
-
-
 def _figure(value: float | None, pattern: str = "{:.3f}") -> str:
     return "–" if value is None else pattern.format(value)
+
+
+def _with_interval(value: float | None, spread: Interval, pattern: str) -> str:
+    """'0.715 [0.690, 0.741]'."""
+    if value is None:
+        return "–"
+    if spread.low is None or spread.high is None:
+        return pattern.format(value)
+    return f"{pattern.format(value)} [{pattern.format(spread.low)}, {pattern.format(spread.high)}]"
+
+
+def comparison_lines(result: CalibrationResult) -> list[str]:
+    """The held-out comparison of the configured and proposed score (report and docs): AUC,
+    worst-decile lift and the difference proposed − configured with their intervals, the
+    outcome the weights were fitted for first."""
+    items = heldout_comparison(result)
+    lines = [
+        "Held-out ranking, configured vs proposed weights: AUC and worst-decile lift with"
+        f" {level_label()}",
+        f"intervals over {RESAMPLES} resamples of the held-out accounts (* = the outcome the"
+        " weights were fitted for):",
+        f"  {'outcome':<37}{'rows':>7}{'events':>7}  {'AUC configured':<22}"
+        f"{'AUC proposed':<22}difference",
+    ]
+    for item in items:
+        name, (configured, proposed, difference) = _comparison_cells(item, "auc", "{:.3f}")
+        lines.append(
+            f"{name:<39}{item['rows']:>7,}{item['positives']:>7,}  "
+            f"{configured:<22}{proposed:<22}{difference}"
+        )
+    lines += [
+        "",
+        f"  {'worst-decile lift':<51}{'configured':<20}{'proposed':<20}difference",
+    ]
+    for item in items:
+        name, cells = _comparison_cells(item, "worst_decile_lift", "{:.2f}")
+        lines.append(f"{name:<53}{cells[0]:<20}{cells[1]:<20}{cells[2]}")
+    return lines
+
+
+def _comparison_cells(item: dict[str, Any], figure: str, pattern: str) -> tuple[str, list[str]]:
+    """The outcome's name and the configured, proposed and difference cells of one figure
+    (auc or worst_decile_lift) of a held-out comparison item, each with its interval."""
+    spans = item["intervals"]
+    first, second, paired = {
+        "auc": (spans.first_auc, spans.second_auc, spans.auc_difference),
+        "worst_decile_lift": (spans.first_lift, spans.second_lift, spans.lift_difference),
+    }[figure]
+    configured, proposed = item[f"configured_{figure}"], item[f"proposed_{figure}"]
+    difference = None if configured is None or proposed is None else proposed - configured
+    name = ("* " if item["fitted"] else "  ") + outcome_label(
+        item["outcome"], item["horizon_months"]
+    )
+    return name, [
+        _with_interval(configured, first, pattern),
+        _with_interval(proposed, second, pattern),
+        _with_interval(difference, paired, pattern.replace("{:", "{:+")),
+    ]
 
 
 def _percent(value: float | None) -> str:
@@ -280,7 +332,7 @@ def render_report(result: CalibrationResult, written: Written | None = None) -> 
         f"Weights fitted on the training window ({TARGET_OUTCOME.replace('_', ' ')} within"
         f" {TARGET_HORIZON} months, L2 logistic regression, C={model.regularisation_c:g}):",
         f"  {'component':<17}{'configured':>11}{'proposed':>10}{'p10–p90':>10}{'coef/pt':>10}"
-        f"{'AUC churn 6m':>14}{'AUC c/c 6m':>12}  (held-out)",
+        f"{'AUC c/c 6m':>12}{'AUC churn 6m':>14}  (held-out; c/c: churn or contraction)",
     ]
     for component in COMPONENTS:
         scorer = f"{component}_score"
@@ -292,27 +344,19 @@ def render_report(result: CalibrationResult, written: Written | None = None) -> 
         lines.append(
             f"  {component:<17}{result.settings.weights[component]:>11g}"
             f"{model.weights[component]:>10}{span:>10}{_figure(coef, '{:+.4f}'):>10}"
-            f"{_figure(churn['auc']):>14}{_figure(lost['auc']):>12}"
+            f"{_figure(lost['auc']):>12}{_figure(churn['auc']):>14}"
         )
+    verdict = result_verdict(result)
     lines += [
         "",
-        "Held-out ranking, configured vs proposed weights (AUC; worst-decile lift):",
-        f"  {'outcome':<22}{'h':>3}{'rows':>8}{'events':>8}{'AUC conf':>10}{'AUC prop':>10}"
-        f"{'lift conf':>11}{'lift prop':>11}",
+        *comparison_lines(result),
+        "",
+        *textwrap.wrap(f"Verdict: {verdict.text}", width=REPORT_WIDTH, subsequent_indent="  "),
     ]
-    for item in heldout_comparison(result):
-        lines.append(
-            f"  {item['outcome']:<22}{item['horizon_months']:>3}{item['rows']:>8,}"
-            f"{item['positives']:>8,}{_figure(item['configured_auc']):>10}"
-            f"{_figure(item['proposed_auc']):>10}"
-            f"{_figure(item['configured_worst_decile_lift'], '{:.2f}x'):>11}"
-            f"{_figure(item['proposed_worst_decile_lift'], '{:.2f}x'):>11}"
-        )
-    lines += ["", f"Verdict: {verdict(result)}"]
     lines += [
         "",
-        f"Held-out outcome rate per status band ({TARGET_OUTCOME.replace('_', ' ')} within"
-        f" {TARGET_HORIZON} months; red < {result.settings.yellow_min:g} ≤ yellow <"
+        f"Held-out outcome rate per status band ({outcome_label(TARGET_OUTCOME, TARGET_HORIZON)};"
+        f" red < {result.settings.yellow_min:g} ≤ yellow <"
         f" {result.settings.green_min:g} ≤ green):",
     ]
     for scorer, name in ((CONFIGURED, "configured"), (PROPOSED, "proposed")):
@@ -337,13 +381,15 @@ def render_report(result: CalibrationResult, written: Written | None = None) -> 
             f"Note: {component} {why}; it gets weight 0."
             for component, why in model.dropped.items()
         ]
-    lines += [
-        "",
-        "To use the proposed weights, set these vars in dbt_project.yml and rebuild:",
-        *(f"  {line}" for line in result.var_block().splitlines()),
-        "",
-        f"Calibrated in {result.seconds:.1f} s.",
-    ]
+    if verdict.adopt:
+        lines += [
+            "",
+            "To use the proposed weights, set these vars in dbt_project.yml and rebuild:",
+            *(f"  {line}" for line in result.var_block().splitlines()),
+        ]
+    else:
+        lines += ["", "No vars to paste: the verdict is to keep the configured weights."]
+    lines += ["", f"Calibrated in {result.seconds:.1f} s."]
     if written:
         files = ", ".join(str(path) for path in written.files.values())
         lines.append(f"Written: {files}")

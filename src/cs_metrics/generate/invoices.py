@@ -5,7 +5,9 @@ then, usage billed in arrears, a one-time fee on the first), a proration invoice
 increase inside a period, drafts for periods starting just after `end`, and standalone
 professional-services invoices. Payment behaviour follows the segment (cards vs net terms) and
 the account's risk: most are paid on time, some late, some still open or overdue at `end`, a few
-voided and re-issued or written off as uncollectible.
+voided and re-issued or written off as uncollectible. A void invoice carries the instant it was
+voided (`voided_at`): the re-issue of a mistaken invoice, or the expiry of an incomplete first
+attempt (23 hours after it started; still open when that is after `end`).
 """
 
 from __future__ import annotations
@@ -64,13 +66,16 @@ class Invoicer:
         tax_rate = cat.COUNTRIES[int(p.country[sub.entity])].tax_rate
         service_end = sub.ended if sub.ended is not None else FAR_FUTURE
         if sub.incomplete:
+            # the first invoice of a failed attempt is voided when the attempt expires
+            expired = sub.ended is not None and sub.ended < H
             self._invoice(
                 sub,
                 sub.started,
                 [self._sub_lines(sub, sub.started, sub.started + DAY, sub.started)],
                 tax_rate,
                 seg,
-                force_status="void",
+                force_status="void" if expired else "open",
+                voided=sub.ended if expired else None,
             )
             return False
         if sub.trial_end is not None and sub.trial_end >= service_end:
@@ -174,8 +179,12 @@ class Invoicer:
         due_base: int | None = None,
         customer: int | None = None,
         entity: int | None = None,
+        voided: int | None = None,
     ) -> None:
-        """One invoice with its lines; payment behaviour depends on segment and account risk."""
+        """One invoice with its lines; payment behaviour depends on segment and account risk.
+
+        `voided`: when a forced void status took effect.
+        """
         s, H = self.s, self.H
         lines = [line for group in groups for line in group]
         if not lines:
@@ -210,16 +219,40 @@ class Invoicer:
             reissue = sub is not None and issued + 3 * DAY < H
             if status == "paid" and reissue and s.chance(VOID_REISSUE):
                 # Issued with a mistake: voided and re-issued a few days later.
+                reissued = issued + s.randint(1, 3) * DAY
+                # voided when its replacement is issued
                 self._write_invoice(
-                    sub_id, cust, cur, "void", issued, due, None, subtotal, tax, 0, lines
+                    sub_id,
+                    cust,
+                    cur,
+                    "void",
+                    issued,
+                    due,
+                    None,
+                    subtotal,
+                    tax,
+                    0,
+                    lines,
+                    voided=reissued,
                 )
-                issued += s.randint(1, 3) * DAY
+                issued = reissued
                 due += s.randint(1, 3) * DAY
                 paid = max(paid, issued + HOUR)
                 if paid >= H:
                     status, paid, amount_paid = "open", None, 0
         self._write_invoice(
-            sub_id, cust, cur, status, issued, due, paid, subtotal, tax, amount_paid, lines
+            sub_id,
+            cust,
+            cur,
+            status,
+            issued,
+            due,
+            paid,
+            subtotal,
+            tax,
+            amount_paid,
+            lines,
+            voided=voided if status == "void" else None,
         )
 
     def _write_invoice(
@@ -235,6 +268,7 @@ class Invoicer:
         tax: int,
         amount_paid: int,
         lines: list[LineDraft],
+        voided: int | None = None,
     ) -> None:
         inv_id = self._inv_id()
         if status == "open" and due < self.H:
@@ -253,6 +287,7 @@ class Invoicer:
                 tax=cat.scaled(tax, cur),
                 total=cat.scaled(subtotal + tax, cur),
                 amount_paid=cat.scaled(amount_paid, cur),
+                voided_at=voided,
             )
         )
         for line in lines:

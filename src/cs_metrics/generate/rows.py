@@ -85,6 +85,7 @@ class InvoiceRow(NamedTuple):
     tax: int
     total: int
     amount_paid: int
+    voided_at: int | None
 
 
 class InvoiceLineRow(NamedTuple):

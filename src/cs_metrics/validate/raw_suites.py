@@ -170,7 +170,8 @@ def _table_checks(table: Table, present: set[str]) -> list[Check]:
             ),
         ]
     if key == "billing.invoices":
-        return [not_before("paid_at", "issued_at")]
+        # voided_at is optional: the check is left out when the column is
+        return [not_before("paid_at", "issued_at"), not_before("voided_at", "issued_at")]
     if key == "billing.invoice_lines":
         return [not_before("period_end", "period_start")]
     if key == "support.tickets":

@@ -5,7 +5,9 @@
       churned                 - mrr reached 0 in one of M+1 .. M+k;
       churned or contracted   - any contraction or churn movement in them.
     A horizon is known only when M + k is on or before the latest complete
-    month; otherwise its columns are null. Rates are counts / accounts.
+    month; otherwise its columns are null, including its denominator
+    accounts_with_<k>m_outcome, so sums over months never mix in accounts
+    whose outcome is not known yet. Rates are counts / accounts.
 -#}
 {%- set ratio = cs_metrics.type_ratio() -%}
 
@@ -107,6 +109,13 @@ final as (
         ---------- numerics
         -- public column name; SQLFluff lists ACCOUNTS as a keyword
         cast(accounts as {{ dbt.type_bigint() }}) as accounts, -- noqa: RF04
+        -- the denominators of the outcome columns: null while unknown
+        case
+            when has_3m_outcome then cast(accounts as {{ dbt.type_bigint() }})
+        end as accounts_with_3m_outcome,
+        case
+            when has_6m_outcome then cast(accounts as {{ dbt.type_bigint() }})
+        end as accounts_with_6m_outcome,
         case
             when has_3m_outcome
                 then cast(churned_3m as {{ dbt.type_bigint() }})
