@@ -1,7 +1,7 @@
 {#-
     billing.invoices from Stripe invoices (docs/presets/stripe.md): live,
     not deleted. issued_at is when the invoice was finalized (created for
-    drafts); an invoice without a due_date (charged automatically) is due
+    drafts); voided_at from status_transitions_voided_at; an invoice without a due_date (charged automatically) is due
     when issued; subtotal is after discounts and before tax (total - tax:
     Stripe's own subtotal is before discounts); amounts in major units.
 -#}
@@ -32,6 +32,12 @@ renamed as (
         {{ cs_metrics.utc_timestamp(
             invoices_relation, 'status_transitions_paid_at'
         ) }} as paid_at,
+        -- optional: without it a void applies to every month
+        {{ cs_metrics.source_column_or_null(
+            invoices_relation,
+            'status_transitions_voided_at',
+            dbt.type_timestamp(),
+        ) }} as voided_at,
         total - coalesce(tax, 0) as subtotal_minor,
         coalesce(tax, 0) as tax_minor,
         total as total_minor,
@@ -49,6 +55,7 @@ final as (
         issued_at,
         coalesce(due_date_at, issued_at) as due_at,
         paid_at,
+        voided_at,
         {{ cs_metrics.stripe_major_units('subtotal_minor', 'currency') }}
             as subtotal,
         {{ cs_metrics.stripe_major_units('tax_minor', 'currency') }} as tax,

@@ -459,6 +459,7 @@ def _invoices(con: duckdb.DuckDBPyConnection) -> pa.Table:
                 as status_transitions_finalized_at,
             i.due_at as due_date,
             i.paid_at as status_transitions_paid_at,
+            i.voided_at as status_transitions_voided_at,
             coalesce(pd.subtotal_minor, 0) as subtotal,
             cast(round(i.tax * m.minor) as bigint) as tax,
             cast(round(i.total * m.minor) as bigint) as total,
@@ -471,11 +472,11 @@ def _invoices(con: duckdb.DuckDBPyConnection) -> pa.Table:
         union all
         select 'in_test_0001', 'cus_test_0001', 'sub_test_0001', 'paid', 'usd',
             timestamp '2024-01-01 10:00:00', timestamp '2024-01-01 10:00:00',
-            timestamp '2024-01-02 10:00:00', timestamp '2024-01-01 10:05:00',
+            timestamp '2024-01-02 10:00:00', timestamp '2024-01-01 10:05:00', null,
             4900, 0, 4900, 4900, false, false
         union all
         select 'in_deleted_0001', min(customer_id), min(subscription_id), 'draft',
-            min(lower(currency)), max(issued_at), null, max(due_at), null, 0, 0, 0, 0,
+            min(lower(currency)), max(issued_at), null, max(due_at), null, null, 0, 0, 0, 0,
             true, true
         from invoices
         where subscription_id = (select min(subscription_id) from invoices)
