@@ -55,13 +55,13 @@ final as (
         issued_at,
         coalesce(due_date_at, issued_at) as due_at,
         paid_at,
-        voided_at,
         {{ cs_metrics.stripe_major_units('subtotal_minor', 'currency') }}
             as subtotal,
         {{ cs_metrics.stripe_major_units('tax_minor', 'currency') }} as tax,
         {{ cs_metrics.stripe_major_units('total_minor', 'currency') }} as total,
         {{ cs_metrics.stripe_major_units('amount_paid_minor', 'currency') }}
-            as amount_paid
+            as amount_paid,
+        voided_at
     from renamed
 )
 
