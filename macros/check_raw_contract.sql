@@ -1,5 +1,5 @@
 {#-
-    on-run-start check of the raw input contract: every source table exists
+    Check of the raw input contract, run by on-run-start (check_before_run): every source table exists
     (the enabled sources: the contract tables a domain reads, and the
     connector tables of the selected presets - macros/presets.sql),
     has every documented required column (columns whose meta says
@@ -13,8 +13,7 @@
     while parsing.
 -#}
 {% macro check_raw_contract() %}
-    {%- set enabled = var('check_raw_contract', true) -%}
-    {%- if not execute or enabled in [false, 'false', 'False', 0, '0'] -%}
+    {%- if not execute or not cs_metrics.setting('check_raw_contract') -%}
         {{ return('') }}
     {%- endif -%}
     {%- set problems = adapter.dispatch(
@@ -277,7 +276,7 @@ or the location vars, or skip this check with --vars '{check_raw_contract: false
     {%- for item in file_tables -%}
         {%- do queries.append(
             'select ' ~ loop.index0 ~ ' as table_index, count(*) as file_count'
-            ~ " from glob('" ~ item.location ~ "')"
+            ~ ' from glob(' ~ cs_metrics.sql_string(item.location) ~ ')'
         ) -%}
     {%- endfor -%}
     {%- set result = run_query(queries | join(' union all ')) -%}
@@ -293,7 +292,7 @@ or the location vars, or skip this check with --vars '{check_raw_contract: false
             ~ ': expected file ' ~ file_tables[0].location
             ~ "). Set var raw_data_dir to the directory holding"
             ~ " <source>/<table>.parquet or <source>/<table>.csv (now '"
-            ~ var('raw_data_dir') ~ "'; relative to where dbt runs), or"
+            ~ cs_metrics.setting('raw_data_dir') ~ "'; relative to where dbt runs), or"
             ~ ' generate demo data with `cs-metrics generate`.'
         ) -%}
         {{ return(problems) }}

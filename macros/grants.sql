@@ -14,7 +14,7 @@
 {% endmacro %}
 
 {% macro postgres__grant_marts_to_bi_role() %}
-    {%- set role_name = var('bi_role', 'cs_metrics_bi') -%}
+    {%- set role_name = cs_metrics.setting('bi_role') -%}
     {%- if not execute or not role_name -%}
         {{ return('') }}
     {%- endif -%}
@@ -30,15 +30,15 @@
     {%- set statements = [] -%}
     {%- do statements.append(
         "do $grant$ begin if not exists (select from pg_catalog.pg_roles"
-        ~ " where rolname = '" ~ role_name ~ "') then create role "
+        ~ " where rolname = " ~ cs_metrics.sql_string(role_name) ~ ") then create role "
         ~ role ~ " nologin; end if; end $grant$"
     ) -%}
     {%- for schema_name in schemas | sort -%}
         {%- set schema = adapter.quote(schema_name) -%}
         {#- only schemas this run (or an earlier one) created -#}
         {%- set found = run_query(
-            "select 1 from pg_catalog.pg_namespace where nspname = '"
-            ~ schema_name ~ "'"
+            "select 1 from pg_catalog.pg_namespace where nspname = "
+            ~ cs_metrics.sql_string(schema_name)
         ) -%}
         {%- if found.rows | length > 0 -%}
             {%- do statements.append(

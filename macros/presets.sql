@@ -53,24 +53,12 @@
 
 {#-
     The input a domain reads: its var's value, lower-cased ('contract' or a
-    preset). Any other value stops the parse in one line naming the var,
-    the value and the values allowed.
+    preset). The allowed values are checked with every var (var_forms,
+    macros/vars.sql: kind `input`), in one line naming the var, the value
+    and the values allowed.
 -#}
 {% macro input_preset(domain) %}
-    {%- set spec = cs_metrics.input_presets()[domain] -%}
-    {%- set var_name = domain ~ '_source' -%}
-    {%- set value = (var(var_name, 'contract') | string | trim | lower) -%}
-    {%- set allowed = ['contract'] + spec['presets'] -%}
-    {%- if value not in allowed -%}
-        {%- set later = ' (' ~ value ~ ' is planned but not built yet)'
-            if value in spec['planned'] else '' -%}
-        {{ exceptions.raise_compiler_error(
-            "var " ~ var_name ~ " = '" ~ var(var_name) ~ "' is not an input"
-            ~ later ~ '; allowed: ' ~ allowed | join(', ')
-            ~ ' (docs/presets/README.md).'
-        ) }}
-    {%- endif -%}
-    {{ return(value) }}
+    {{ return(cs_metrics.setting(domain ~ '_source')) }}
 {% endmacro %}
 
 

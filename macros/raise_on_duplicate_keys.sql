@@ -1,19 +1,56 @@
 {#-
-    post_hook of the staging models of keyed raw tables: fails the run when
-    a key the raw contract says identifies one row (plan_id, customer_id,
-    currency + rate_date, ...) appears on several rows, naming the table,
-    the key column(s), the first repeated values and what to do. Every
-    later join would count such a row twice (a plan listed twice doubles
-    the MRR of every item on it), so the build stops instead. A unique test
-    could only say "n rows failed", and only in `dbt build`; this also
-    guards `dbt run`. Rows with a null key are left to the not_null tests.
-    Runs only while executing (not while parsing or compiling).
+    Duplicate keys of the raw tables. A key the raw contract says identifies
+    one row (plan_id, customer_id, currency + rate_date, ...) that appears
+    on several rows would be counted twice by every later join (a plan
+    listed twice doubles the MRR of every item on it), so the run stops,
+    naming the table, the key column(s), the first repeated values and what
+    to do. A unique test could only say "n rows failed", and only in
+    `dbt build`; this also guards `dbt run`.
+
+    The key of each table is the staging model's `meta: unique_key` (the
+    staged column names; `raw_key`: the raw names the message uses when
+    they differ), checked on the staged values (after staging's
+    normalisation: upper-cased currency codes, UTC dates):
+      - a staging model that reads the raw contract tables is checked by
+        on-run-start (check_before_run), on its own SQL rendered in the
+        hook, before any model is rebuilt: a refused run changes nothing;
+      - a staging model that reads a connector preset's model (its input is
+        built by the same run) is checked by its post_hook
+        (raise_on_duplicate_keys_of_preset_input) as soon as it is built;
+        nothing downstream of it runs.
+    Rows with a null key are left to the not_null tests.
 -#}
-{% macro raise_on_duplicate_keys(relation, key_columns, source_table, raw_key_names=none, max_listed=5) %}
-    {%- if not execute -%}
-        {{ return('') }}
+
+{#- {'columns', 'raw_names', 'table'} of a keyed staging model node, or none. -#}
+{% macro staged_key(node) %}
+    {%- set meta = node.config.meta if node.config and node.config.meta else node.meta -%}
+    {%- if not meta or not meta.get('unique_key') -%}
+        {{ return(none) }}
     {%- endif -%}
-    {%- set names = raw_key_names or key_columns -%}
+    {%- set parts = node.name[4:].split('__') -%}
+    {{ return({
+        'columns': meta['unique_key'],
+        'raw_names': meta.get('raw_key') or meta['unique_key'],
+        'table': parts[0] ~ '.' ~ parts[1],
+    }) }}
+{% endmacro %}
+
+
+{#- True when a model reads another model (a connector preset), not only sources. -#}
+{% macro reads_a_model(node) %}
+    {%- for parent in node.depends_on.nodes if parent.startswith('model.') -%}
+        {{ return(true) }}
+    {%- endfor -%}
+    {{ return(false) }}
+{% endmacro %}
+
+
+{#-
+    The message lines about one key of one relation (a table, a view or a
+    parenthesised query with an alias): [] when no key value repeats.
+-#}
+{% macro duplicate_key_lines(relation, key, max_listed=5) %}
+    {%- set key_columns = key['columns'] -%}
     {%- set query -%}
         with
 
@@ -46,10 +83,14 @@
     {%- endset -%}
     {%- set rows = run_query(query).rows -%}
     {%- if rows | length == 0 -%}
-        {{ return('') }}
+        {{ return([]) }}
     {%- endif -%}
-    {%- set key_words = names | join(' + ') -%}
-    {%- set lines = [] -%}
+    {%- set names = key['raw_names'] -%}
+    {%- set total = rows[0][names | length + 1] -%}
+    {%- set lines = [
+        'Duplicate key in ' ~ key['table'] ~ ': ' ~ total ~ ' value(s) of '
+        ~ names | join(' + ') ~ ' appear on more than one row'
+    ] -%}
     {%- for row in rows -%}
         {%- set parts = [] -%}
         {%- for name in names -%}
@@ -59,16 +100,76 @@
             '  ' ~ parts | join(', ') ~ ': ' ~ row[names | length] ~ ' rows'
         ) -%}
     {%- endfor -%}
-    {%- set total = rows[0][names | length + 1] -%}
+    {%- if total > rows | length -%}
+        {%- do lines.append('  ... and ' ~ (total - rows | length) ~ ' more') -%}
+    {%- endif -%}
+    {{ return(lines) }}
+{% endmacro %}
+
+
+{#- Fails with the duplicate-key message when there are lines to report. -#}
+{% macro raise_duplicate_keys(lines) %}
+    {%- if lines | length == 0 -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set message -%}
-Duplicate key in {{ source_table }}: {{ total }} value(s) of {{ key_words }} appear on more than one row
-{{ lines | join('\n') }}{% if total > rows | length %}
-  ... and {{ total - rows | length }} more{% endif %}
-The raw contract says {{ key_words }} identifies one row of {{ source_table }};
-every later join would count a repeated row twice (its money or activity
-doubled), so the build stops. Remove the duplicate rows from the export (or
-fix the loader's de-duplication), then re-run; `cs-metrics validate DIR`
-lists every repeated key.
+{{ lines | join('\n') }}
+The raw contract says each such key identifies one row of its table; every
+later join would count a repeated row twice (its money or activity doubled),
+so the run stops. Remove the duplicate rows from the export (or fix the
+loader's de-duplication), then re-run; `cs-metrics validate DIR` lists every
+repeated key.
     {%- endset -%}
     {{ exceptions.raise_compiler_error(message) }}
+{% endmacro %}
+
+
+{#-
+    on-run-start (check_before_run): the duplicate-key lines of every keyed
+    staging model this run builds or reads (a selected model or an ancestor
+    of one) whose input is the raw contract, on its own SQL rendered here.
+-#}
+{% macro duplicate_key_problems_before_run() %}
+    {%- set wanted = [] -%}
+    {%- for unique_id in selected_resources if unique_id.startswith('model.') -%}
+        {%- do wanted.append(unique_id) -%}
+    {%- endfor -%}
+    {#- every ancestor: the list grows while it is walked -#}
+    {%- for unique_id in wanted -%}
+        {%- set node = graph.nodes.get(unique_id) -%}
+        {%- for parent in (node.depends_on.nodes if node else [])
+            if parent.startswith('model.') and parent not in wanted -%}
+            {%- do wanted.append(parent) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set lines = [] -%}
+    {%- for unique_id in wanted | sort -%}
+        {%- set node = graph.nodes[unique_id] -%}
+        {%- set key = cs_metrics.staged_key(node) -%}
+        {%- if key is not none and not cs_metrics.reads_a_model(node) -%}
+            {%- do lines.extend(cs_metrics.duplicate_key_lines(
+                '(' ~ render(node.raw_code) ~ ') as staged', key
+            )) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(lines) }}
+{% endmacro %}
+
+
+{#-
+    post_hook of every staging model (dbt_project.yml): the key check of a
+    keyed staging model whose input is a connector preset's model (built by
+    this run, so on-run-start cannot read it); nothing for the others.
+-#}
+{% macro raise_on_duplicate_keys_of_preset_input() %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set key = cs_metrics.staged_key(model) -%}
+    {%- if key is none or not cs_metrics.reads_a_model(model) -%}
+        {{ return('') }}
+    {%- endif -%}
+    {{ return(cs_metrics.raise_duplicate_keys(
+        cs_metrics.duplicate_key_lines(this, key)
+    )) }}
 {% endmacro %}

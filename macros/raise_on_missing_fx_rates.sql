@@ -26,7 +26,7 @@
     {%- if missing | length == 0 -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set reporting = var('reporting_currency') -%}
+    {%- set reporting = cs_metrics.setting('reporting_currency') -%}
     {%- set lines = [] -%}
     {%- for row in missing[:max_listed] -%}
         {%- if row[4] is not none -%}

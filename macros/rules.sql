@@ -80,7 +80,7 @@
     (
         {{ dbt.dateadd(
             'day',
-            var('close_day') | int - 1,
+            cs_metrics.setting('close_day') - 1,
             cs_metrics.add_months(month_start, 1)
         ) }}
         <= cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})

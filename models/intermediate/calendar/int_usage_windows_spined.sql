@@ -25,7 +25,7 @@ month_in_progress as (
 ),
 
 windows as (
-    {%- for k in range(var('usage_trend_months') | int + 1) %}
+    {%- for k in range(cs_metrics.setting('usage_trend_months') + 1) %}
     select
         {{ k }} as window_offset,
         {{ cs_metrics.add_months('evaluated_on', -(k + 1)) }} as start_date,

@@ -44,7 +44,7 @@ windowed as (
         *,
         cast(
             {{ dbt.dateadd(
-                'day', -1 * var('qbr_window_days'), 'snapshot_at'
+                'day', -1 * cs_metrics.setting('qbr_window_days'), 'snapshot_at'
             ) }} as {{ dbt.type_timestamp() }}
         ) as qbr_window_start_at
     from snapshots

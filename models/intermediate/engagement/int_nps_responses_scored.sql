@@ -32,8 +32,8 @@ final as (
         ---------- strings
         case
             when exclusion_reason is not null then null
-            when score >= {{ var('nps_promoter_min') }} then 'promoter'
-            when score <= {{ var('nps_detractor_max') }} then 'detractor'
+            when score >= {{ cs_metrics.setting_sql('nps_promoter_min') }} then 'promoter'
+            when score <= {{ cs_metrics.setting_sql('nps_detractor_max') }} then 'detractor'
             else 'passive'
         end as nps_band,
         exclusion_reason,

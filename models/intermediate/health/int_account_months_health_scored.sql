@@ -15,7 +15,6 @@
 {%- set score = cs_metrics.type_score() -%}
 {%- set components = cs_metrics.health_components() -%}
 {%- set groups = ['outcome', 'experience'] -%}
-{%- set north_star_statuses = var('north_star_health_statuses') -%}
 
 with
 
@@ -84,7 +83,7 @@ weighted as (
         case
             when not components.mrr > 0 then null
             when components.{{ component }}_score is not null
-                then {{ var('health_weight_' ~ component) }}
+                then {{ cs_metrics.setting_sql('health_weight_' ~ component) }}
             else 0
         end as {{ component }}_weight,
         {% endfor %}
@@ -154,11 +153,11 @@ classified as (
         case
             when not mrr > 0 then null
             when health_score is null then 'unknown'
-            when health_score >= {{ var('health_green_min') }} then 'green'
-            when health_score >= {{ var('health_yellow_min') }} then 'yellow'
+            when health_score >= {{ cs_metrics.setting_sql('health_green_min') }} then 'green'
+            when health_score >= {{ cs_metrics.setting_sql('health_yellow_min') }} then 'yellow'
             else 'red'
         end as health_status,
-        health_score - lag(health_score, {{ var('health_change_months') }})
+        health_score - lag(health_score, {{ cs_metrics.setting_sql('health_change_months') }})
             over (
                 partition by account_id
                 order by month_start asc nulls last
@@ -178,7 +177,7 @@ final as (
             when health_status is null or health_status = 'unknown' then null
             when
                 {{ cs_metrics.mrr_to_arr('mrr') }}
-                >= {{ var('value_high_min_arr') }}
+                >= {{ cs_metrics.setting_sql('value_high_min_arr') }}
                 then
                     case
                         when health_status = 'green' then 'expand'
@@ -210,7 +209,7 @@ final as (
                 when
                     mrr > 0
                     and health_status in (
-                        '{{ north_star_statuses | join("', '") }}'
+                        {{ cs_metrics.setting_sql('north_star_health_statuses') }}
                     )
                     then {{ cs_metrics.mrr_to_arr('mrr') }}
                 else 0

@@ -24,7 +24,7 @@ account_windows as (
         month_start,
         snapshot_at,
         {{ dbt.dateadd(
-            'day', -var('nps_window_days'), 'snapshot_at'
+            'day', -cs_metrics.setting('nps_window_days'), 'snapshot_at'
         ) }} as window_start_at
     from account_months
 ),

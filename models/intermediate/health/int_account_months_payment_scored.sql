@@ -129,8 +129,8 @@ final as (
         cast(
             case
                 when overdue_invoice_count = 0 then 100
-                when oldest_overdue_days <= {{ var('payment_grace_days') }}
-                    then {{ var('payment_partial_score') }}
+                when oldest_overdue_days <= {{ cs_metrics.setting_sql('payment_grace_days') }}
+                    then {{ cs_metrics.setting_sql('payment_partial_score') }}
                 else 0
             end as {{ cs_metrics.type_score() }}
         ) as payment_score,

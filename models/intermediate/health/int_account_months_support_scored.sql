@@ -26,7 +26,7 @@ account_windows as (
         month_start,
         snapshot_at,
         {{ dbt.dateadd(
-            'day', -var('support_window_days'), 'snapshot_at'
+            'day', -cs_metrics.setting('support_window_days'), 'snapshot_at'
         ) }} as window_start_at
     from account_months
 ),

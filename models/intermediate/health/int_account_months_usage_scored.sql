@@ -153,7 +153,7 @@ trended as (
                 then sum(active_users) over (
                     partition by account_id
                     order by month_start asc nulls last
-                    rows between {{ var('usage_trend_months') }} preceding
+                    rows between {{ cs_metrics.setting_sql('usage_trend_months') }} preceding
                     and 1 preceding
                 )
             else in_progress_prior_sum
@@ -163,7 +163,7 @@ trended as (
                 then count(*) over (
                     partition by account_id
                     order by month_start asc nulls last
-                    rows between {{ var('usage_trend_months') }} preceding
+                    rows between {{ cs_metrics.setting_sql('usage_trend_months') }} preceding
                     and 1 preceding
                 )
             else in_progress_prior_count
@@ -186,7 +186,7 @@ scored as (
             -- parity x active_users / (prior sum / prior months)
             else least(
                 100,
-                {{ var('usage_trend_parity_score') }}
+                {{ cs_metrics.setting_sql('usage_trend_parity_score') }}
                 * active_users * prior_month_count
                 / cast(prior_active_users_sum as {{ score }})
             )

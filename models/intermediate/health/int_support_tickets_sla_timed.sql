@@ -25,7 +25,7 @@ sla_hours as (
 default_sla as (
     select sla_hours
     from sla_hours
-    where priority = '{{ var("support_default_priority") }}'
+    where priority = {{ cs_metrics.setting_sql('support_default_priority') }}
 ),
 
 timed as (
@@ -35,7 +35,7 @@ timed as (
         tickets.priority,
         case
             when sla_hours.priority is not null then tickets.priority
-            else '{{ var("support_default_priority") }}'
+            else {{ cs_metrics.setting_sql('support_default_priority') }}
         end as sla_priority,
         coalesce(sla_hours.sla_hours, default_sla.sla_hours) as sla_hours,
         sla_hours.priority is not null as is_priority_known,

@@ -42,13 +42,13 @@ final as (
         ---------- strings
         case
             when not mrr > 0 then 'churned'
-            when tenure_months < {{ var('lifecycle_onboarding_months') }}
+            when tenure_months < {{ cs_metrics.setting_sql('lifecycle_onboarding_months') }}
                 then 'onboarding'
             when next_renewal_at < {{ dbt.dateadd(
-                'day', var('lifecycle_renewal_window_days'), 'snapshot_at'
+                'day', cs_metrics.setting('lifecycle_renewal_window_days'), 'snapshot_at'
             ) }}
                 then 'renewal'
-            when tenure_months < {{ var('lifecycle_adoption_months') }}
+            when tenure_months < {{ cs_metrics.setting_sql('lifecycle_adoption_months') }}
                 then 'adoption'
             else 'mature'
         end as lifecycle_stage,

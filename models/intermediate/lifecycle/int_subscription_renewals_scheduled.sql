@@ -21,7 +21,7 @@
     small literal list of offsets replaces a number series.
 -#}
 {%- set horizon_days = cs_metrics.renewal_risk_horizon_days() -%}
-{%- set min_term = [var('renewal_min_term_months') | int, 1] | max -%}
+{%- set min_term = cs_metrics.setting('renewal_min_term_months') -%}
 {#- a month has at least 28 days: the horizon ends at most this many
     months after the as-of month -#}
 {%- set horizon_months = horizon_days // 28 + 1 -%}
@@ -54,7 +54,7 @@ termed as (
     inner join billing_customers
         on subscriptions.customer_id = billing_customers.customer_id
     where
-        subscriptions.term_months >= {{ var('renewal_min_term_months') }}
+        subscriptions.term_months >= {{ cs_metrics.setting_sql('renewal_min_term_months') }}
         and subscriptions.started_at is not null
 ),
 

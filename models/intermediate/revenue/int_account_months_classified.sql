@@ -56,11 +56,11 @@ classified as (
         case
             when
                 {{ cs_metrics.mrr_to_arr('account_months.mrr') }}
-                >= {{ var('tier_enterprise_min_arr') }}
+                >= {{ cs_metrics.setting_sql('tier_enterprise_min_arr') }}
                 then 'enterprise'
             when
                 {{ cs_metrics.mrr_to_arr('account_months.mrr') }}
-                >= {{ var('tier_mid_market_min_arr') }}
+                >= {{ cs_metrics.setting_sql('tier_mid_market_min_arr') }}
                 then 'mid_market'
             when account_months.mrr > 0 then 'smb'
         end as active_tier,

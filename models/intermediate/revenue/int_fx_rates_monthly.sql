@@ -18,7 +18,7 @@
     use changes nothing and is only listed (fx_rate_excluded). Models
     convert through the macro join_fx_rates (a left join on this table).
 -#}
-{%- set reporting_currency = var('reporting_currency') | upper -%}
+{%- set reporting_currency = cs_metrics.setting_sql('reporting_currency') -%}
 
 with
 
@@ -94,7 +94,7 @@ currencies_needed as (
         currency,
         min(first_month_start) as first_month_start
     from first_needs
-    where currency <> '{{ reporting_currency }}'
+    where currency <> {{ reporting_currency }}
     group by currency
 ),
 
@@ -110,7 +110,7 @@ currency_months as (
     union all
 
     select
-        '{{ reporting_currency }}' as currency,
+        {{ reporting_currency }} as currency,
         month_start,
         month_end_date
     from months
@@ -128,7 +128,7 @@ rates_ranged as (
             order by rate_date
         ) as next_rate_date
     from fx_rates
-    where currency <> '{{ reporting_currency }}'
+    where currency <> {{ reporting_currency }}
 ),
 
 final as (
@@ -139,7 +139,7 @@ final as (
 
         ---------- numerics
         case
-            when currency_months.currency = '{{ reporting_currency }}'
+            when currency_months.currency = {{ reporting_currency }}
                 then cast(1 as {{ cs_metrics.type_fx_rate() }})
             when rates_ranged.contract_violation_reason is null
                 then cast(
@@ -151,7 +151,7 @@ final as (
         ---------- strings
         -- why the month's latest rate cannot be used (null when it can)
         case
-            when currency_months.currency <> '{{ reporting_currency }}'
+            when currency_months.currency <> {{ reporting_currency }}
                 then rates_ranged.contract_violation_reason
         end as unusable_rate_reason,
 

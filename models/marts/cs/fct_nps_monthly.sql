@@ -40,7 +40,7 @@ windows as (
         months.snapshot_at as month_end_at,
         cast(
             {{ dbt.dateadd(
-                'day', -1 * var('nps_trailing_days'), 'months.snapshot_at'
+                'day', -1 * cs_metrics.setting('nps_trailing_days'), 'months.snapshot_at'
             ) }} as {{ dbt.type_timestamp() }}
         ) as trailing_start_at
     from months

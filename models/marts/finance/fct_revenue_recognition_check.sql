@@ -155,14 +155,14 @@ final as (
 
         ---------- booleans
         coalesce(
-            abs(unexplained_difference) > {{ var('revrec_tolerance') }},
+            abs(unexplained_difference) > {{ cs_metrics.setting_sql('revrec_tolerance') }},
             false
         ) as is_over_tolerance,
         has_missing_fx_rate,
         is_month_complete,
         coalesce(
             abs(unexplained_difference)
-            > {{ var('revrec_relative_tolerance') }} * abs(expected_revenue),
+            > {{ cs_metrics.setting_sql('revrec_relative_tolerance') }} * abs(expected_revenue),
             false
         ) as is_over_relative_tolerance,
 
@@ -176,7 +176,7 @@ final as (
         ---------- booleans: the verdict
         not has_missing_fx_rate
         and coalesce(
-            abs(unexplained_difference) <= {{ var('revrec_tolerance') }},
+            abs(unexplained_difference) <= {{ cs_metrics.setting_sql('revrec_tolerance') }},
             false
         ) as is_reconciled
     from compared

@@ -15,7 +15,7 @@
     health_change exactly.
 -#}
 {%- set components = cs_metrics.health_components() -%}
-{%- set lag = var('health_change_months') | int -%}
+{%- set lag = cs_metrics.setting('health_change_months') -%}
 {%- set score = cs_metrics.type_score() -%}
 {%- set float = cs_metrics.type_double() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}

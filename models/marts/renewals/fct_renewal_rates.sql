@@ -14,7 +14,7 @@
 -#}
 {%- set money = cs_metrics.type_money() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
-{%- set min_renewals = var('renewal_rate_min_renewals') | int -%}
+{%- set min_renewals = cs_metrics.setting('renewal_rate_min_renewals') -%}
 {#- the counts of every row level (cells, health statuses, overall) -#}
 {%- set counted -%}
 count(*) as renewals_due,

@@ -25,7 +25,7 @@
 {%- set money = cs_metrics.type_money() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
 {%- set windows = cs_metrics.renewal_risk_windows() -%}
-{%- set min_renewals = var('renewal_rate_min_renewals') | int -%}
+{%- set min_renewals = cs_metrics.setting('renewal_rate_min_renewals') -%}
 
 with
 
@@ -112,7 +112,7 @@ in_context as (
         -- never touched (no last touch) counts as untouched
         coalesce(
             touched.days_since_last_touch
-            > {{ var('renewal_risk_touch_days') | int }},
+            > {{ cs_metrics.setting_sql('renewal_risk_touch_days') }},
             true
         ) as is_untouched
     from ahead

@@ -19,7 +19,7 @@
     segments contributes to both).
 -#}
 {%- set metrics = ['ending_mrr', 'monthly_nrr', 'nrr_ttm'] -%}
-{%- set top = var('explanation_top_accounts') | int -%}
+{%- set top = cs_metrics.setting('explanation_top_accounts') -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
 {%- set money = cs_metrics.type_money() -%}
 {%- set float = cs_metrics.type_double() -%}
