@@ -4,14 +4,31 @@
     `read_parquet('<path>')`); on other adapters sources are plain tables.
 -#}
 
-{#- The file path (or glob) behind a DuckDB external source, else none. -#}
+{#-
+    The file a DuckDB file source reads (its path, as a text), else none:
+    the source as raw_file_source re-points it, read_parquet('<path>') or
+    read_csv('<path>', ...), the path a SQL string literal (sql_string).
+-#}
 {% macro raw_source_location(relation) %}
     {%- set external = relation.external if relation.external is defined else none -%}
-    {%- if not external -%}
+    {%- set found = modules.re.match(
+        "^read_[a-z]+[(]'((?:[^']|'')*)'", external or ''
+    ) -%}
+    {{ return(found.group(1) | replace("''", "'") if found else none) }}
+{% endmacro %}
+
+
+{#-
+    The file path of a source as dbt-duckdb makes it from the sources YAML
+    external_location (read_parquet('<var raw_data_dir>/<source>/<table>.parquet'),
+    the path written as it is, quotes and all), else none.
+-#}
+{% macro raw_source_template_path(relation) %}
+    {%- set external = relation.external if relation.external is defined else none -%}
+    {%- if not external or "('" not in external or "')" not in external -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set found = modules.re.search("'([^']+)'", external) -%}
-    {{ return(found.group(1) if found else none) }}
+    {{ return(external[external.index("('") + 2:external.rindex("')")]) }}
 {% endmacro %}
 
 
@@ -38,7 +55,8 @@
         {{ return(cs_metrics.default__raw_relation_exists(relation)) }}
     {%- endif -%}
     {%- set result = run_query(
-        "select count(*) as file_count from glob('" ~ location ~ "')"
+        'select count(*) as file_count from glob('
+        ~ cs_metrics.sql_string(location) ~ ')'
     ) -%}
     {{ return(result.columns[0].values()[0] > 0) }}
 {% endmacro %}
@@ -83,7 +101,7 @@
     TimeZone to UTC). Anything else: Parquet, whose types are its own.
 -#}
 {% macro raw_file_reader(path, column_types=none) %}
-    {%- set literal = "'" ~ (path | replace("'", "''")) ~ "'" -%}
+    {%- set literal = cs_metrics.sql_string(path) -%}
     {%- if not path.lower().endswith('.csv') -%}
         {{ return('read_parquet(' ~ literal ~ ')') }}
     {%- endif -%}
@@ -92,7 +110,7 @@
         {%- set duckdb_type = 'timestamptz'
             if (data_type | lower) == 'timestamp' else data_type -%}
         {%- do types.append(
-            "'" ~ (name | replace("'", "''")) ~ "': '" ~ duckdb_type ~ "'"
+            cs_metrics.sql_string(name) ~ ': ' ~ cs_metrics.sql_string(duckdb_type)
         ) -%}
     {%- endfor -%}
     {{ return(
@@ -104,23 +122,28 @@
 
 
 {#-
-    A DuckDB file source whose Parquet file is missing but whose CSV file
-    (<table>.csv beside it) exists: the relation re-pointed at the CSV file,
-    read with the contract's types (the data_type of each sources YAML
+    A DuckDB file source re-pointed at its file through raw_file_reader (the
+    one place a path is written into SQL, quoted by sql_string, so a
+    directory named `raw data o'brien` reads as it is): its Parquet file,
+    or, when that is missing and <table>.csv beside it exists, the CSV
+    file read with the contract's types (the data_type of each sources YAML
     column the file has). Any other relation is returned as it is.
 -#}
 {% macro raw_file_source(relation, source_name, table_name) %}
-    {%- set location = cs_metrics.raw_source_location(relation) if execute else none -%}
+    {%- set location = cs_metrics.raw_source_template_path(relation) if execute else none -%}
     {%- if location is none or not location.lower().endswith('.parquet') -%}
         {{ return(relation) }}
     {%- endif -%}
     {%- set csv = location[:-8] ~ '.csv' -%}
     {%- set found = run_query(
-        "select (select count(*) from glob('" ~ location ~ "')) as parquet_files,"
-        ~ " (select count(*) from glob('" ~ csv ~ "')) as csv_files"
+        'select (select count(*) from glob(' ~ cs_metrics.sql_string(location)
+        ~ ')) as parquet_files, (select count(*) from glob('
+        ~ cs_metrics.sql_string(csv) ~ ')) as csv_files'
     ) -%}
     {%- if found.columns[0].values()[0] > 0 or found.columns[1].values()[0] == 0 -%}
-        {{ return(relation) }}
+        {{ return(relation.incorporate(
+            external=cs_metrics.raw_file_reader(location)
+        )) }}
     {%- endif -%}
     {%- set header = run_query(
         'select * from ' ~ cs_metrics.raw_file_reader(csv) ~ ' limit 0'
