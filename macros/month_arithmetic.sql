@@ -56,15 +56,14 @@
     The share of an amount that `days` of its `total_days` carry, as money:
     the amount itself when the days are all of them (exactly, so two
     expectations that agree in full months agree to the last decimal), else
-    amount x days / total_days rounded to the money type.
+    amount x days / total_days rounded once to the money type, exactly
+    (divide_money).
 -#}
 {% macro share_of_days(amount, days, total_days) -%}
     case
         when ({{ days }}) = ({{ total_days }}) then {{ amount }}
-        else cast(
-            {{ amount }} * ({{ days }})
-            / cast({{ total_days }} as {{ dbt.type_numeric() }})
-            as {{ cs_metrics.type_money() }}
-        )
+        else {{ cs_metrics.divide_money(
+            '(' ~ amount ~ ') * (' ~ days ~ ')', total_days
+        ) }}
     end
 {%- endmacro %}

@@ -94,15 +94,11 @@ proration_lines as (
         versions.currency,
         periods.invoice_currency,
         periods.period_number,
-        (versions.period_amount - versions.previous_period_amount)
-        * {{ dbt.datediff(
-            'versions.valid_from_at', 'periods.period_end_at', 'second'
-        ) }}
-        / cast(
-            {{ dbt.datediff(
-                'periods.period_start_at', 'periods.period_end_at', 'second'
-            ) }} as {{ dbt.type_numeric() }}
-        ) as amount,
+        {{ cs_metrics.divide_money(
+            '(versions.period_amount - versions.previous_period_amount) * '
+            ~ dbt.datediff('versions.valid_from_at', 'periods.period_end_at', 'second'),
+            dbt.datediff('periods.period_start_at', 'periods.period_end_at', 'second')
+        ) }} as amount,
         periods.is_billed,
         cast(versions.valid_from_at as date) as period_start_date,
         periods.period_end_date,

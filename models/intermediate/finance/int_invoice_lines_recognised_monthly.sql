@@ -117,9 +117,10 @@ final as (
         amount,
         cast(period_days as {{ dbt.type_int() }}) as period_days,
         cast(days_in_month as {{ dbt.type_int() }}) as days_in_month,
-        -- unrounded share of the amount; rounded once per account-month
-        amount * days_in_month
-        / cast(period_days as {{ dbt.type_numeric() }}) as recognised_local,
+        -- the share of the amount, exactly, at the money type's scale
+        {{ cs_metrics.divide_money(
+            'amount * days_in_month', 'period_days'
+        ) }} as recognised_local,
 
         ---------- dates
         period_start_date,

@@ -170,17 +170,17 @@ final as (
         discount_percent,
         interval_count,
         -- quantity x unit price x (1 - discount / 100), spread over the
-        -- months one billing interval covers (a 2-year prepaid plan: 24)
+        -- months one billing interval covers (a 2-year prepaid plan: 24),
+        -- exactly (divide_money); null above the exact range, where the
+        -- post_hook raise_on_money_beyond_bound stops the build
         case
-            when exclusion_reason is null
-                then cast(
-                    quantity * unit_amount * (100 - discount_percent)
-                    / cast(
-                        100 * interval_count * months_per_interval
-                        as {{ cs_metrics.type_money() }}
-                    )
-                    as {{ cs_metrics.type_money() }}
-                )
+            when
+                exclusion_reason is null
+                and not {{ cs_metrics.is_beyond_money_bound('quantity', 'unit_amount') }}
+                then {{ cs_metrics.divide_money(
+                    'quantity * unit_amount * (100 - discount_percent)',
+                    '100 * interval_count * months_per_interval'
+                ) }}
         end as mrr_local,
         -- months one billing period covers: a monthly plan 1, a quarterly 3,
         -- a 2-year prepaid plan 24 (the revenue recognition check bills

@@ -16,7 +16,7 @@ renamed as (
         lower(trim(cast(line_type as {{ dbt.type_string() }}))) as line_type,
 
         ---------- numerics
-        cast(quantity as {{ dbt.type_int() }}) as quantity,
+        cast(quantity as {{ dbt.type_bigint() }}) as quantity,
         -- negative amounts are credits (e.g. a downgrade's proration)
         cast(amount as {{ cs_metrics.type_money() }}) as amount,
 

@@ -14,7 +14,7 @@ renamed as (
         cast(plan_id as {{ dbt.type_string() }}) as plan_id,
 
         ---------- numerics
-        cast(quantity as {{ dbt.type_int() }}) as quantity,
+        cast(quantity as {{ dbt.type_bigint() }}) as quantity,
         -- null: the plan's price applies
         cast(
             unit_amount as {{ cs_metrics.type_money() }}
