@@ -298,7 +298,8 @@
         {%- elif kind == 'input' -%}
             {%- set spec = cs_metrics.input_presets()[form['domain']] -%}
             {%- set allowed = ['contract'] + spec['presets'] -%}
-            {%- if text | lower not in allowed -%}
+            {#- as written (no spaces around): the sources' `enabled` configs read it so -#}
+            {%- if value | lower not in allowed -%}
                 {%- set later = text | lower ~ ' is planned but not built yet; '
                     if text | lower in spec['planned'] else '' -%}
                 {{ return({'value': none, 'problem': 'expected an input: '
