@@ -10,7 +10,7 @@
       currency      a three-letter ISO-4217 code (any case; read upper);
       boolean       true or false;
       name          a schema, database or role name: a letter or _, then
-                    letters, digits, _ or $ (at most 63 characters);
+                    letters, digits, _, $ or - (at most 63 characters);
       path          a directory: any text but control characters and the
                     characters DuckDB reads as a file pattern (* ? [ ]);
       key           a JSON key: letters, digits, _ and -;
@@ -165,7 +165,7 @@
     {%- elif kind == 'boolean' -%}
         {%- set text = 'true or false' -%}
     {%- elif kind == 'name' -%}
-        {%- set text = 'a name of letters, digits, _ or $, starting with a letter or _' -%}
+        {%- set text = 'a name of letters, digits, _, $ or -, starting with a letter or _' -%}
     {%- elif kind == 'path' -%}
         {%- set text = 'a directory path without control characters or * ? [ ]' -%}
     {%- elif kind == 'key' -%}
@@ -284,7 +284,7 @@
 
     {%- elif kind in ['name', 'key', 'label', 'choice', 'input'] -%}
         {%- set patterns = {
-            'name': '^[A-Za-z_][A-Za-z0-9_$]{0,62}$',
+            'name': '^[A-Za-z_][A-Za-z0-9_$-]{0,62}$',
             'key': '^[A-Za-z0-9_-]+$',
             'label': '^[^\'"\\\\\x00-\x1f\x7f-\x9f]+$',
             'choice': '^.+$',

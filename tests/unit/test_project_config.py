@@ -3,11 +3,50 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class _Returned(Exception):
+    def __init__(self, value: Any) -> None:
+        super().__init__("returned")
+        self.value = value
+
+
+def _return(value: Any) -> None:
+    raise _Returned(value)
+
+
+class _Macros:
+    """The macros of a dbt macro file rendered with plain Jinja (`return` as dbt's; a macro
+    that calls another through `cs_metrics.` gets its returned value)."""
+
+    def __init__(self, path: Path) -> None:
+        env = jinja2.Environment(extensions=["jinja2.ext.do"])
+        env.globals["return"] = _return
+        env.globals["cs_metrics"] = self
+        self._module = env.from_string(path.read_text(encoding="utf-8")).module
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        macro = getattr(self._module, name)
+
+        def call(*args: Any) -> Any:
+            try:
+                macro(*args)
+            except _Returned as returned:
+                return returned.value
+            raise AssertionError(f"macro {name} returned nothing")
+
+        return call
+
+
+VARS = _Macros(ROOT / "macros" / "vars.sql")
 
 
 def _project() -> dict:
@@ -44,6 +83,26 @@ def test_every_var_is_in_the_configuration_doc_with_its_default() -> None:
             problems.append(f"{name}: missing from docs/configuration.md")
         elif yaml.safe_load(rows[name] or "null") != default:
             problems.append(f"{name}: default {default!r} but the doc says {rows[name]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_var_has_its_allowed_form_in_the_one_home() -> None:
+    """macros/vars.sql var_forms() lists exactly the vars of dbt_project.yml."""
+    assert list(VARS.var_forms()) == list(_project()["vars"])
+
+
+def test_the_configuration_doc_gives_each_var_its_allowed_form() -> None:
+    """The `allowed` column says what var_expected_form says (what the checks refuse)."""
+    doc = (ROOT / "docs" / "configuration.md").read_text()
+    allowed = {
+        m.group(1): m.group(2).strip()
+        for m in re.finditer(r"^\| `([a-z_]+)` \| [^|]* \| ([^|]*) \|", doc, re.M)
+    }
+    problems = [
+        f"{name}: the doc says {allowed.get(name)!r}, the check {VARS.var_expected_form(form)!r}"
+        for name, form in VARS.var_forms().items()
+        if allowed.get(name) != VARS.var_expected_form(form)
+    ]
     assert not problems, "\n".join(problems)
 
 
