@@ -263,9 +263,12 @@ def duplicate_key_failure(
     message, db_path = runner.failure(raw, ["run", "--select", "staging"], "duplicates")
     # checked by on-run-start: no staging model was (re)built
     if db_path.exists():
-        assert _query(db_path, "select count(*) from duckdb_views() where schema_name = 'staging'")[
-            0
-        ][0] == 0
+        assert (
+            _query(db_path, "select count(*) from duckdb_views() where schema_name = 'staging'")[0][
+                0
+            ]
+            == 0
+        )
     return message, repeated
 
 
