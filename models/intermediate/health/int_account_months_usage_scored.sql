@@ -126,11 +126,13 @@ joined as (
         core_features.core_feature_count
     from account_months
     cross join core_features
+    -- (the month in progress's calendar-month row is never used: its window
+    -- usage comes first in the coalesce above; a condition on
+    -- is_month_complete here would turn the hash join into a nested loop)
     left outer join usage_months
         on
             account_months.account_id = usage_months.account_id
             and account_months.month_start = usage_months.month_start
-            and account_months.is_month_complete
     left outer join month_in_progress_usage
         on
             account_months.account_id = month_in_progress_usage.account_id
