@@ -3,9 +3,12 @@
     is rebuilt, so a refused run leaves every table as it was:
       1. the vars (var_problems, macros/vars.sql): each value of its form,
          the rules between vars, no unknown --vars name;
-      2. the raw input contract (check_raw_contract): tables, required
+      2. as_of_date not moved back before the month the month-window
+         tables were built for (refuse_as_of_moved_back,
+         macros/month_window.sql; not on --full-refresh);
+      3. the raw input contract (check_raw_contract): tables, required
          columns, types (skipped with var check_raw_contract false);
-      3. the keys of the raw tables (duplicate_key_problems_before_run) that
+      4. the keys of the raw tables (duplicate_key_problems_before_run) that
          the models of this run read.
     Each stops the run with one message; the next is not run. Two data
     checks need the pipeline and run where their rule is computed, before
@@ -27,6 +30,7 @@ allowed form of every var.
         {%- endset -%}
         {{ exceptions.raise_compiler_error(message) }}
     {%- endif -%}
+    {%- do cs_metrics.refuse_as_of_moved_back() -%}
     {%- do cs_metrics.check_raw_contract() -%}
     {%- do cs_metrics.raise_duplicate_keys(
         cs_metrics.duplicate_key_problems_before_run()

@@ -8,7 +8,11 @@
     month; the last touch and the QBR window look strictly before the
     snapshot. Activities breaking the raw contract (unknown type) are left
     out.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() %}
 {%- set as_of_at -%}
 cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})
 {%- endset -%}
@@ -17,6 +21,7 @@ with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 activities as (

@@ -37,13 +37,18 @@
     One row per account-month with MRR history (int_account_months_spined)
     or expected revenue. A needed rate missing from int_fx_rates_monthly
     leaves the expectation and its reasons null (has_missing_fx_rate).
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() -%}
 {%- set money = cs_metrics.type_money() -%}
 
 with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 priced_items as (
@@ -63,6 +68,7 @@ expected_lines as (
 
 months as (
     select * from {{ ref('int_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 -- revenue counts from the month's start to its snapshot (as invoices are

@@ -10,7 +10,11 @@
     a known plan): the revenue recognition check takes lines billed in
     another currency than their plan's as they are (invoice_currency).
     Months run over the calendar (through the as-of month).
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() -%}
 with
 
 lines as (
@@ -39,6 +43,7 @@ plans as (
 
 months as (
     select * from {{ ref('int_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 periods as (

@@ -11,7 +11,15 @@
     quadrant and north_star_arr (the ARR the north star counts). On months
     without MRR every health column is null (north_star_arr 0).
     Definitions: doc blocks health_* (models/marts/core/_health__docs.md).
+    Incremental by month (doc block month_window): a run writes the months
+    of its window, reading its inputs from var health_change_months before
+    it (the score the 3-month change compares with).
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() -%}
+{%- set read_from = cs_metrics.month_literal(
+    window_start, -(var('health_change_months') | int)
+) -%}
 {%- set score = cs_metrics.type_score() -%}
 {%- set components = cs_metrics.health_components() -%}
 {%- set groups = ['outcome', 'experience'] -%}
@@ -20,22 +28,27 @@ with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where month_start >= {{ read_from }}
 ),
 
 usage_scores as (
     select * from {{ ref('int_account_months_usage_scored') }}
+    where month_start >= {{ read_from }}
 ),
 
 payment_scores as (
     select * from {{ ref('int_account_months_payment_scored') }}
+    where month_start >= {{ read_from }}
 ),
 
 nps_scores as (
     select * from {{ ref('int_account_months_nps_scored') }}
+    where month_start >= {{ read_from }}
 ),
 
 support_scores as (
     select * from {{ ref('int_account_months_support_scored') }}
+    where month_start >= {{ read_from }}
 ),
 
 -- every component, null on months without MRR
@@ -216,6 +229,7 @@ final as (
             end as {{ cs_metrics.type_money() }}
         ) as north_star_arr
     from classified
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 )
 
 select * from final

@@ -5,11 +5,16 @@
     respondent (the contact, or the response itself when anonymous);
     nps_score = 10 x their mean score. Account-months without such a
     response have no row (component null).
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() %}
 with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 -- NPS validity is decided once, in int_nps_responses_scored

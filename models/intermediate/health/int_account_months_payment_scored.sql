@@ -12,11 +12,16 @@
     customer (stand-in 'billing:<customer_id>' when unmapped). Invoices
     breaking the raw contract (paid before issued, negative amounts, unknown
     status, no due date) are left out and listed in fct_data_quality_issues.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() %}
 with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 invoices as (

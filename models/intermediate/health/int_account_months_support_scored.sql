@@ -9,11 +9,16 @@
     support_score = 100 x met / (met + missed), null when met + missed = 0
     (only pending tickets). Account-months without a ticket in the window
     have no row.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() %}
 with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 tickets as (

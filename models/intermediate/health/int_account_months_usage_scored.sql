@@ -18,17 +18,27 @@
     the cohort month, so it means the same on any day of the month.
     Definitions: doc blocks health_* (models/marts/core/_health__docs.md)
     and month_in_progress.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window, reading usage and the backbone from var
+    usage_trend_months before it (the trend's prior).
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() -%}
+{%- set read_from = cs_metrics.month_literal(
+    window_start, -(var('usage_trend_months') | int)
+) -%}
 {%- set score = cs_metrics.type_score() -%}
 
 with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where month_start >= {{ read_from }}
 ),
 
 usage_months as (
     select * from {{ ref('int_account_months_usage_summed') }}
+    where month_start >= {{ read_from }}
 ),
 
 usage_windows as (
@@ -41,6 +51,7 @@ window_usage as (
 
 seat_months as (
     select * from {{ ref('int_account_months_seats_summed') }}
+    where month_start >= {{ read_from }}
 ),
 
 feature_catalog as (
@@ -126,11 +137,13 @@ joined as (
         core_features.core_feature_count
     from account_months
     cross join core_features
+    -- (the month in progress's calendar-month row is never used: its window
+    -- usage comes first in the coalesce above; a condition on
+    -- is_month_complete here would turn the hash join into a nested loop)
     left outer join usage_months
         on
             account_months.account_id = usage_months.account_id
             and account_months.month_start = usage_months.month_start
-            and account_months.is_month_complete
     left outer join month_in_progress_usage
         on
             account_months.account_id = month_in_progress_usage.account_id
@@ -228,6 +241,7 @@ final as (
         cast(usage_trend_score as {{ score }}) as usage_trend_score,
         cast(feature_breadth_score as {{ score }}) as feature_breadth_score
     from scored
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 )
 
 select * from final

@@ -7,11 +7,16 @@
       adoption   - tenure_months < var lifecycle_adoption_months
       mature     - otherwise
     Definitions: doc blocks lifecycle_* (models/marts/core/_health__docs.md).
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() %}
 with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 renewal_months as (

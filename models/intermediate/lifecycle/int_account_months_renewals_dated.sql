@@ -3,11 +3,16 @@
     after t(M) (int_subscription_renewals_scheduled) over the account's
     subscriptions counted in MRR at t(M). Account-months without a
     renewable subscription have no row.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() %}
 with
 
 counted_items as (
     select * from {{ ref('int_subscription_items_counted_monthly') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 renewals as (

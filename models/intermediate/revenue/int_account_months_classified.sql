@@ -12,17 +12,26 @@
     The segments a month's figures are attributed to: movement_* (at the end
     of M - 1; at the end of M for new and reactivated accounts) and
     year_ago_* (at the end of M - 12, the trailing-twelve-month cohort).
+    Incremental by month (doc block month_window): a run writes the months
+    of its window, reading the backbone from 12 months before it (the
+    year-ago segment); the tier an account carries into that range is the
+    one stored for the month before it.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
 {%- set money = cs_metrics.type_money() -%}
+{%- set window_start = cs_metrics.month_window() -%}
+{%- set read_from = cs_metrics.month_literal(window_start, -12) %}
 
 with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where month_start >= {{ read_from }}
 ),
 
 payment_months as (
     select * from {{ ref('int_account_months_payment_scored') }}
+    where month_start >= {{ read_from }}
 ),
 
 classified as (
@@ -64,18 +73,46 @@ classified as (
                 then 'mid_market'
             when account_months.mrr > 0 then 'smb'
         end as active_tier,
-        -- numbers the runs of months that start with a month with MRR:
-        -- months without MRR share the run of the last month with MRR
-        count(case when account_months.mrr > 0 then 1 end) over (
-            partition by account_months.account_id
-            order by account_months.month_start
-            rows between unbounded preceding and current row
-        ) as active_run
+        false as is_carried_in
     from account_months
     left outer join payment_months
         on
             account_months.account_id = payment_months.account_id
             and account_months.month_start = payment_months.month_start
+    {%- if is_incremental() %}
+
+    union all
+
+    -- the tier each account carries into the months read (stored)
+    select
+        account_id,
+        month_start,
+        null as mrr,
+        null as prev_mrr_cc,
+        null as prev_mrr,
+        false as has_overdue_invoice,
+        null as movement_type,
+        tier as active_tier,
+        true as is_carried_in
+    from {{ this }}
+    where month_start = {{ cs_metrics.month_literal(window_start, -13) }}
+    {%- endif %}
+),
+
+runs as (
+    select
+        *,
+        -- numbers the runs of months that start with a month with MRR (or
+        -- the carried-in tier): months without MRR share the run of the
+        -- last month with MRR
+        count(
+            case when mrr > 0 or is_carried_in then 1 end
+        ) over (
+            partition by account_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as active_run
+    from classified
 ),
 
 tiered as (
@@ -84,7 +121,7 @@ tiered as (
         max(active_tier) over (
             partition by account_id, active_run
         ) as tier
-    from classified
+    from runs
 ),
 
 -- the backbone has every month from the cohort month on: lag(k) is M - k
@@ -98,6 +135,7 @@ segmented as (
             partition by account_id order by month_start
         ) as year_ago_tier
     from tiered
+    where not is_carried_in
 ),
 
 attributed as (
@@ -178,6 +216,7 @@ final as (
         ---------- booleans
         mrr > 0 as is_active
     from attributed
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 )
 
 select * from final

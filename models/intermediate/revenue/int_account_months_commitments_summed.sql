@@ -10,17 +10,23 @@
         t(M) (signed, not live yet).
     A line without an FX rate for M makes its sum null (the not_null tests
     report it; int_fx_rates_monthly fails the run first).
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() %}
 {%- set money = cs_metrics.type_money() -%}
 
 with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 counted_items as (
     select * from {{ ref('int_subscription_items_counted_monthly') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 priced_items as (
@@ -30,6 +36,7 @@ priced_items as (
 
 months as (
     select * from {{ ref('int_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 scheduled_churn as (

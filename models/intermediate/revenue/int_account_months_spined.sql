@@ -16,17 +16,29 @@
                             (the base of cohort revenue retention)
     A reference month in a currency without a rate for M leaves the value
     null (caught by not_null tests; int_fx_rates_monthly fails first).
+    Incremental by month (doc block month_window): a run writes the months
+    of its window and reads the counted items from 12 months before it (the
+    year-ago base) and of each account's cohort month; the cohort month of
+    an account that had MRR before the window is the one stored.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
 {%- set money = cs_metrics.type_money() -%}
+{%- set window_start = cs_metrics.month_window() %}
 
 with
 
-counted_items as (
+all_counted_items as (
     select * from {{ ref('int_subscription_items_counted_monthly') }}
+),
+
+counted_items as (
+    select * from all_counted_items
+    where month_start >= {{ cs_metrics.month_literal(window_start, -12) }}
 ),
 
 months as (
     select * from {{ ref('int_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 currency_months as (
@@ -54,13 +66,76 @@ account_mrr as (
         month_start
 ),
 
-cohorts as (
+-- the first month with MRR: stored for accounts that had MRR before the
+-- window (their months before it do not change), else found in the window
+{%- if is_incremental() %}
+stored_cohorts as (
     select
         account_id,
-        min(month_start) as cohort_month
+        cohort_month
+    from {{ this }}
+    where month_start = {{ cs_metrics.month_literal(window_start, -1) }}
+),
+{%- endif %}
+
+cohorts as (
+    {%- if is_incremental() %}
+    select
+        account_id,
+        cohort_month
+    from stored_cohorts
+
+    union all
+    {%- endif %}
+
+    select
+        account_mrr.account_id,
+        min(account_mrr.month_start) as cohort_month
     from account_mrr
-    where mrr > 0
-    group by account_id
+    {%- if is_incremental() %}
+    left outer join stored_cohorts
+        on account_mrr.account_id = stored_cohorts.account_id
+    {%- endif %}
+    where
+        account_mrr.mrr > 0
+        and {{ cs_metrics.in_month_window(
+            'account_mrr.month_start', window_start
+        ) }}
+        {%- if is_incremental() %}
+        and stored_cohorts.account_id is null
+        {%- endif %}
+    group by account_mrr.account_id
+),
+
+-- the local MRR of the months the references below read: those read above
+-- and each account's cohort month before them (the cohort base)
+reference_currency_months as (
+    select
+        account_id,
+        month_start,
+        currency,
+        mrr_local
+    from currency_months
+
+    union all
+
+    select
+        all_counted_items.account_id,
+        all_counted_items.month_start,
+        all_counted_items.currency,
+        sum(all_counted_items.mrr_local) as mrr_local
+    from all_counted_items
+    inner join cohorts
+        on
+            all_counted_items.account_id = cohorts.account_id
+            and all_counted_items.month_start = cohorts.cohort_month
+    where
+        all_counted_items.month_start
+        < {{ cs_metrics.month_literal(window_start, -12) }}
+    group by
+        all_counted_items.account_id,
+        all_counted_items.month_start,
+        all_counted_items.currency
 ),
 
 spine as (
@@ -117,17 +192,20 @@ rebased as (
         case
             when count(*) = count(fx_rates.rate_to_reporting)
                 then sum(
-                    currency_months.mrr_local * fx_rates.rate_to_reporting
+                    reference_currency_months.mrr_local
+                    * fx_rates.rate_to_reporting
                 )
         end as mrr_cc
     from references_unpivoted
-    inner join currency_months
+    inner join reference_currency_months
         on
-            references_unpivoted.account_id = currency_months.account_id
+            references_unpivoted.account_id
+            = reference_currency_months.account_id
             and references_unpivoted.reference_month_start
-            = currency_months.month_start
+            = reference_currency_months.month_start
     {{ cs_metrics.join_fx_rates(
-        'references_unpivoted.month_start', 'currency_months.currency'
+        'references_unpivoted.month_start',
+        'reference_currency_months.currency',
     ) }}
     group by
         references_unpivoted.account_id,
@@ -139,13 +217,7 @@ joined as (
     select
         spine.*,
         coalesce(account_mrr.mrr, 0) as mrr_exact,
-        coalesce(
-            lag(account_mrr.mrr) over (
-                partition by spine.account_id
-                order by spine.month_start
-            ),
-            0
-        ) as prev_mrr_exact,
+        coalesce(previous_mrr.mrr, 0) as prev_mrr_exact,
         -- no row: no MRR in the reference month (0); null: a missing rate
         case
             when previous.account_id is null then 0 else previous.mrr_cc
@@ -162,6 +234,11 @@ joined as (
         on
             spine.account_id = account_mrr.account_id
             and spine.month_start = account_mrr.month_start
+    left outer join account_mrr as previous_mrr
+        on
+            spine.account_id = previous_mrr.account_id
+            and {{ cs_metrics.add_months('spine.month_start', -1) }}
+            = previous_mrr.month_start
     left outer join rebased as previous
         on
             spine.account_id = previous.account_id

@@ -6,7 +6,12 @@
     monthly amount in the plan's currency (mrr_local) and converted at
     rate(M) (mrr, exact: rounded only once summed per account-month), so no
     later model converts item amounts again.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() %}
+
 with
 
 priced_items as (
@@ -16,6 +21,7 @@ priced_items as (
 
 months as (
     select * from {{ ref('int_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 counted as (

@@ -4,11 +4,16 @@
     int_subscription_items_counted_monthly). One row per subscription and
     month in which it has at least one counted item; a subscription missing
     in a month has mrr 0 there.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() %}
 with
 
 counted_items as (
     select * from {{ ref('int_subscription_items_counted_monthly') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 final as (

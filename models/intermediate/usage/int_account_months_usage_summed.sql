@@ -7,28 +7,15 @@
     models read a missing month as zero usage. Accounts the CRM does not
     hold keep their rows here (the data-quality mart counts their events).
 
-    Incremental: a run re-aggregates whole months - those holding a day
-    int_product_events_deduplicated rewrote in the same run (processed_at) -
-    and replaces them (delete+insert by month_start; insert_overwrite of the
-    month partitions on Spark). Moving as_of_date back before an earlier
-    run's as-of month needs a --full-refresh (the run says so).
-    unique_key is one column name, not a list: dbt then deletes with
-    `month_start in (select month_start from the new rows)`; with a list it joins
-    every stored row of a month with every new row of it (minutes at scale).
+    Incremental by month (doc block month_window): a run re-aggregates the
+    months of its window (which covers the days the de-duplication
+    re-processed and every day that received an event loaded since the last
+    completed run) and replaces them; insert_overwrite of the month
+    partitions on Spark. Moving as_of_date back before an earlier run's
+    as-of month needs a --full-refresh (the run says so before it starts).
 -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=cs_metrics.incremental_config_strategy(),
-        unique_key=(none if target.type == 'spark' else 'month_start'),
-        partition_by=cs_metrics.incremental_partition_by('month_start'),
-        on_schema_change='fail',
-    )
-}}
-
-{%- set rewritten_from = cs_metrics.usage_months_rewrite_from(
-    ref('int_product_events_deduplicated')
-) %}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() %}
 
 with
 
@@ -37,9 +24,7 @@ events as (
     where
         not is_contract_violation
         and activity_date <= {{ as_of_date() }}
-        -- incremental runs: only the months holding a day this run's
-        -- de-duplication rewrote (full builds: from a floor date)
-        and activity_date >= cast('{{ rewritten_from }}' as date)
+        and {{ cs_metrics.in_month_window('activity_date', window_start) }}
 ),
 
 feature_catalog as (

@@ -9,7 +9,11 @@
     (int_account_months_lifecycle_staged) and committed MRR
     (int_account_months_commitments_summed). All share the backbone's grain,
     so every join is one-to-one.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() -%}
 {%- set money = cs_metrics.type_money() -%}
 {%- set score = cs_metrics.type_score() -%}
 
@@ -17,26 +21,32 @@ with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 classified_months as (
     select * from {{ ref('int_account_months_classified') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 usage_months as (
     select * from {{ ref('int_account_months_usage_scored') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 health_months as (
     select * from {{ ref('int_account_months_health_scored') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 lifecycle_months as (
     select * from {{ ref('int_account_months_lifecycle_staged') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 commitment_months as (
     select * from {{ ref('int_account_months_commitments_summed') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 final as (

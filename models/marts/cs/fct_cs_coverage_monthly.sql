@@ -5,19 +5,26 @@
     both at the month's snapshot (t(M); the start of as_of_date in the
     as-of month). Lifecycle stage and service model are the account's at
     the end of M; the CSM owner is the current CRM owner.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config('crm')) }}
+{%- set window_start = cs_metrics.month_window('crm') -%}
 with
 
 account_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 classified_months as (
     select * from {{ ref('int_account_months_classified') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 lifecycle_months as (
     select * from {{ ref('int_account_months_lifecycle_staged') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 accounts as (
@@ -26,6 +33,7 @@ accounts as (
 
 touched as (
     select * from {{ ref('int_account_months_touched') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 final as (

@@ -25,7 +25,11 @@
     recognised amount in a currency-month without a rate would leave
     recognised_revenue null rather than under-state it;
     int_fx_rates_monthly fails the run on such a gap first.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() -%}
 {%- set money = cs_metrics.type_money() -%}
 {%- set reasons = cs_metrics.revenue_recognition_reasons() -%}
 
@@ -33,10 +37,12 @@ with
 
 recognised_lines as (
     select * from {{ ref('int_invoice_lines_recognised_monthly') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 explained as (
     select * from {{ ref('int_account_months_revenue_explained') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 recognised as (

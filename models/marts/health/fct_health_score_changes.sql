@@ -13,7 +13,14 @@
     remainder (at most a few millionths) goes to the main driver, the
     component with the largest contribution, so they add up to the stored
     health_change exactly.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only, reading its inputs from var health_change_months before it.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() -%}
+{%- set read_from = cs_metrics.month_literal(
+    window_start, -(var('health_change_months') | int)
+) -%}
 {%- set components = cs_metrics.health_components() -%}
 {%- set lag = cs_metrics.setting('health_change_months') -%}
 {%- set score = cs_metrics.type_score() -%}
@@ -24,6 +31,7 @@ with
 
 health as (
     select * from {{ ref('int_account_months_health_scored') }}
+    where month_start >= {{ read_from }}
 ),
 
 -- each account-month beside the one health_change_months earlier (the
@@ -253,6 +261,7 @@ final as (
         ---------- dates
         balanced.compared_month_start
     from balanced
+    where {{ cs_metrics.in_month_window('balanced.month_start', window_start) }}
 )
 
 select * from final

@@ -8,7 +8,11 @@
                                with a score; each account weighs the same)
       arr_weighted_health_score  sum(arr x score) / sum(arr), same accounts
       churned_arr              ARR lost to churn in M: -12 x churned_mrr
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config('crm')) }}
+{%- set window_start = cs_metrics.month_window('crm') -%}
 {%- set money = cs_metrics.type_money() -%}
 {%- set score = cs_metrics.type_score() -%}
 
@@ -16,6 +20,7 @@ with
 
 account_months as (
     select * from {{ ref('fct_account_months') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 accounts as (

@@ -6,7 +6,11 @@
     north_star_health_statuses, default green), beside the ARR-weighted
     outcome and experience scores (accounts with a score). Definition: doc
     block health_north_star.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config('crm')) }}
+{%- set window_start = cs_metrics.month_window('crm') -%}
 {%- set money = cs_metrics.type_money() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
 {%- set score = cs_metrics.type_score() -%}
@@ -16,6 +20,7 @@ with
 account_months as (
     select * from {{ ref('fct_account_months') }}
     where is_active
+        and {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 accounts as (

@@ -4,7 +4,11 @@
     revenue_retention compares the cohort's MRR at cohort_month + k with its
     first-month local MRR re-converted at the same month's rates, so both
     ends use the rates of month cohort_month + k.
+    Incremental by month (doc block month_window): a run writes the rows of
+    the months of its window only.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() -%}
 {%- set money = cs_metrics.type_money() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
 {%- set count_type = dbt.type_bigint() -%}
@@ -27,7 +31,11 @@ cohort_months as (
         sum(account_months.cohort_start_mrr_cc) as cohort_starting_mrr,
         sum(account_months.mrr) as cohort_mrr
     from account_months
-    where account_months.is_month_complete
+    where
+        account_months.is_month_complete
+        and {{ cs_metrics.in_month_window(
+            'account_months.month_start', window_start
+        ) }}
     group by
         account_months.cohort_month,
         account_months.month_start

@@ -17,7 +17,14 @@
     so an account's contribution is its term at M minus its term at M - 1,
     in the segment it counted in each time (an account moving between
     segments contributes to both).
+    Incremental by month (doc block month_window; scope crm: it names
+    accounts and segments by today's CRM values): a run writes the months
+    of its window, reading the account-months and retention from the month
+    before it.
 -#}
+{{ config(**cs_metrics.month_window_config('crm')) }}
+{%- set window_start = cs_metrics.month_window('crm') -%}
+{%- set read_from = cs_metrics.month_literal(window_start, -1) -%}
 {%- set metrics = ['ending_mrr', 'monthly_nrr', 'nrr_ttm'] -%}
 {%- set top = cs_metrics.setting('explanation_top_accounts') -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
@@ -29,7 +36,7 @@ with
 
 account_months as (
     select * from {{ ref('fct_account_months') }}
-    where is_month_complete
+    where is_month_complete and month_start >= {{ read_from }}
 ),
 
 accounts as (
@@ -38,6 +45,7 @@ accounts as (
 
 retention as (
     select * from {{ ref('fct_retention_monthly') }}
+    where month_start >= {{ read_from }}
 ),
 
 segment_types as (
@@ -284,7 +292,10 @@ explained as (
         *,
         current_value - previous_value as metric_change
     from changes
-    where current_value is not null and previous_value is not null
+    where
+        current_value is not null
+        and previous_value is not null
+        and {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 ranked as (

@@ -7,7 +7,12 @@
       month's movements, churned customers and the logo-churn denominator;
     - at the end of M-12: the trailing-twelve-month cohort.
     Ratios are ratios of sums, null when the denominator is 0.
+    Incremental by month (doc block month_window; scope crm: segments by
+    today's CRM values): a run writes the months of its window only; each
+    account-month row carries its year-ago base and segments.
 -#}
+{{ config(**cs_metrics.month_window_config('crm')) }}
+{%- set window_start = cs_metrics.month_window('crm') -%}
 {%- set money = cs_metrics.type_money() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
 {%- set count_type = dbt.type_bigint() -%}
@@ -64,7 +69,11 @@ account_month_changes as (
         current_month.year_ago_tier,
         current_month.year_ago_service_model
     from account_months as current_month
-    where current_month.is_month_complete
+    where
+        current_month.is_month_complete
+        and {{ cs_metrics.in_month_window(
+            'current_month.month_start', window_start
+        ) }}
 ),
 
 -- each account-month once per segment type, with its segment at the end of

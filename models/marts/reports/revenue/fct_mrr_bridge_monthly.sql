@@ -4,13 +4,18 @@
     every change is one movement (doc block revenue_movements), so
       ending_mrr = starting_mrr + new + reactivation + expansion
                    + contraction + churned + fx_impact.
+    Incremental by month (doc block month_window): a run writes the months
+    of its window, reading the account-months from the month before it.
 -#}
+{{ config(**cs_metrics.month_window_config()) }}
+{%- set window_start = cs_metrics.month_window() -%}
 {%- set money = cs_metrics.type_money() -%}
 
 with
 
 account_months as (
     select * from {{ ref('fct_account_months') }}
+    where month_start >= {{ cs_metrics.month_literal(window_start, -1) }}
 ),
 
 monthly as (
@@ -62,6 +67,11 @@ final as (
             involuntary_churned_customers as {{ dbt.type_int() }}
         ) as involuntary_churned_customers
     from monthly
+),
+
+written as (
+    select * from final
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 )
 
-select * from final
+select * from written

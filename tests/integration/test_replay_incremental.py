@@ -1,0 +1,354 @@
+"""Incremental runs equal a full rebuild (doc block month_window).
+
+One generated company is replayed day by day: built as of 2025-06-27, then run incrementally
+(no --full-refresh) as of every day to 2025-07-03, each day with the events loaded by then and
+the changes a real warehouse receives, cumulative:
+
+- 06-28: an event six days late (inside the look-back) and a second copy of a loaded event;
+- 06-29: a back-dated cancellation (canceled 2025-04-10, ended 2025-04-15);
+- 06-30: an NPS response and a support ticket loaded weeks after they happened;
+- 07-01: the month turns; a price correction in March 2025, a closed month;
+- 07-02: an account moves region (today's CRM values) and an FX rate of May is corrected;
+- 07-03: an event 28 days late (older than the look-back).
+
+After the last day every public mart must equal a --full-refresh build of the same final data,
+row by row, both ways, with no tolerance. Each day's plan must also be the window the rules
+give (not "every month"), so the test shows that months before it were left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import import_script, run_dbt
+
+pytestmark = pytest.mark.slow
+
+START = dt.date(2023, 7, 1)
+FIRST_DAY = dt.date(2025, 6, 27)
+LAST_DAY = dt.date(2025, 7, 3)
+ACCOUNTS = 120
+SEED = 31
+MODELS_ONLY = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+
+
+def _read(raw: Path, table: str) -> pa.Table:
+    return pq.read_table(raw / f"{table}.parquet")
+
+
+def _write(raw: Path, table: str, data: pa.Table) -> None:
+    pq.write_table(data, raw / f"{table}.parquet")
+
+
+def _replace_rows(table: pa.Table, key: str, value: str, **changes: object) -> pa.Table:
+    """The table with the row(s) where key == value changed."""
+    rows = table.to_pylist()
+    hit = 0
+    for row in rows:
+        if row[key] == value:
+            row.update(changes)
+            hit += 1
+    assert hit, f"no row with {key} = {value}"
+    return pa.Table.from_pylist(rows, schema=table.schema)
+
+
+class Company:
+    """The raw data as loaded on a day: the final generated data, the events loaded by the end
+    of that day, and every change made up to that day."""
+
+    def __init__(self, full: Path, raw: Path) -> None:
+        self.full, self.raw = full, raw
+        self.events = _read(full / "product", "events")
+        self.extra_events: list[tuple[dt.date, dict]] = []
+        self.changes: list[tuple[dt.date, object]] = []
+
+    def on(self, day: dt.date, change) -> None:
+        self.changes.append((day, change))
+
+    def event_loaded(self, day: dt.date, **row: object) -> None:
+        self.extra_events.append((day, row))
+
+    def load(self, day: dt.date) -> None:
+        if self.raw.exists():
+            shutil.rmtree(self.raw)
+        shutil.copytree(self.full, self.raw)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+        loaded = self.events.column("_loaded_at")
+        events = self.events.filter(pc.less(loaded, pa.scalar(end, loaded.type)))
+        extra = [row for loaded_on, row in self.extra_events if loaded_on <= day]
+        if extra:
+            events = pa.concat_tables(
+                [events, pa.Table.from_pylist(extra, schema=self.events.schema)]
+            )
+        _write(self.raw / "product", "events", events)
+        for changed_on, change in self.changes:
+            if changed_on <= day:
+                change(self.raw)
+
+
+def _pick_subscription(full: Path) -> str:
+    """A subscription of a mapped customer, started before 2025 and running through June
+    2025 with a single item version since April (its cancellation moves April's MRR)."""
+    con = duckdb.connect()
+    try:
+        return con.execute(
+            f"""
+            select subscriptions.subscription_id
+            from read_parquet('{full}/billing/subscriptions.parquet') as subscriptions
+            inner join read_parquet('{full}/billing/subscription_items.parquet') as items
+                on subscriptions.subscription_id = items.subscription_id
+            where subscriptions.started_at < timestamp '2025-01-01'
+                and subscriptions.ended_at is null and subscriptions.trial_end_at is null
+                and subscriptions.canceled_at is null
+            group by subscriptions.subscription_id
+            having count(*) = 1 and max(items.valid_from) < timestamp '2025-04-01'
+                and max(coalesce(items.valid_to, timestamp '9999-01-01'))
+                    > timestamp '2025-07-04'
+            order by subscriptions.subscription_id
+            limit 1
+            """
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def _cancel_back_dated(subscription_id: str):
+    canceled, ended = dt.datetime(2025, 4, 10, 9, 30), dt.datetime(2025, 4, 15)
+
+    def change(raw: Path) -> None:
+        billing = raw / "billing"
+        subscriptions = _replace_rows(
+            _read(billing, "subscriptions"),
+            "subscription_id",
+            subscription_id,
+            status="canceled",
+            canceled_at=canceled,
+            ended_at=ended,
+        )
+        _write(billing, "subscriptions", subscriptions)
+        _write(
+            billing,
+            "subscription_items",
+            _replace_rows(
+                _read(billing, "subscription_items"),
+                "subscription_id",
+                subscription_id,
+                valid_to=ended,
+            ),
+        )
+
+    return change
+
+
+def _correct_march_price(raw: Path) -> None:
+    """A negotiated price of an item version live in March 2025 is corrected (+10 %)."""
+    billing = raw / "billing"
+    items = _read(billing, "subscription_items")
+    rows = items.to_pylist()
+    march = dt.datetime(2025, 3, 15)
+    for row in rows:
+        if (
+            row["valid_from"] < march
+            and (row["valid_to"] is None or row["valid_to"] > march)
+            and row["unit_amount"] is not None
+        ):
+            row["unit_amount"] = (row["unit_amount"] * Decimal("1.1")).quantize(Decimal("0.0001"))
+            break
+    else:
+        raise AssertionError("no negotiated item version live in March 2025")
+    _write(billing, "subscription_items", pa.Table.from_pylist(rows, schema=items.schema))
+
+
+def _move_region(raw: Path) -> None:
+    crm = raw / "crm"
+    accounts = _read(crm, "accounts")
+    first = sorted(accounts.column("account_id").to_pylist())[0]
+    rows = accounts.to_pylist()
+    for row in rows:
+        if row["account_id"] == first:
+            row["region"] = "LATAM" if row["region"] != "LATAM" else "APAC"
+    _write(crm, "accounts", pa.Table.from_pylist(rows, schema=accounts.schema))
+
+
+def _correct_may_rate(raw: Path) -> None:
+    finance = raw / "finance"
+    rates = _read(finance, "fx_rates")
+    rows = rates.to_pylist()
+    for row in rows:
+        if row["rate_date"] == dt.date(2025, 5, 20) and row["currency"] != "USD":
+            scale = rates.schema.field("rate_to_reporting").type.scale
+            row["rate_to_reporting"] = (row["rate_to_reporting"] * Decimal("1.05")).quantize(
+                Decimal(1).scaleb(-scale)
+            )
+    _write(finance, "fx_rates", pa.Table.from_pylist(rows, schema=rates.schema))
+
+
+def _append(raw: Path, table: str, row: dict) -> None:
+    source, name = table.split(".")
+    data = _read(raw / source, name)
+    template = dict.fromkeys(data.column_names)
+    template.update(row)
+    _write(
+        raw / source,
+        name,
+        pa.concat_tables([data, pa.Table.from_pylist([template], schema=data.schema)]),
+    )
+
+
+def _late_nps_and_ticket(raw: Path) -> None:
+    account = sorted(_read(raw / "crm", "accounts").column("account_id").to_pylist())[1]
+    _append(
+        raw,
+        "crm.nps_responses",
+        {
+            "response_id": "nps_replay_late",
+            "account_id": account,
+            "score": 3,
+            "responded_at": dt.datetime(2025, 5, 20, 10, 0),
+        },
+    )
+    _append(
+        raw,
+        "support.tickets",
+        {
+            "ticket_id": "tkt_replay_late",
+            "account_id": account,
+            "opened_at": dt.datetime(2025, 6, 15, 8, 0),
+            "first_response_at": dt.datetime(2025, 6, 16, 8, 0),
+            "priority": "high",
+            "status": "solved",
+        },
+    )
+
+
+def _plan(db_path: Path) -> dict:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        row = con.execute(
+            "select reprocess_from, crm_reprocess_from"
+            " from intermediate.int_reprocess_months_planned"
+        ).fetchone()
+    finally:
+        con.close()
+    return {"from": row[0], "crm_from": row[1]}
+
+
+@pytest.fixture(scope="module")
+def replay(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from cs_metrics.generate.core import generate
+
+    work = tmp_path_factory.mktemp("replay")
+    full = work / "full"
+    generate(out_dir=full, accounts=ACCOUNTS, start=START, end=LAST_DAY, seed=SEED)
+    company = Company(full, work / "raw")
+    template = company.events.slice(0, 1).to_pylist()[0]
+    copied = (
+        company.events.filter(
+            pc.less(
+                company.events.column("_loaded_at"),
+                pa.scalar(dt.datetime(2025, 6, 20), company.events.column("_loaded_at").type),
+            )
+        )
+        .slice(0, 1)
+        .to_pylist()[0]
+    )
+    company.event_loaded(
+        dt.date(2025, 6, 28),
+        **{
+            **template,
+            "event_id": "evt_replay_late_inside",
+            "occurred_at": dt.datetime(2025, 6, 22, 11, 0),
+            "_loaded_at": dt.datetime(2025, 6, 28, 7, 0),
+        },
+    )
+    company.event_loaded(
+        dt.date(2025, 6, 28), **{**copied, "_loaded_at": dt.datetime(2025, 6, 28, 7, 30)}
+    )
+    company.on(dt.date(2025, 6, 29), _cancel_back_dated(_pick_subscription(full)))
+    company.on(dt.date(2025, 6, 30), _late_nps_and_ticket)
+    company.on(dt.date(2025, 7, 1), _correct_march_price)
+    company.on(dt.date(2025, 7, 2), _move_region)
+    company.on(dt.date(2025, 7, 2), _correct_may_rate)
+    company.event_loaded(
+        dt.date(2025, 7, 3),
+        **{
+            **template,
+            "event_id": "evt_replay_late_outside",
+            "occurred_at": dt.datetime(2025, 6, 5, 15, 0),
+            "_loaded_at": dt.datetime(2025, 7, 3, 6, 0),
+        },
+    )
+
+    incremental_db = work / "incremental.duckdb"
+    plans = {}
+    day = FIRST_DAY
+    while day <= LAST_DAY:
+        company.load(day)
+        run_dbt(
+            MODELS_ONLY,
+            db_path=incremental_db,
+            target_path=work / "target",
+            vars_={"raw_data_dir": str(company.raw), "as_of_date": day.isoformat()},
+        )
+        plans[day] = _plan(incremental_db)
+        day += dt.timedelta(days=1)
+
+    full_db = work / "full_refresh.duckdb"
+    run_dbt(
+        [*MODELS_ONLY, "--full-refresh"],
+        db_path=full_db,
+        target_path=work / "target_full",
+        vars_={"raw_data_dir": str(company.raw), "as_of_date": LAST_DAY.isoformat()},
+    )
+    return {
+        "plans": plans,
+        "incremental": incremental_db,
+        "full": full_db,
+        "manifest": work / "target_full" / "manifest.json",
+    }
+
+
+def test_each_day_rewrites_only_the_months_its_changes_reach(replay: dict) -> None:
+    plans = replay["plans"]
+    month = dt.date
+    assert plans[FIRST_DAY]["from"] == month(1900, 1, 1), "the first build writes every month"
+    # the window: the month in progress and the one before it
+    assert plans[dt.date(2025, 6, 28)]["from"] == month(2025, 5, 1)
+    # the back-dated cancellation reaches April
+    assert plans[dt.date(2025, 6, 29)]["from"] == month(2025, 4, 1)
+    # the late NPS response (May) and ticket (June)
+    assert plans[dt.date(2025, 6, 30)]["from"] == month(2025, 5, 1)
+    # the month turned (June is complete now) and March's price was corrected
+    assert plans[dt.date(2025, 7, 1)]["from"] == month(2025, 3, 1)
+    # May's rate; today's CRM values changed: their models rewrite every month
+    assert plans[dt.date(2025, 7, 2)]["from"] == month(2025, 5, 1)
+    assert plans[dt.date(2025, 7, 2)]["crm_from"] == month(1900, 1, 1)
+    assert plans[dt.date(2025, 7, 1)]["crm_from"] == plans[dt.date(2025, 7, 1)]["from"]
+    # the event of 2025-06-05 loaded on 07-03
+    assert plans[dt.date(2025, 7, 3)]["from"] == month(2025, 6, 1)
+
+
+def test_incremental_runs_equal_a_full_rebuild(replay: dict) -> None:
+    compare = import_script("scripts/engines/compare.py")
+    marts = compare.discover_marts(replay["manifest"])
+    assert len(marts) >= 25
+    problems = []
+    for mart in marts:
+        differences = compare.compare_mart(
+            mart,
+            compare.read_duckdb(replay["full"], mart),
+            compare.read_duckdb(replay["incremental"], mart),
+            actual_engine="incremental",
+            exact=True,
+        )
+        problems += [str(d) for d in differences]
+    assert not problems, f"{len(problems)} differences:\n" + "\n".join(problems[:30])
