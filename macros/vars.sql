@@ -110,6 +110,7 @@
         'renewal_risk_touch_days': {'kind': 'integer', 'min': 1},
         'renewal_rate_min_renewals': {'kind': 'integer', 'min': 0},
         'events_lookback_days': {'kind': 'integer', 'min': 0},
+        'reprocess_window_months': {'kind': 'integer', 'min': 0},
         'nps_promoter_min': {'kind': 'integer', 'min': 0, 'max': 10},
         'nps_detractor_max': {'kind': 'integer', 'min': 0, 'max': 10},
         'nps_trailing_days': {'kind': 'integer', 'min': 1},

@@ -18,7 +18,7 @@
 {{ config(**cs_metrics.month_window_config()) }}
 {%- set window_start = cs_metrics.month_window() -%}
 {%- set read_from = cs_metrics.month_literal(
-    window_start, -(var('health_change_months') | int)
+    window_start, -cs_metrics.setting('health_change_months')
 ) -%}
 {%- set score = cs_metrics.type_score() -%}
 {%- set components = cs_metrics.health_components() -%}

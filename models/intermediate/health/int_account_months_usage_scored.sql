@@ -25,7 +25,7 @@
 {{ config(**cs_metrics.month_window_config()) }}
 {%- set window_start = cs_metrics.month_window() -%}
 {%- set read_from = cs_metrics.month_literal(
-    window_start, -(var('usage_trend_months') | int)
+    window_start, -cs_metrics.setting('usage_trend_months')
 ) -%}
 {%- set score = cs_metrics.type_score() -%}
 

@@ -14,7 +14,7 @@
         the last completed run (late events), and of the event look-back
         (as_of_date minus var events_lookback_days);
     or 1900-01-01 (every month) without a saved run state or when the
-    project's code, seeds or command-line vars changed.
+    project's code, seeds or vars (but as_of_date) changed.
     crm_reprocess_from is the same, or 1900-01-01 when today's CRM values
     changed: the models that show them on every month (tag
     month_window_crm) rewrite every month then.
@@ -121,7 +121,7 @@ compared as (
             saved_run.crm_fingerprint != current_run.crm_fingerprint, false
         ) as is_crm_changed,
         {{ cs_metrics.add_months(
-            as_of_month, -(var('reprocess_window_months') | int)
+            as_of_month, -cs_metrics.setting('reprocess_window_months')
         ) }} as window_floor_month,
         {{ cs_metrics.month_start_of('saved_run.as_of_date') }}
             as previous_as_of_month,
@@ -129,7 +129,7 @@ compared as (
         {{ cs_metrics.month_start_of('late_events.first_occurred_at') }}
             as first_late_event_month,
         {{ cs_metrics.month_start_of(dbt.dateadd(
-            'day', -(var('events_lookback_days') | int), as_of_date()
+            'day', -cs_metrics.setting('events_lookback_days'), as_of_date()
         )) }} as lookback_month
     from current_run
     cross join changed_months

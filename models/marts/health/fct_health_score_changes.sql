@@ -17,12 +17,10 @@
     of its window only, reading its inputs from var health_change_months before it.
 -#}
 {{ config(**cs_metrics.month_window_config()) }}
-{%- set window_start = cs_metrics.month_window() -%}
-{%- set read_from = cs_metrics.month_literal(
-    window_start, -(var('health_change_months') | int)
-) -%}
-{%- set components = cs_metrics.health_components() -%}
 {%- set lag = cs_metrics.setting('health_change_months') -%}
+{%- set window_start = cs_metrics.month_window() -%}
+{%- set read_from = cs_metrics.month_literal(window_start, -lag) -%}
+{%- set components = cs_metrics.health_components() -%}
 {%- set score = cs_metrics.type_score() -%}
 {%- set float = cs_metrics.type_double() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
