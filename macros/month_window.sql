@@ -100,9 +100,10 @@
 
 
 {#-
-    The fingerprint of the configuration: every model's, seed's and
-    macro-free node's code (dbt's checksums) and the vars given on the
-    command line other than as_of_date. A change makes the next run
+    The fingerprint of the configuration: every model's and seed's code
+    (dbt's checksums) and the value of every var of the project but
+    as_of_date (var_forms, macros/vars.sql: the typed value, wherever it
+    was set - dbt_project.yml or --vars). A change makes the next run
     rewrite every month.
 -#}
 {% macro configuration_fingerprint() %}
@@ -115,14 +116,9 @@
             {%- do parts.append(node.unique_id ~ '=' ~ node.checksum.checksum) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set cli_vars = invocation_args_dict.get('vars') or {} -%}
-    {%- if cli_vars is string -%}
-        {%- set cli_vars = fromyaml(cli_vars) or {} -%}
-    {%- endif -%}
-    {%- for key in cli_vars.keys() | sort -%}
-        {%- if key != 'as_of_date' -%}
-            {%- do parts.append('var ' ~ key ~ '=' ~ tojson(cli_vars[key])) -%}
-        {%- endif -%}
+    {%- for name in cs_metrics.var_forms().keys() | sort
+        if name != 'as_of_date' -%}
+        {%- do parts.append('var ' ~ name ~ '=' ~ tojson(cs_metrics.setting(name))) -%}
     {%- endfor -%}
     {{ return(local_md5(parts | join('\n'))) }}
 {% endmacro %}
@@ -219,7 +215,7 @@
     {%- if not row['has_saved_state'] -%}
         {%- do reasons.append('no completed run saved its state yet') -%}
     {%- elif row['is_configuration_changed'] -%}
-        {%- do reasons.append('the code, seeds or command-line vars changed') -%}
+        {%- do reasons.append('the code, seeds or vars changed') -%}
     {%- else -%}
         {%- for column, label in [
             ('window_floor_month', 'the window (var reprocess_window_months)'),
