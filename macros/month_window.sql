@@ -49,9 +49,13 @@
     or --full-refresh ('1900-01-01'). scope 'crm' is for models that carry
     today's CRM values (region, industry, channel, CSM) on every month: they
     rewrite every month when those values changed since the last completed
-    run. Calling it also makes the model depend on the planner.
+    run. Calling it also makes the model depend on the planner. In a unit
+    test (which gives no planner input) the window is every month.
 -#}
 {% macro month_window(scope='months') %}
+    {%- if execute and model.resource_type == 'unit_test' -%}
+        {{ return('1900-01-01') }}
+    {%- endif -%}
     {%- set planner = ref('int_reprocess_months_planned') -%}
     {%- if not execute or not is_incremental() -%}
         {{ return('1900-01-01') }}
