@@ -5,6 +5,8 @@
     a reason (a score outside 0-10 or missing, no response time), so the
     data-quality listing and the NPS marts read one decision.
 -#}
+{%- set promoter_min = cs_metrics.setting_sql('nps_promoter_min') -%}
+{%- set detractor_max = cs_metrics.setting_sql('nps_detractor_max') -%}
 with
 
 responses as (
@@ -32,8 +34,8 @@ final as (
         ---------- strings
         case
             when exclusion_reason is not null then null
-            when score >= {{ cs_metrics.setting_sql('nps_promoter_min') }} then 'promoter'
-            when score <= {{ cs_metrics.setting_sql('nps_detractor_max') }} then 'detractor'
+            when score >= {{ promoter_min }} then 'promoter'
+            when score <= {{ detractor_max }} then 'detractor'
             else 'passive'
         end as nps_band,
         exclusion_reason,

@@ -16,9 +16,13 @@
     it (the score the 3-month change compares with).
 -#}
 {{ config(**cs_metrics.month_window_config()) }}
+{%- set change_months = cs_metrics.setting('health_change_months') -%}
 {%- set window_start = cs_metrics.month_window() -%}
-{%- set read_from = cs_metrics.month_literal(
-    window_start, -cs_metrics.setting('health_change_months')
+{%- set read_from = cs_metrics.month_literal(window_start, -change_months) -%}
+{%- set green_min = cs_metrics.setting_sql('health_green_min') -%}
+{%- set yellow_min = cs_metrics.setting_sql('health_yellow_min') -%}
+{%- set north_star_statuses = cs_metrics.setting_sql(
+    'north_star_health_statuses'
 ) -%}
 {%- set score = cs_metrics.type_score() -%}
 {%- set components = cs_metrics.health_components() -%}
@@ -166,11 +170,11 @@ classified as (
         case
             when not mrr > 0 then null
             when health_score is null then 'unknown'
-            when health_score >= {{ cs_metrics.setting_sql('health_green_min') }} then 'green'
-            when health_score >= {{ cs_metrics.setting_sql('health_yellow_min') }} then 'yellow'
+            when health_score >= {{ green_min }} then 'green'
+            when health_score >= {{ yellow_min }} then 'yellow'
             else 'red'
         end as health_status,
-        health_score - lag(health_score, {{ cs_metrics.setting_sql('health_change_months') }})
+        health_score - lag(health_score, {{ change_months }})
             over (
                 partition by account_id
                 order by month_start asc nulls last
@@ -221,9 +225,7 @@ final as (
             case
                 when
                     mrr > 0
-                    and health_status in (
-                        {{ cs_metrics.setting_sql('north_star_health_statuses') }}
-                    )
+                    and health_status in ({{ north_star_statuses }})
                     then {{ cs_metrics.mrr_to_arr('mrr') }}
                 else 0
             end as {{ cs_metrics.type_money() }}

@@ -17,6 +17,7 @@
 -#}
 {{ config(**cs_metrics.month_window_config()) }}
 {%- set window_start = cs_metrics.month_window() %}
+{%- set grace_days = cs_metrics.setting_sql('payment_grace_days') %}
 with
 
 account_months as (
@@ -134,7 +135,7 @@ final as (
         cast(
             case
                 when overdue_invoice_count = 0 then 100
-                when oldest_overdue_days <= {{ cs_metrics.setting_sql('payment_grace_days') }}
+                when oldest_overdue_days <= {{ grace_days }}
                     then {{ cs_metrics.setting_sql('payment_partial_score') }}
                 else 0
             end as {{ cs_metrics.type_score() }}

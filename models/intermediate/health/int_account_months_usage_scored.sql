@@ -23,10 +23,9 @@
     usage_trend_months before it (the trend's prior).
 -#}
 {{ config(**cs_metrics.month_window_config()) }}
+{%- set trend_months = cs_metrics.setting('usage_trend_months') -%}
 {%- set window_start = cs_metrics.month_window() -%}
-{%- set read_from = cs_metrics.month_literal(
-    window_start, -cs_metrics.setting('usage_trend_months')
-) -%}
+{%- set read_from = cs_metrics.month_literal(window_start, -trend_months) -%}
 {%- set score = cs_metrics.type_score() -%}
 
 with
@@ -166,7 +165,7 @@ trended as (
                 then sum(active_users) over (
                     partition by account_id
                     order by month_start asc nulls last
-                    rows between {{ cs_metrics.setting_sql('usage_trend_months') }} preceding
+                    rows between {{ trend_months }} preceding
                     and 1 preceding
                 )
             else in_progress_prior_sum
@@ -176,7 +175,7 @@ trended as (
                 then count(*) over (
                     partition by account_id
                     order by month_start asc nulls last
-                    rows between {{ cs_metrics.setting_sql('usage_trend_months') }} preceding
+                    rows between {{ trend_months }} preceding
                     and 1 preceding
                 )
             else in_progress_prior_count

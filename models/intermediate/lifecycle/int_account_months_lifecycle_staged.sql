@@ -12,6 +12,8 @@
 -#}
 {{ config(**cs_metrics.month_window_config()) }}
 {%- set window_start = cs_metrics.month_window() %}
+{%- set onboarding_months = cs_metrics.setting_sql('lifecycle_onboarding_months') %}
+{%- set adoption_months = cs_metrics.setting_sql('lifecycle_adoption_months') %}
 with
 
 account_months as (
@@ -47,13 +49,13 @@ final as (
         ---------- strings
         case
             when not mrr > 0 then 'churned'
-            when tenure_months < {{ cs_metrics.setting_sql('lifecycle_onboarding_months') }}
+            when tenure_months < {{ onboarding_months }}
                 then 'onboarding'
             when next_renewal_at < {{ dbt.dateadd(
                 'day', cs_metrics.setting('lifecycle_renewal_window_days'), 'snapshot_at'
             ) }}
                 then 'renewal'
-            when tenure_months < {{ cs_metrics.setting_sql('lifecycle_adoption_months') }}
+            when tenure_months < {{ adoption_months }}
                 then 'adoption'
             else 'mature'
         end as lifecycle_stage,

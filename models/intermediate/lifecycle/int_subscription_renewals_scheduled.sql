@@ -54,7 +54,7 @@ termed as (
     inner join billing_customers
         on subscriptions.customer_id = billing_customers.customer_id
     where
-        subscriptions.term_months >= {{ cs_metrics.setting_sql('renewal_min_term_months') }}
+        subscriptions.term_months >= {{ min_term }}
         and subscriptions.started_at is not null
 ),
 

@@ -176,7 +176,9 @@ final as (
         case
             when
                 exclusion_reason is null
-                and not {{ cs_metrics.is_beyond_money_bound('quantity', 'unit_amount') }}
+                and not {{ cs_metrics.is_beyond_money_bound(
+                    'quantity', 'unit_amount'
+                ) }}
                 then {{ cs_metrics.divide_money(
                     'quantity * unit_amount * (100 - discount_percent)',
                     '100 * interval_count * months_per_interval'

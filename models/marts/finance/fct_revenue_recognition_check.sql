@@ -31,6 +31,8 @@
 {{ config(**cs_metrics.month_window_config()) }}
 {%- set window_start = cs_metrics.month_window() -%}
 {%- set money = cs_metrics.type_money() -%}
+{%- set tolerance = cs_metrics.setting_sql('revrec_tolerance') -%}
+{%- set relative_tolerance = cs_metrics.setting_sql('revrec_relative_tolerance') -%}
 {%- set reasons = cs_metrics.revenue_recognition_reasons() -%}
 
 with
@@ -161,14 +163,14 @@ final as (
 
         ---------- booleans
         coalesce(
-            abs(unexplained_difference) > {{ cs_metrics.setting_sql('revrec_tolerance') }},
+            abs(unexplained_difference) > {{ tolerance }},
             false
         ) as is_over_tolerance,
         has_missing_fx_rate,
         is_month_complete,
         coalesce(
             abs(unexplained_difference)
-            > {{ cs_metrics.setting_sql('revrec_relative_tolerance') }} * abs(expected_revenue),
+            > {{ relative_tolerance }} * abs(expected_revenue),
             false
         ) as is_over_relative_tolerance,
 
@@ -182,7 +184,7 @@ final as (
         ---------- booleans: the verdict
         not has_missing_fx_rate
         and coalesce(
-            abs(unexplained_difference) <= {{ cs_metrics.setting_sql('revrec_tolerance') }},
+            abs(unexplained_difference) <= {{ tolerance }},
             false
         ) as is_reconciled
     from compared
