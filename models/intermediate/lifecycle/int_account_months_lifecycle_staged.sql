@@ -12,7 +12,9 @@
 -#}
 {{ config(**cs_metrics.month_window_config()) }}
 {%- set window_start = cs_metrics.month_window() %}
-{%- set onboarding_months = cs_metrics.setting_sql('lifecycle_onboarding_months') %}
+{%- set onboarding_months = cs_metrics.setting_sql(
+    'lifecycle_onboarding_months'
+) %}
 {%- set adoption_months = cs_metrics.setting_sql('lifecycle_adoption_months') %}
 with
 

@@ -32,7 +32,9 @@
 {%- set window_start = cs_metrics.month_window() -%}
 {%- set money = cs_metrics.type_money() -%}
 {%- set tolerance = cs_metrics.setting_sql('revrec_tolerance') -%}
-{%- set relative_tolerance = cs_metrics.setting_sql('revrec_relative_tolerance') -%}
+{%- set relative_tolerance = cs_metrics.setting_sql(
+    'revrec_relative_tolerance'
+) -%}
 {%- set reasons = cs_metrics.revenue_recognition_reasons() -%}
 
 with
