@@ -92,18 +92,18 @@ cohorts as (
         account_mrr.account_id,
         min(account_mrr.month_start) as cohort_month
     from account_mrr
-    {%- if is_incremental() %}
+    {% if is_incremental() -%}
     left outer join stored_cohorts
         on account_mrr.account_id = stored_cohorts.account_id
-    {%- endif %}
+    {% endif -%}
     where
         account_mrr.mrr > 0
-        and {{ cs_metrics.in_month_window(
-            'account_mrr.month_start', window_start
-        ) }}
         {%- if is_incremental() %}
         and stored_cohorts.account_id is null
         {%- endif %}
+        and {{ cs_metrics.in_month_window(
+            'account_mrr.month_start', window_start
+        ) }}
     group by account_mrr.account_id
 ),
 

@@ -75,16 +75,20 @@ current_run as (
         '{{ cs_metrics.configuration_fingerprint() }}'
             as configuration_fingerprint,
         (
-            select coalesce(sum(fingerprint), 0)
+            select coalesce(sum(fingerprint), 0) as crm_fingerprint
             from fingerprints
             where scope = 'crm'
         ) as crm_fingerprint,
-        (select max(loaded_at) from events) as events_loaded_at
+        (
+            select max(loaded_at) as events_loaded_at
+            from events
+        ) as events_loaded_at
 ),
 
 changed_months as (
-    select min(coalesce(now_months.month_start, saved_months.month_start))
-        as first_changed_month
+    select
+        min(coalesce(now_months.month_start, saved_months.month_start))
+            as first_changed_month
     from fingerprints as now_months
     full outer join saved_months
         on
@@ -102,7 +106,11 @@ changed_months as (
 late_events as (
     select min(occurred_at) as first_occurred_at
     from events
-    where loaded_at > (select max(events_loaded_at) from saved_run)
+    where
+        loaded_at > (
+            select max(saved_run.events_loaded_at) as events_loaded_at
+            from saved_run
+        )
 ),
 
 compared as (
