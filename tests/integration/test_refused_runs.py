@@ -1,9 +1,9 @@
 """A refused run changes nothing (docs/bad-input.md, "A refused run changes nothing").
 
 A copy of the small data set's clean build is the database every run below is refused on:
-bad vars, a missing table, a missing column, a column of another type and a repeated key are
-refused by on-run-start (macros/check_before_run.sql) before the first model is rebuilt, so
-every table and view of the database keeps its identity (DuckDB's oid) and its rows. The two
+bad vars, an as_of_date moved back before the month the database was built for, a missing
+table, a missing column, a column of another type and a repeated key are refused by on-run-start
+(macros/check_before_run.sql) before the first model is rebuilt, so every table and view of the database keeps its identity (DuckDB's oid) and its rows. The two
 data checks that need the pipeline (a missing FX rate, an amount beyond the exact range)
 refuse the run before any public mart is rebuilt: every mart but the calendar spine is
 untouched. Each bad var is one line naming the var, the value given and the expected form.
@@ -103,6 +103,7 @@ REFUSALS = {
             "check_raw_contract": "maybe",
             "billing_source": "strip",
             "nps_window_days": 0,
+            "reprocess_window_months": "1.5",
             "close_days": 8,
         },
         lines=[
@@ -124,6 +125,7 @@ REFUSALS = {
             'var billing_source = "strip": expected an input: contract or stripe'
             " (docs/presets/README.md).",
             "var nps_window_days = 0: expected an integer of at least 1.",
+            'var reprocess_window_months = "1.5": expected an integer of at least 0.',
             "var close_days = 8: not a var of this project (docs/configuration.md lists them).",
         ],
     ),
@@ -146,6 +148,15 @@ REFUSALS = {
             " is a weighted average of its components).",
             'var crm_source = "salesforce": expected an input: contract (salesforce is planned'
             " but not built yet; docs/presets/README.md).",
+        ],
+    ),
+    # the database was built as of SMALL_AS_OF (2025-06-15): its month-window tables hold June
+    "as_of_moved_back": Refusal(
+        vars={"as_of_date": "2025-04-10"},
+        lines=[
+            "as_of_date 2025-04-10 is before the month 2025-06 this database was built for:"
+            " build with that as_of_date or later, or rebuild everything with"
+            " `dbt build --full-refresh`."
         ],
     ),
     "missing_table": Refusal(
