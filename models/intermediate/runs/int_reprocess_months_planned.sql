@@ -10,8 +10,9 @@
       - the earliest month whose input fingerprint changed since the last
         completed run (int_input_months_fingerprinted: back-dated billing
         changes, corrected prices, CRM activities, NPS, tickets, FX rates);
-      - the month of the earliest product event loaded (_loaded_at) since
-        the last completed run (late events), and of the event look-back
+      - the month of the earliest product event first loaded (_loaded_at of
+        its kept copy) since the last completed run (late events; a second
+        copy of a known event changes nothing), and of the event look-back
         (as_of_date minus var events_lookback_days);
     or 1900-01-01 (every month) without a saved run state or when the
     project's code, seeds or command-line vars changed.
@@ -37,8 +38,14 @@ fingerprints as (
     select * from {{ ref('int_input_months_fingerprinted') }}
 ),
 
-events as (
+loaded_events as (
     select * from {{ ref('stg_product__events') }}
+),
+
+-- each event once, its first-loaded copy: a re-delivered copy of an old
+-- event changes no month and does not widen the window
+events as (
+    select * from {{ ref('int_product_events_deduplicated') }}
 ),
 
 {% if has_state -%}
@@ -79,7 +86,7 @@ current_run as (
             from fingerprints
             where scope = 'crm'
         ) as crm_fingerprint,
-        (select max(loaded_at) from events) as events_loaded_at
+        (select max(loaded_at) from loaded_events) as events_loaded_at
 ),
 
 changed_months as (
