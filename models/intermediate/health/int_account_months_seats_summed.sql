@@ -11,7 +11,8 @@ with
 
 counted_items as (
     select * from {{ ref('int_subscription_items_counted_monthly') }}
-    where is_per_seat
+    where
+        is_per_seat
         and {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 

@@ -91,10 +91,11 @@ cohorts as (
     select
         account_mrr.account_id,
         min(account_mrr.month_start) as cohort_month
-    from account_mrr
+    from
+        account_mrr
     {%- if is_incremental() %}
-    left outer join stored_cohorts
-        on account_mrr.account_id = stored_cohorts.account_id
+left outer join stored_cohorts
+    on account_mrr.account_id = stored_cohorts.account_id
     {%- endif %}
     where
         account_mrr.mrr > 0

@@ -193,7 +193,8 @@ invoices_dated as (
     select
         invoices.*,
         case
-            when invoice_first_periods.first_period_at
+            when
+                invoice_first_periods.first_period_at
                 < least(invoices.issued_at, invoices.due_at)
                 then invoice_first_periods.first_period_at
             else least(invoices.issued_at, invoices.due_at)
@@ -282,8 +283,9 @@ contributions as (
     select
         'configuration' as scope,
         {{ not_monthly }} as month_start,
-        {{ cs_metrics.summable_fingerprint(['event_name', 'feature', 'is_core']) }}
-            as row_fingerprint
+        {{ cs_metrics.summable_fingerprint(
+            ['event_name', 'feature', 'is_core']
+        ) }} as row_fingerprint
     from feature_catalog
 
     union all

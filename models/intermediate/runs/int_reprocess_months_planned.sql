@@ -76,22 +76,32 @@ saved_months as (
 ),
 {%- endif %}
 
+crm_values as (
+    select coalesce(sum(fingerprint), 0) as crm_fingerprint
+    from fingerprints
+    where scope = 'crm'
+),
+
+events_watermark as (
+    select max(loaded_at) as events_loaded_at
+    from loaded_events
+),
+
 current_run as (
     select
         {{ as_of_date() }} as as_of_date,
         '{{ cs_metrics.configuration_fingerprint() }}'
             as configuration_fingerprint,
-        (
-            select coalesce(sum(fingerprint), 0)
-            from fingerprints
-            where scope = 'crm'
-        ) as crm_fingerprint,
-        (select max(loaded_at) from loaded_events) as events_loaded_at
+        crm_values.crm_fingerprint,
+        events_watermark.events_loaded_at
+    from crm_values
+    cross join events_watermark
 ),
 
 changed_months as (
-    select min(coalesce(now_months.month_start, saved_months.month_start))
-        as first_changed_month
+    select
+        min(coalesce(now_months.month_start, saved_months.month_start))
+            as first_changed_month
     from fingerprints as now_months
     full outer join saved_months
         on
@@ -107,9 +117,10 @@ changed_months as (
 ),
 
 late_events as (
-    select min(occurred_at) as first_occurred_at
+    select min(events.occurred_at) as first_occurred_at
     from events
-    where loaded_at > (select max(events_loaded_at) from saved_run)
+    inner join saved_run
+        on events.loaded_at > saved_run.events_loaded_at
 ),
 
 compared as (

@@ -19,7 +19,8 @@ with
 
 account_months as (
     select * from {{ ref('fct_account_months') }}
-    where is_active
+    where
+        is_active
         and {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
