@@ -53,11 +53,19 @@
     test (which gives no planner input) the window is every month.
 -#}
 {% macro month_window(scope='months') %}
-    {%- if execute and model.resource_type == 'unit_test' -%}
+    {#- a unit test renders the model on its given rows only: every month -#}
+    {%- if model is mapping and model.get('resource_type') == 'unit_test' -%}
         {{ return('1900-01-01') }}
     {%- endif -%}
     {%- set planner = ref('int_reprocess_months_planned') -%}
     {%- if not execute or not is_incremental() -%}
+        {{ return('1900-01-01') }}
+    {%- endif -%}
+    {#- compiling alone (dbt compile, SQLFluff) before the planner was built -#}
+    {%- if adapter.get_relation(
+        database=planner.database, schema=planner.schema,
+        identifier=planner.identifier
+    ) is none -%}
         {{ return('1900-01-01') }}
     {%- endif -%}
     {%- set column = 'crm_reprocess_from' if scope == 'crm' else 'reprocess_from' -%}
@@ -235,8 +243,11 @@
         {%- endfor -%}
     {%- endif -%}
     {%- do log(
-        'Month window: this run rewrites account-month tables from '
-        ~ (row['reprocess_from'] | string)[:7] ~ ' (' ~ reasons | join('; ')
+        'Month window: this run rewrites account-month tables '
+        ~ (
+            'for every month' if (row['reprocess_from'] | string)[:4] == '1900'
+            else 'from ' ~ (row['reprocess_from'] | string)[:7]
+        ) ~ ' (' ~ reasons | join('; ')
         ~ ')' ~ (
             '; today\'s CRM values changed: models showing them rewrite every month'
             if row['is_crm_changed'] else ''

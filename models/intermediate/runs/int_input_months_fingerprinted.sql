@@ -283,9 +283,9 @@ contributions as (
     select
         'configuration' as scope,
         {{ not_monthly }} as month_start,
-        {{ cs_metrics.summable_fingerprint([
-            'event_name', 'feature', 'is_core',
-        ]) }} as row_fingerprint
+        {{ cs_metrics.summable_fingerprint(
+            ['event_name', 'feature', 'is_core']
+        ) }} as row_fingerprint
     from feature_catalog
 
     union all

@@ -10,8 +10,9 @@
       - the earliest month whose input fingerprint changed since the last
         completed run (int_input_months_fingerprinted: back-dated billing
         changes, corrected prices, CRM activities, NPS, tickets, FX rates);
-      - the month of the earliest product event loaded (_loaded_at) since
-        the last completed run (late events), and of the event look-back
+      - the month of the earliest product event first loaded (_loaded_at of
+        its kept copy) since the last completed run (late events; a second
+        copy of a known event changes nothing), and of the event look-back
         (as_of_date minus var events_lookback_days);
     or 1900-01-01 (every month) without a saved run state or when the
     project's code, seeds or vars (but as_of_date) changed.
@@ -37,8 +38,14 @@ fingerprints as (
     select * from {{ ref('int_input_months_fingerprinted') }}
 ),
 
-events as (
+loaded_events as (
     select * from {{ ref('stg_product__events') }}
+),
+
+-- each event once, its first-loaded copy: a re-delivered copy of an old
+-- event changes no month and does not widen the window
+events as (
+    select * from {{ ref('int_product_events_deduplicated') }}
 ),
 
 {% if has_state -%}
@@ -69,20 +76,26 @@ saved_months as (
 ),
 {%- endif %}
 
+crm_values as (
+    select coalesce(sum(fingerprint), 0) as crm_fingerprint
+    from fingerprints
+    where scope = 'crm'
+),
+
+events_watermark as (
+    select max(loaded_at) as events_loaded_at
+    from loaded_events
+),
+
 current_run as (
     select
         {{ as_of_date() }} as as_of_date,
         '{{ cs_metrics.configuration_fingerprint() }}'
             as configuration_fingerprint,
-        (
-            select coalesce(sum(fingerprint), 0) as crm_fingerprint
-            from fingerprints
-            where scope = 'crm'
-        ) as crm_fingerprint,
-        (
-            select max(loaded_at) as events_loaded_at
-            from events
-        ) as events_loaded_at
+        crm_values.crm_fingerprint,
+        events_watermark.events_loaded_at
+    from crm_values
+    cross join events_watermark
 ),
 
 changed_months as (
@@ -104,13 +117,10 @@ changed_months as (
 ),
 
 late_events as (
-    select min(occurred_at) as first_occurred_at
+    select min(events.occurred_at) as first_occurred_at
     from events
-    where
-        loaded_at > (
-            select max(saved_run.events_loaded_at) as events_loaded_at
-            from saved_run
-        )
+    inner join saved_run
+        on events.loaded_at > saved_run.events_loaded_at
 ),
 
 compared as (
