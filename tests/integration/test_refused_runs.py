@@ -1,12 +1,13 @@
 """A refused run changes nothing (docs/bad-input.md, "A refused run changes nothing").
 
-A copy of the small data set's clean build is the database every run below is refused on:
-bad vars, an as_of_date moved back before the month the database was built for, a missing
-table, a missing column, a column of another type and a repeated key are refused by on-run-start
-(macros/check_before_run.sql) before the first model is rebuilt, so every table and view of the database keeps its identity (DuckDB's oid) and its rows. The two
-data checks that need the pipeline (a missing FX rate, an amount beyond the exact range)
-refuse the run before any public mart is rebuilt: every mart but the calendar spine is
-untouched. Each bad var is one line naming the var, the value given and the expected form.
+A copy of the small data set's clean build is the database every run below is refused on: bad
+vars, an as_of_date moved back before the month the database was built for, a missing table, a
+missing column, a column of another type and a repeated key are refused by on-run-start
+(macros/check_before_run.sql) before the first model is rebuilt, so every table and view of the
+database keeps its identity (DuckDB's oid) and its rows. The two data checks that need the
+pipeline (a missing FX rate, an amount beyond the exact range) refuse the run before any public
+mart is rebuilt: every mart but the calendar spine is untouched. Each bad var is one line naming
+the var, the value given and the expected form.
 """
 
 from __future__ import annotations
