@@ -6,7 +6,6 @@
 - no model reads through more than 4 stacked views;
 - the report marts (models/marts/reports/) aggregate the public facts and dimensions only;
 - marts never read sources or staging; staging reads only sources.
-Seeds and the month-window planner (a run's plan, not data) are not counted as parents.
 """
 
 from __future__ import annotations
@@ -38,13 +37,8 @@ def _models(manifest: dict) -> dict[str, dict]:
     }
 
 
-# the month-window planner: one row saying which months a run rewrites (macros/month_window.sql),
-# read by every windowed model to plan its run, not joined as data
-PLANNER = "model.cs_metrics.int_reprocess_months_planned"
-
-
 def _parents(node: dict) -> list[str]:
-    return [p for p in node["depends_on"]["nodes"] if not p.startswith("seed.") and p != PLANNER]
+    return [p for p in node["depends_on"]["nodes"] if not p.startswith("seed.")]
 
 
 def test_no_model_joins_more_than_six_parents(manifest: dict) -> None:
