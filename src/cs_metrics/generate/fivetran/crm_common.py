@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import duckdb
 
-READS = ("users", "accounts", "contacts", "opportunities", "activities")
+READS = ("accounts", "users", "contacts", "opportunities", "activities")
 
 # the CRM role name of a contract user (columns role, team of crm.users)
 ROLE_NAME_SQL = """
