@@ -245,3 +245,22 @@ def test_generate_refuses_a_crm_without_a_connector_layout(
     assert "layout 'contract' has no CRM connector to replace with 'hubspot'" in (
         capsys.readouterr().err
     )
+
+
+def test_load_plans_each_connector_table_into_its_connector_schema(
+    fivetran_dir: Path, tmp_path: Path
+) -> None:
+    from cs_metrics.load.plan import plan_load
+    from cs_metrics.load.project import source_schemas
+
+    presets = detect_presets(fivetran_dir, ROOT)
+    connectors = [p for p in presets.values() if p != "contract"]
+    schemas = source_schemas(ROOT, extra_sources=connectors)
+    plan = plan_load(fivetran_dir, schemas, workdir=tmp_path, tables=raw_tables(ROOT, presets))
+    labels = {item.label for item in plan}
+    assert {"salesforce.user", "salesforce.account", "stripe.invoice", "crm.nps_responses"} <= (
+        labels
+    )
+    assert not labels & {"crm.accounts", "billing.invoices"}
+    account = next(item for item in plan if item.label == "salesforce.account")
+    assert "_fivetran_start" in {column.name for column, _ in account.columns}
