@@ -54,20 +54,20 @@ unioned as (
     select * from engagements
 ),
 
-final as (
+left_out as (
     select
         source_table,
         record_id,
         'connector_row_left_out' as issue_type,
         issue_description,
         account_id,
-        affected_metric,
-        1 as affected_rows,
-        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
-        cast(null as {{ dbt.type_string() }}) as affected_currency,
-        true as is_excluded_from_metric
+        affected_metric
     from unioned
     where issue_description is not null
+),
+
+final as (
+    {{ cs_metrics.connector_left_out_issues('left_out') }}
 )
 
 select * from final

@@ -22,6 +22,7 @@ with
     select
         'salesforce.{{ table }}' as source_table,
         cast(id as {{ dbt.type_string() }}) as record_id,
+        'connector_row_left_out' as issue_type,
         left_out_reason as issue_description,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         '{{ metric }}' as affected_metric
@@ -38,18 +39,7 @@ unioned as (
 ),
 
 final as (
-    select
-        source_table,
-        record_id,
-        'connector_row_left_out' as issue_type,
-        issue_description,
-        account_id,
-        affected_metric,
-        1 as affected_rows,
-        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
-        cast(null as {{ dbt.type_string() }}) as affected_currency,
-        true as is_excluded_from_metric
-    from unioned
+    {{ cs_metrics.connector_left_out_issues('unioned') }}
 )
 
 select * from final

@@ -21,6 +21,15 @@ def utc_instants(table: pa.Table) -> pa.Table:
     return table.cast(pa.schema(fields))
 
 
+def sql_case(column: str, mapping: Mapping[str, str | None]) -> str:
+    """A SQL `case` giving mapping[value] for each value of `column` (null when not listed)."""
+    whens = " ".join(
+        f"when '{key}' then " + ("null" if value is None else f"'{value}'")
+        for key, value in mapping.items()
+    )
+    return f"case {column} {whens} end"
+
+
 def connect(tables: Mapping[str, pa.Table]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB session in UTC with each contract table registered by its name
     ("crm.accounts" as `accounts`)."""

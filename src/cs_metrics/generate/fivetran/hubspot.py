@@ -34,9 +34,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+import duckdb
 import pyarrow as pa
 
-from cs_metrics.generate.fivetran.common import LEFT_OUT, connect, utc_instants
+from cs_metrics.generate.fivetran.common import LEFT_OUT, connect, sql_case, utc_instants
 from cs_metrics.generate.fivetran.crm_common import (
     READS,
     ROLE_NAME_SQL,
@@ -109,14 +110,6 @@ def extra_rows() -> tuple[tuple[str, str, str], ...]:
     return EXTRA_ROWS
 
 
-def _case(column: str, mapping: Mapping[str, str | None]) -> str:
-    whens = " ".join(
-        f"when '{key}' then " + ("null" if value is None else f"'{value}'")
-        for key, value in mapping.items()
-    )
-    return f"case {column} {whens} end"
-
-
 def convert(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
     """The HubSpot tables of the contract CRM tables (keys "crm.<table>")."""
     con = connect(tables)
@@ -147,7 +140,7 @@ def convert(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
     return {name: utc_instants(table) for name, table in out.items()}
 
 
-def _owners(con) -> pa.Table:
+def _owners(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
         f"""
         select
@@ -165,7 +158,7 @@ def _owners(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _role_and_team_ids(con) -> None:
+def _role_and_team_ids(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         create temp table role_names as select user_id, {ROLE_NAME_SQL} as name from users;
@@ -179,7 +172,7 @@ def _role_and_team_ids(con) -> None:
     )
 
 
-def _users(con) -> pa.Table:
+def _users(con: duckdb.DuckDBPyConnection) -> pa.Table:
     _role_and_team_ids(con)
     return con.execute(
         f"""
@@ -198,15 +191,15 @@ def _users(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _roles(con) -> pa.Table:
+def _roles(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute("select id, name from role_ids order by id").to_arrow_table()
 
 
-def _teams(con) -> pa.Table:
+def _teams(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute("select id, name from team_ids order by id").to_arrow_table()
 
 
-def _companies(con) -> pa.Table:
+def _companies(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
         f"""
         with
@@ -243,7 +236,7 @@ def _companies(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _contacts(con) -> pa.Table:
+def _contacts(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
         f"""
         select
@@ -268,7 +261,7 @@ def _contacts(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _deal_rows(con) -> None:
+def _deal_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         create temp table deals as
@@ -285,7 +278,7 @@ def _deal_rows(con) -> None:
     )
 
 
-def _deals(con) -> pa.Table:
+def _deals(con: duckdb.DuckDBPyConnection) -> pa.Table:
     _deal_rows(con)
     return con.execute(
         f"""
@@ -293,7 +286,7 @@ def _deals(con) -> pa.Table:
             deal_id,
             stage_id as deal_pipeline_stage_id,
             hubspot_owner_id as owner_id,
-            {_case("opportunity_type", _OPPORTUNITY_TYPES)} as property_dealtype,
+            {sql_case("opportunity_type", _OPPORTUNITY_TYPES)} as property_dealtype,
             cast(amount as double) as property_amount,
             currency as property_deal_currency_code,
             created_at as property_createdate,
@@ -308,7 +301,7 @@ def _deals(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _deal_companies(con) -> pa.Table:
+def _deal_companies(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
         f"""
         select deal_id, company_id, 5 as type_id
@@ -321,7 +314,7 @@ def _deal_companies(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _stages(con) -> pa.Table:
+def _stages(con: duckdb.DuckDBPyConnection) -> pa.Table:
     label = "replace(upper(left(stage, 1)) || substr(stage, 2), '_', ' ')"
     return con.execute(
         f"""
@@ -337,7 +330,7 @@ def _stages(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _engagements(con) -> dict[str, pa.Table]:
+def _engagements(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
     types = {kind: engagement for kind, (engagement, _) in _ENGAGEMENTS.items()}
     subtypes = {kind: subtype for kind, (_, subtype) in _ENGAGEMENTS.items()}
     con.execute(
@@ -345,8 +338,8 @@ def _engagements(con) -> dict[str, pa.Table]:
         create temp table engagements as
         select
             {ENGAGEMENT_ID_BASE} + row_number() over (order by a.activity_id) as id,
-            {_case("a.activity_type", types)} as type,
-            {_case("a.activity_type", subtypes)} as activity_type,
+            {sql_case("a.activity_type", types)} as type,
+            {sql_case("a.activity_type", subtypes)} as activity_type,
             a.occurred_at,
             o.owner_id,
             c.company_id,

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import duckdb
 import pyarrow as pa
 
-from cs_metrics.generate.fivetran.common import LEFT_OUT, connect, utc_instants
+from cs_metrics.generate.fivetran.common import LEFT_OUT, connect, sql_case, utc_instants
 from cs_metrics.generate.fivetran.crm_common import (
     READS,
     ROLE_NAME_SQL,
@@ -79,14 +80,6 @@ def extra_rows() -> tuple[tuple[str, str, str], ...]:
     return EXTRA_ROWS
 
 
-def _case(column: str, mapping: Mapping[str, str | None]) -> str:
-    whens = " ".join(
-        f"when '{key}' then " + ("null" if value is None else f"'{value}'")
-        for key, value in mapping.items()
-    )
-    return f"case {column} {whens} end"
-
-
 def convert(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
     """The Salesforce tables of the contract CRM tables (keys "crm.<table>")."""
     con = connect(tables)
@@ -108,7 +101,7 @@ def _role_id(name: str) -> str:
     return f"'00E' || substr(md5({name}), 1, 15)"
 
 
-def _users(con) -> pa.Table:
+def _users(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
         f"""
         select
@@ -125,7 +118,7 @@ def _users(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _roles(con) -> pa.Table:
+def _roles(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
         f"""
         select distinct {_role_id("name")} as id, name
@@ -135,7 +128,7 @@ def _roles(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _accounts(con) -> pa.Table:
+def _accounts(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
         f"""
         with
@@ -162,7 +155,7 @@ def _accounts(con) -> pa.Table:
             h.country_code as billing_country,
             h.country_code as billing_country_code,
             h.employee_count as number_of_employees,
-            {_case("h.acquisition_channel", _CHANNELS)} as account_source,
+            {sql_case("h.acquisition_channel", _CHANNELS)} as account_source,
             h.region as region_c,
             coalesce(h.csm_owner_id, f.owner_id) as owner_id,
             h.created_at as created_date,
@@ -180,7 +173,7 @@ def _accounts(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _contacts(con) -> pa.Table:
+def _contacts(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
         """
         select
@@ -203,7 +196,7 @@ def _contacts(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _opportunities(con) -> pa.Table:
+def _opportunities(con: duckdb.DuckDBPyConnection) -> pa.Table:
     stage = "replace(upper(left(stage, 1)) || substr(stage, 2), '_', ' ')"
     return con.execute(
         f"""
@@ -211,7 +204,7 @@ def _opportunities(con) -> pa.Table:
             opportunity_id as id,
             account_id,
             owner_id,
-            {_case("opportunity_type", _OPPORTUNITY_TYPES)} as type,
+            {sql_case("opportunity_type", _OPPORTUNITY_TYPES)} as type,
             case stage
                 when 'closed_won' then 'Closed Won'
                 when 'closed_lost' then 'Closed Lost'
@@ -239,17 +232,19 @@ def _activities_of(table: str) -> str:
     return ", ".join(f"'{kind}'" for kind in kinds)
 
 
-def _tasks(con) -> pa.Table:
-    types = {kind: label for kind, (_, label, _) in _ACTIVITIES.items()}
-    subtypes = {kind: subtype for kind, (_, _, subtype) in _ACTIVITIES.items()}
+_TYPES = {kind: label for kind, (_, label, _) in _ACTIVITIES.items()}
+_SUBTYPES = {kind: subtype for kind, (_, _, subtype) in _ACTIVITIES.items()}
+
+
+def _tasks(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
         f"""
         select
             activity_id as id,
             account_id,
             owner_id,
-            {_case("activity_type", types)} as type,
-            {_case("activity_type", subtypes)} as task_subtype,
+            {sql_case("activity_type", _TYPES)} as type,
+            {sql_case("activity_type", _SUBTYPES)} as task_subtype,
             true as is_closed,
             cast(occurred_at as date) as activity_date,
             occurred_at as completed_date_time,
@@ -271,15 +266,14 @@ def _tasks(con) -> pa.Table:
     ).to_arrow_table()
 
 
-def _events(con) -> pa.Table:
-    types = {kind: label for kind, (_, label, _) in _ACTIVITIES.items()}
+def _events(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
         f"""
         select
             activity_id as id,
             account_id,
             owner_id,
-            {_case("activity_type", types)} as type,
+            {sql_case("activity_type", _TYPES)} as type,
             occurred_at as start_date_time,
             occurred_at as activity_date_time,
             false as is_deleted
