@@ -31,8 +31,8 @@
         },
         'crm': {
             'source': 'crm',
-            'presets': [],
-            'planned': ['salesforce', 'hubspot'],
+            'presets': ['salesforce', 'hubspot'],
+            'planned': [],
             'contract_only': ['nps_responses'],
         },
         'support': {

@@ -17,7 +17,13 @@ package. It reads DuckDB, PostgreSQL and Spark (the Parquet files of its warehou
 naming every mart, key and column that differs:
 
     .venv/bin/python scripts/engines/compare.py --manifest target/manifest.json \
-        --duckdb reference.duckdb [--postgres-target postgres] [--spark-warehouse DIR]
+        --duckdb reference.duckdb [--postgres-target postgres] [--spark-warehouse DIR] \
+        [--layout fivetran [--crm hubspot]]
+
+With --layout the engine's build read a connector layout of the company the reference read
+in the contract layout (cs-metrics generate --layout): the connector rows its converters add
+(test mode, deleted, ...; cs_metrics.generate.fivetran) must each be listed once in
+fct_data_quality_issues, and are the only difference allowed.
 """
 
 from __future__ import annotations
@@ -244,6 +250,40 @@ def compare_mart(
     return differences
 
 
+LISTING_MART = "fct_data_quality_issues"
+LISTING_KEY = ("source_table", "record_id", "issue_type")
+
+
+def split_connector_rows(
+    differences: Iterable[Difference], engine: str
+) -> tuple[list[Difference], set[tuple[str, str, str]]]:
+    """(other differences, connector rows listed): the rows of fct_data_quality_issues only
+    on `engine`, as (source_table, record_id, issue_type), and every other difference.
+
+    A connector layout's build lists the connector rows its converters add (registry
+    `extra_rows`); the contract build has no such rows.
+    """
+    others, listed = [], set()
+    for difference in differences:
+        key = dict(difference.key)
+        if (
+            difference.mart == LISTING_MART
+            and difference.column is None
+            and difference.problem == f"row only on {engine}"
+        ):
+            listed.add(tuple(key[column] for column in LISTING_KEY))
+        else:
+            others.append(difference)
+    return others, listed
+
+
+def layout_extra_rows(layout: str, crm: str | None = None) -> set[tuple[str, str, str]]:
+    """The connector rows a layout's converters add, as its build lists them."""
+    from cs_metrics.generate.fivetran.registry import layout_converters
+
+    return {row for c in layout_converters(layout, crm) for row in c.extra_rows()}
+
+
 # ------------------------------------------------------------------ readers
 
 
@@ -277,10 +317,20 @@ def read_spark_warehouse(warehouse: Path, mart: Mart) -> pa.Table:
 
 
 def compare_engine(
-    marts: Sequence[Mart], reference: Path, engine: str, read: Any, max_listed: int = 20
+    marts: Sequence[Mart],
+    reference: Path,
+    engine: str,
+    read: Any,
+    max_listed: int = 20,
+    extra_rows: set[tuple[str, str, str]] | None = None,
 ) -> int:
-    """Compare every mart of one engine with the DuckDB reference; prints, returns #differences."""
+    """Compare every mart of one engine with the DuckDB reference; prints, returns #differences.
+
+    extra_rows: the engine read a connector layout: these connector rows must be listed in
+    fct_data_quality_issues (layout_extra_rows), and are no difference.
+    """
     total = 0
+    listed: set[tuple[str, str, str]] = set()
     for mart in marts:
         expected = read_duckdb(reference, mart)
         rows = expected.num_rows
@@ -290,6 +340,21 @@ def compare_engine(
             differences = [
                 Difference(mart.name, (), None, None, None, f"cannot read on {engine}: {exc}")
             ]
+        if extra_rows is not None:
+            differences, found = split_connector_rows(differences, engine)
+            listed |= found
+            unexpected = found - extra_rows
+            differences += [
+                Difference(
+                    mart.name,
+                    tuple(zip(LISTING_KEY, row, strict=True)),
+                    None,
+                    None,
+                    None,
+                    f"row only on {engine}, not a connector row of the layout",
+                )
+                for row in sorted(unexpected)
+            ]
         status = "same" if not differences else f"{len(differences)} difference(s)"
         print(f"  {engine:<8} {mart.schema}.{mart.name:<32} {rows:>7} rows  {status}")
         for difference in differences[:max_listed]:
@@ -297,6 +362,11 @@ def compare_engine(
         if len(differences) > max_listed:
             print(f"      ... and {len(differences) - max_listed} more")
         total += len(differences)
+    if extra_rows is not None:
+        missing = sorted(extra_rows - listed)
+        for row in missing:
+            print(f"      {LISTING_MART} {row}: connector row not listed on {engine}")
+        total += len(missing)
     return total
 
 
@@ -310,9 +380,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-target", help="dbt target to read PostgreSQL marts from")
     parser.add_argument("--spark-warehouse", type=Path, help="spark.sql.warehouse.dir of a build")
     parser.add_argument("--profiles-dir", type=Path, default=Path("profiles"))
+    parser.add_argument(
+        "--layout",
+        help="the engine's build read this connector layout of the reference's company",
+    )
+    parser.add_argument("--crm", help="with --layout: the CRM connector of the layout")
     args = parser.parse_args(argv)
 
     marts = discover_marts(args.manifest)
+    extra_rows = layout_extra_rows(args.layout, args.crm) if args.layout else None
     print(f"comparing {len(marts)} public marts with DuckDB ({args.duckdb})")
     differences = 0
     if args.postgres_target:
@@ -322,7 +398,11 @@ def main(argv: list[str] | None = None) -> int:
         connection = connect(read_target(args.profiles_dir, args.postgres_target))
         try:
             differences += compare_engine(
-                marts, args.duckdb, "postgres", lambda mart: read_postgres(connection, mart)
+                marts,
+                args.duckdb,
+                "postgres",
+                lambda mart: read_postgres(connection, mart),
+                extra_rows=extra_rows,
             )
         finally:
             connection.close()
@@ -332,6 +412,7 @@ def main(argv: list[str] | None = None) -> int:
             args.duckdb,
             "spark",
             lambda mart: read_spark_warehouse(args.spark_warehouse, mart),
+            extra_rows=extra_rows,
         )
     if differences:
         print(f"FAILED: {differences} difference(s) between engines (listed above)")

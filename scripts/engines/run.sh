@@ -13,7 +13,11 @@
 #      (tests/engines/test_engine_postgres_grants.py);
 #   5. the same on Spark (local session, its own warehouse and metastore; marts validated);
 #      on both, the incremental models are then re-run incrementally and tested again;
-#   6. compares every public mart with DuckDB row by row (scripts/engines/compare.py).
+#   6. compares every public mart with DuckDB row by row (scripts/engines/compare.py);
+#   7. PostgreSQL again from the same company as the connectors write it (`cs-metrics generate
+#      --layout fivetran`: Stripe and Salesforce tables, loaded as timestamptz): models and
+#      unit tests (the presets' rules on PostgreSQL), then every public mart compared with the
+#      DuckDB contract-layout reference (compare.py --layout: only the connector rows listed).
 #
 # Usage: scripts/engines/run.sh [postgres] [spark]   (default: both)
 # Settings: ENGINES_ACCOUNTS (1000, the demo size), ENGINES_KEEP=1 keeps the work directory.
@@ -88,6 +92,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 RAW=$WORK/raw
+RAW_FIVETRAN=$WORK/raw-fivetran
 VARS="{raw_data_dir: '$RAW', as_of_date: '$AS_OF'}"
 dbt() { # <command> <target> [args]: own target and log paths, so target/ is untouched
     local command=$1 target=$2
@@ -178,18 +183,18 @@ SQL
     # timestamps become `timestamp with time zone`, as many loaders write them: the build must
     # still give DuckDB's numbers (the project sets UTC sessions and reads each timestamp as
     # its UTC instant).
-    log "PostgreSQL: raw timestamps as timestamp with time zone, server zone $(
-        PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -qAt -h 127.0.0.1 -p "$PG_PORT" -U postgres \
-            -d cs_metrics -c 'show timezone')"
-    PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" \
-        -U cs_metrics -d cs_metrics <<'SQL'
-do $zones$
+    timestamptz() { # <schema>...: every timestamp column of the schemas' tables as timestamptz
+        local schemas
+        schemas=$(printf "'%s'," "$@")
+        PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 \
+            -p "$PG_PORT" -U cs_metrics -d cs_metrics <<SQL
+do \$zones\$
 declare c record;
 begin
     for c in
         select table_schema, table_name, column_name
         from information_schema.columns
-        where table_schema in ('crm', 'billing', 'finance', 'product', 'support')
+        where table_schema in (${schemas%,})
             and data_type = 'timestamp without time zone'
     loop
         execute format(
@@ -198,8 +203,13 @@ begin
         );
     end loop;
 end
-$zones$;
+\$zones\$;
 SQL
+    }
+    log "PostgreSQL: raw timestamps as timestamp with time zone, server zone $(
+        PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -qAt -h 127.0.0.1 -p "$PG_PORT" -U postgres \
+            -d cs_metrics -c 'show timezone')"
+    timestamptz crm billing finance product support
 
     log "PostgreSQL: cs-metrics validate (raw schemas)"
     validate postgres-raw --target postgres --as-of "$AS_OF" || failed=1
@@ -226,6 +236,29 @@ SQL
 
     log "PostgreSQL: compare the public marts with DuckDB"
     "${COMPARE[@]}" --postgres-target postgres || failed=1
+
+    # The same company as the connectors write it, through the presets, into the same target
+    # (the contract build above is compared already), against the DuckDB contract reference.
+    log "PostgreSQL: the connector layout (Stripe and Salesforce presets)"
+    t=$SECONDS
+    "$BIN/cs-metrics" generate --accounts "$ACCOUNTS" --start "$START" --end "$END" --seed 7 \
+        --out "$RAW_FIVETRAN" --layout fivetran >/dev/null
+    quietly "$WORK/load-postgres-fivetran.log" "$BIN/cs-metrics" load --target postgres \
+        "$RAW_FIVETRAN"
+    tail -n 1 "$WORK/load-postgres-fivetran.log"
+    # the connectors' schemas: the presets its dbt vars select (<domain>_source)
+    mapfile -t connectors < <("$BIN/python" -c 'import json, sys
+for name, value in json.load(open(sys.argv[1]))["vars"].items():
+    if name.endswith("_source"):
+        print(value)' "$RAW_FIVETRAN/.cs_metrics_demo")
+    timestamptz "${connectors[@]}"
+    layout_vars=$("$BIN/python" -c 'import json, sys
+print(", ".join(f"{k}: {v}" for k, v in json.load(open(sys.argv[1]))["vars"].items()))' \
+        "$RAW_FIVETRAN/.cs_metrics_demo")
+    VARS="{raw_data_dir: '$RAW_FIVETRAN', as_of_date: '$AS_OF', $layout_vars}" \
+        build postgres --full-refresh --exclude-resource-type test || failed=1
+    "${COMPARE[@]}" --postgres-target postgres --layout fivetran || failed=1
+    timings+=("postgres connector layout (generate, load, build, compare): $(elapsed $t)s")
 fi
 
 # ---------------------------------------------------------------- Spark

@@ -80,18 +80,7 @@ unioned as (
 ),
 
 final as (
-    select
-        source_table,
-        record_id,
-        issue_type,
-        issue_description,
-        account_id,
-        affected_metric,
-        1 as affected_rows,
-        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
-        cast(null as {{ dbt.type_string() }}) as affected_currency,
-        true as is_excluded_from_metric
-    from unioned
+    {{ cs_metrics.connector_left_out_issues('unioned') }}
 )
 
 select * from final

@@ -24,8 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description=(
             "Check RAW_DIR against the raw input contract, then load every table into the "
             "schema of its source (dbt vars <source>_schema: crm, billing, finance, product, "
-            "support). Connection settings come from the dbt target in profiles/profiles.yml "
-            "and its environment variables."
+            "support). A connector layout (e.g. stripe/, salesforce/ folders; "
+            "docs/presets/README.md) loads each connector's tables into its schema "
+            "(<connector>_schema). Connection settings come from the dbt target in "
+            "profiles/profiles.yml and its environment variables."
         ),
     )
     load.add_argument(
@@ -82,6 +84,7 @@ def _refuse_csv_under_spark_tables(raw_dir: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     from cs_metrics.load.plan import plan_load
     from cs_metrics.load.project import LoadError, find_project_dir, read_target, source_schemas
+    from cs_metrics.presets import CONTRACT, detect_presets, raw_tables
 
     try:
         project_dir = find_project_dir(args.project_dir)
@@ -92,12 +95,16 @@ def run(args: argparse.Namespace) -> int:
                 f"target {args.target!r} is of type {kind!r}; `load` supports postgres and "
                 "spark (DuckDB reads the Parquet files directly: set var raw_data_dir)."
             )
-        schemas = source_schemas(project_dir, dict(args.schema))
+        presets = detect_presets(args.raw_dir, project_dir)
+        connectors = [preset for preset in presets.values() if preset != CONTRACT]
+        schemas = source_schemas(project_dir, dict(args.schema), extra_sources=connectors)
         if kind == "spark" and not args.spark_copy:
             _refuse_csv_under_spark_tables(args.raw_dir)
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="cs-metrics-load-") as work:
-            plan = plan_load(args.raw_dir, schemas, workdir=Path(work))
+            plan = plan_load(
+                args.raw_dir, schemas, workdir=Path(work), tables=raw_tables(project_dir, presets)
+            )
             if kind == "postgres":
                 from cs_metrics.load.postgres import load_postgres
 

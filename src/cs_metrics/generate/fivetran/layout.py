@@ -1,6 +1,6 @@
 """Turn a generated contract-layout directory into a connector layout, in place.
 
-    convert_layout(out_dir, "fivetran")
+    convert_layout(out_dir, "fivetran")               # or crm="hubspot"
 
 For every converter of the layout (`registry.LAYOUTS`), reads the contract tables it converts
 from `<out_dir>/<source>/<table>.parquet`, writes its connector tables to
@@ -19,11 +19,12 @@ from cs_metrics.generate.fivetran.registry import layout_converters
 from cs_metrics.generate.writer import COMPRESSION
 
 
-def convert_layout(out_dir: Path, layout: str) -> dict[str, int]:
-    """Convert the contract tables of out_dir to `layout`; {"<connector>.<table>": rows}."""
+def convert_layout(out_dir: Path, layout: str, crm: str | None = None) -> dict[str, int]:
+    """Convert the contract tables of out_dir to `layout` (its CRM replaced by `crm` when
+    given); {"<connector>.<table>": rows}."""
     out_dir = Path(out_dir)
     rows: dict[str, int] = {}
-    for converter in layout_converters(layout):
+    for converter in layout_converters(layout, crm):
         tables = {}
         for key in converter.reads:
             source, name = key.split(".")

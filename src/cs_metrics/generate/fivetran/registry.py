@@ -14,7 +14,8 @@ layout. Domains without a converter keep their contract tables, as do NPS (crm.n
 and FX (finance.fx_rates), which no connector carries.
 
 To add a connector: write `<connector>.py` with a `convert` function, register it in
-`CONVERTERS`, add it to the layouts in `LAYOUTS` (and the `--crm` choice for CRMs), and add
+`CONVERTERS`, add it to the layouts in `LAYOUTS` (a CRM may instead be chosen in place of a
+layout's own with `crm=`: `cs-metrics generate --layout fivetran --crm hubspot`), and add
 its case to `tests/integration/test_layouts.py`.
 """
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from cs_metrics.generate.fivetran import stripe
+from cs_metrics.generate.fivetran import hubspot, salesforce, stripe
 
 Tables = Mapping[str, pa.Table]
 
@@ -41,6 +42,8 @@ class Converter:
     # connector rows with no contract counterpart (test mode, deleted, ...) the converter adds,
     # as the preset lists them in fct_data_quality_issues: (source_table, record_id, issue_type)
     extra_rows: Callable[[], tuple[tuple[str, str, str], ...]] = tuple
+    # dbt vars besides <domain>_source the converted tables need, as (name, value) pairs
+    vars: tuple[tuple[str, str], ...] = ()
 
 
 CONVERTERS: dict[str, Converter] = {
@@ -51,22 +54,52 @@ CONVERTERS: dict[str, Converter] = {
         convert=stripe.convert,
         extra_rows=stripe.extra_rows,
     ),
+    "salesforce": Converter(
+        connector="salesforce",
+        domain="crm",
+        reads=tuple(f"crm.{name}" for name in salesforce.READS),
+        convert=salesforce.convert,
+        extra_rows=salesforce.extra_rows,
+    ),
+    "hubspot": Converter(
+        connector="hubspot",
+        domain="crm",
+        reads=tuple(f"crm.{name}" for name in hubspot.READS),
+        convert=hubspot.convert,
+        extra_rows=hubspot.extra_rows,
+        vars=hubspot.VARS,
+    ),
 }
 
 # The connectors of each layout (a domain missing here keeps its contract tables).
 LAYOUTS: dict[str, tuple[str, ...]] = {
     "contract": (),
-    "fivetran": ("stripe",),
+    "fivetran": ("stripe", "salesforce"),
 }
 
+# The CRM connectors a connector layout's CRM may be swapped for (crm=, --crm).
+CRMS: tuple[str, ...] = tuple(name for name, c in CONVERTERS.items() if c.domain == "crm")
 
-def layout_converters(layout: str) -> list[Converter]:
-    """The converters of a layout, in registry order."""
+
+def layout_converters(layout: str, crm: str | None = None) -> list[Converter]:
+    """The converters of a layout, in registry order; crm replaces the layout's CRM."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; layouts: {', '.join(LAYOUTS)}")
-    return [CONVERTERS[name] for name in LAYOUTS[layout]]
+    converters = [CONVERTERS[name] for name in LAYOUTS[layout]]
+    if crm is None:
+        return converters
+    if crm not in CRMS:
+        raise ValueError(f"unknown CRM {crm!r}; CRMs: {', '.join(CRMS)}")
+    if not any(c.domain == "crm" for c in converters):
+        raise ValueError(f"layout {layout!r} has no CRM connector to replace with {crm!r}")
+    return [CONVERTERS[crm] if c.domain == "crm" else c for c in converters]
 
 
-def layout_vars(layout: str) -> dict[str, str]:
-    """The dbt vars that select a layout's presets, e.g. {"billing_source": "stripe"}."""
-    return {f"{c.domain}_source": c.connector for c in layout_converters(layout)}
+def layout_vars(layout: str, crm: str | None = None) -> dict[str, str]:
+    """The dbt vars that select a layout's presets, e.g. {"billing_source": "stripe"}, and
+    those its converted tables need."""
+    selected: dict[str, str] = {}
+    for converter in layout_converters(layout, crm):
+        selected[f"{converter.domain}_source"] = converter.connector
+        selected.update(converter.vars)
+    return selected
