@@ -27,6 +27,8 @@ def test_the_registry_is_read_from_the_dbt_macro() -> None:
     domains = input_domains(ROOT)
     assert list(domains) == ["billing", "crm", "support", "events"]
     assert domains["billing"].presets == ("stripe",)
+    assert domains["support"].presets == ("zendesk",)
+    assert domains["events"].presets == ("segment",)
     assert domains["events"].source == "product"
     assert domains["crm"].var == "crm_source"
     # NPS stays with the contract whatever CRM preset is chosen
@@ -78,7 +80,11 @@ def test_every_converter_builds_a_registered_preset_of_its_domain() -> None:
         domain = domains[converter.domain]
         assert name == converter.connector and converter.connector in domain.presets
         assert tuple(converter.reads) == domain.replaced_tables
-    assert layout_vars("fivetran") == {"billing_source": "stripe"}
+    assert layout_vars("fivetran") == {
+        "billing_source": "stripe",
+        "support_source": "zendesk",
+        "events_source": "segment",
+    }
     assert set(LAYOUTS["fivetran"]) <= set(CONVERTERS)
 
 
@@ -92,17 +98,77 @@ def fivetran_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         layout="fivetran",
     )  # fmt: skip
     assert "stripe.invoice_line_item" in stats["rows"] and "billing.invoices" not in stats["rows"]
+    assert stats["rows"]["segment.tracks"] == stats["events"] > 0
     return out
 
 
 def test_the_generator_writes_the_connector_tables_and_names_the_vars(fivetran_dir: Path) -> None:
-    assert not (fivetran_dir / "billing").exists()
-    assert {p.stem for p in (fivetran_dir / "stripe").glob("*.parquet")} == {
-        t.name for t in connector_tables(ROOT, "stripe")
-    }
+    for contract_source, connector in (
+        ("billing", "stripe"),
+        ("support", "zendesk"),
+        ("product", "segment"),
+    ):
+        assert not (fivetran_dir / contract_source).exists()
+        assert {p.stem for p in (fivetran_dir / connector).glob("*.parquet")} >= {
+            t.name for t in connector_tables(ROOT, connector)
+        }
     marker = json.loads((fivetran_dir / ".cs_metrics_demo").read_text())
-    assert marker["layout"] == "fivetran" and marker["vars"] == {"billing_source": "stripe"}
-    assert detect_presets(fivetran_dir, ROOT)["billing"] == "stripe"
+    assert marker["layout"] == "fivetran" and marker["vars"] == layout_vars("fivetran")
+    assert detect_presets(fivetran_dir, ROOT) == {
+        "billing": "stripe",
+        "crm": "contract",
+        "support": "zendesk",
+        "events": "segment",
+    }
+
+
+def test_the_connector_layout_is_byte_identical_for_the_same_arguments(
+    fivetran_dir: Path, tmp_path: Path
+) -> None:
+    """The converters (the streamed Segment events too) keep the generator's promise."""
+    from cs_metrics.generate.core import generate
+
+    again = tmp_path / "again"
+    generate(
+        out_dir=again, accounts=40, start=SMALL_START, end=SMALL_END, seed=SMALL_SEED,
+        layout="fivetran",
+    )  # fmt: skip
+    files = sorted(p.relative_to(fivetran_dir) for p in fivetran_dir.glob("*/*.parquet"))
+    assert files == sorted(p.relative_to(again) for p in again.glob("*/*.parquet"))
+    different = [f for f in files if (fivetran_dir / f).read_bytes() != (again / f).read_bytes()]
+    assert not different
+
+
+def test_each_segment_user_has_one_group_call_before_their_first_event(
+    fivetran_dir: Path,
+) -> None:
+    """The demo's users each belong to one account: one group call per user, made before
+    any of their events (docs/presets/segment.md)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        mismatched = con.execute(
+            f"""
+            select count(*)
+            from read_parquet('{fivetran_dir}/segment/tracks.parquet') as t
+            join read_parquet('{fivetran_dir}/segment/groups.parquet') as g using (user_id)
+            where t.timestamp < g.timestamp
+            """
+        ).fetchone()[0]
+        calls_per_user = con.execute(
+            f"""
+            select max(calls) from (
+                select user_id, count(*) as calls
+                from read_parquet('{fivetran_dir}/segment/groups.parquet')
+                where user_id is not null
+                group by user_id
+            )
+            """
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert mismatched == 0 and calls_per_user == 1
 
 
 def test_validate_checks_the_connector_tables_and_names_what_is_missing(
@@ -113,8 +179,10 @@ def test_validate_checks_the_connector_tables_and_names_what_is_missing(
     assert main(args) == 0, capsys.readouterr().err
     results = json.loads(out.read_text())
     assert results["run"]["source"]["presets"]["billing"] == "stripe"
-    assert "stripe.invoice_line_item" in {r["table"] for r in results["results"]}
-    assert not {r["table"] for r in results["results"]} & {"billing.invoices"}
+    checked = {r["table"] for r in results["results"]}
+    assert {"stripe.invoice_line_item", "zendesk.ticket", "segment.tracks"} <= checked
+    assert results["run"]["source"]["presets"]["events"] == "segment"
+    assert not checked & {"billing.invoices", "support.tickets", "product.events"}
     path = fivetran_dir / "stripe" / "customer.parquet"
     table = pq.read_table(path)
     pq.write_table(table.drop_columns(["metadata"]), path)
