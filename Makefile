@@ -12,7 +12,7 @@ DEMO_DIR := data/demo
 # The same company as the connectors write it (docs/presets/README.md)
 FIVETRAN_DIR := data/demo-fivetran
 FIVETRAN_DB := target/cs_metrics_fivetran.duckdb
-FIVETRAN_VARS := {raw_data_dir: $(FIVETRAN_DIR), billing_source: stripe}
+FIVETRAN_VARS := {raw_data_dir: $(FIVETRAN_DIR), billing_source: stripe, support_source: zendesk, events_source: segment}
 DEMO_ACCOUNTS ?= 1000
 DEMO_SEED ?= 42
 export CS_METRICS_DB ?= target/cs_metrics.duckdb
@@ -43,7 +43,7 @@ $(FIVETRAN_DIR)/.cs_metrics_demo: | $(BIN)/.installed
 
 demo-fivetran-data: $(FIVETRAN_DIR)/.cs_metrics_demo ## Generate the demo company in the connector layout (data/demo-fivetran)
 
-demo-fivetran: install demo-fivetran-data ## Build the demo from the connectors' tables (Stripe preset) into its own database
+demo-fivetran: install demo-fivetran-data ## Build the demo from the connectors' tables (Stripe, Zendesk, Segment presets) into its own database
 	CS_METRICS_DB=$(FIVETRAN_DB) $(DBT) build $(DBT_FLAGS) --target-path target/fivetran --vars '$(FIVETRAN_VARS)'
 	-$(BIN)/cs-metrics validate $(FIVETRAN_DIR)
 	@echo
