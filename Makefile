@@ -12,7 +12,7 @@ DEMO_DIR := data/demo
 # The same company as the connectors write it (docs/presets/README.md)
 FIVETRAN_DIR := data/demo-fivetran
 FIVETRAN_DB := target/cs_metrics_fivetran.duckdb
-FIVETRAN_VARS = {raw_data_dir: $(FIVETRAN_DIR), billing_source: stripe, crm_source: salesforce, as_of_date: $(DEMO_AS_OF)}
+FIVETRAN_VARS = {raw_data_dir: $(FIVETRAN_DIR), billing_source: stripe, crm_source: salesforce, support_source: zendesk, events_source: segment, as_of_date: $(DEMO_AS_OF)}
 # ... with HubSpot instead of Salesforce (`--crm hubspot`; linted with .sqlfluff-hubspot)
 HUBSPOT_DIR := data/demo-fivetran-hubspot
 DEMO_ACCOUNTS ?= 1000
@@ -69,7 +69,7 @@ demo-fivetran-data: $(FIVETRAN_DIR)/.cs_metrics_demo ## Generate the demo compan
 $(HUBSPOT_DIR)/.cs_metrics_demo: $(DEMO_PARAMS_FILE) $(wildcard src/cs_metrics/generate/*.py src/cs_metrics/generate/fivetran/*.py) src/cs_metrics/contract.py | $(BIN)/.installed
 	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --end $(DEMO_AS_OF) --out $(HUBSPOT_DIR) --layout fivetran --crm hubspot
 
-demo-fivetran: install demo-fivetran-data ## Build the demo from the connectors' tables (Stripe and Salesforce presets) into its own database
+demo-fivetran: install demo-fivetran-data ## Build the demo from the connectors' tables (Stripe, Salesforce, Zendesk, Segment presets) into its own database
 	CS_METRICS_DB=$(FIVETRAN_DB) $(DBT) build $(DBT_FLAGS) --target-path target/fivetran --vars '$(FIVETRAN_VARS)'
 	-$(BIN)/cs-metrics validate $(FIVETRAN_DIR)
 	@echo

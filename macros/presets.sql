@@ -37,14 +37,14 @@
         },
         'support': {
             'source': 'support',
-            'presets': [],
-            'planned': ['zendesk'],
+            'presets': ['zendesk'],
+            'planned': [],
             'contract_only': [],
         },
         'events': {
             'source': 'product',
-            'presets': [],
-            'planned': ['segment'],
+            'presets': ['segment'],
+            'planned': [],
             'contract_only': [],
         },
     }) }}

@@ -35,6 +35,8 @@ def test_the_registry_is_read_from_the_dbt_macro() -> None:
     assert list(domains) == ["billing", "crm", "support", "events"]
     assert domains["billing"].presets == ("stripe",)
     assert domains["crm"].presets == ("salesforce", "hubspot")
+    assert domains["support"].presets == ("zendesk",)
+    assert domains["events"].presets == ("segment",)
     assert domains["events"].source == "product"
     assert domains["crm"].var == "crm_source"
     # NPS stays with the contract whatever CRM preset is chosen
@@ -95,8 +97,12 @@ def test_every_converter_builds_a_registered_preset_of_its_domain() -> None:
         domain = domains[converter.domain]
         assert name == converter.connector and converter.connector in domain.presets
         assert tuple(converter.reads) == domain.replaced_tables
-    assert layout_vars("fivetran")["billing_source"] == "stripe"
-    assert layout_vars("fivetran")["crm_source"] == "salesforce"
+    assert layout_vars("fivetran") == {
+        "billing_source": "stripe",
+        "crm_source": "salesforce",
+        "support_source": "zendesk",
+        "events_source": "segment",
+    }
     assert set(LAYOUTS["fivetran"]) <= set(CONVERTERS)
 
 
@@ -125,6 +131,7 @@ def fivetran_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         layout="fivetran",
     )  # fmt: skip
     assert "stripe.invoice_line_item" in stats["rows"] and "billing.invoices" not in stats["rows"]
+    assert stats["rows"]["segment.tracks"] == stats["events"] > 0
     return out
 
 
@@ -141,11 +148,18 @@ def hubspot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_generator_writes_the_connector_tables_and_names_the_vars(fivetran_dir: Path) -> None:
-    assert not (fivetran_dir / "billing").exists()
-    for connector in ("stripe", "salesforce"):
-        assert {p.stem for p in (fivetran_dir / connector).glob("*.parquet")} == {
+    for contract_source, connector in (
+        ("billing", "stripe"),
+        ("support", "zendesk"),
+        ("product", "segment"),
+    ):
+        assert not (fivetran_dir / contract_source).exists()
+        assert {p.stem for p in (fivetran_dir / connector).glob("*.parquet")} >= {
             t.name for t in connector_tables(ROOT, connector)
         }
+    assert {p.stem for p in (fivetran_dir / "salesforce").glob("*.parquet")} == {
+        t.name for t in connector_tables(ROOT, "salesforce")
+    }
     # NPS stays in the contract layout
     assert {p.name for p in (fivetran_dir / "crm").iterdir()} == {"nps_responses.parquet"}
     marker = json.loads((fivetran_dir / ".cs_metrics_demo").read_text())
@@ -153,8 +167,8 @@ def test_the_generator_writes_the_connector_tables_and_names_the_vars(fivetran_d
     assert detect_presets(fivetran_dir, ROOT) == {
         "billing": "stripe",
         "crm": "salesforce",
-        "support": "contract",
-        "events": "contract",
+        "support": "zendesk",
+        "events": "segment",
     }
 
 
@@ -180,6 +194,55 @@ def test_a_crm_layout_with_its_contract_tables_left_is_not_detected(
     assert detect_presets(raw, ROOT)["crm"] == "contract"
 
 
+def test_the_connector_layout_is_byte_identical_for_the_same_arguments(
+    fivetran_dir: Path, tmp_path: Path
+) -> None:
+    """The converters (the streamed Segment events too) keep the generator's promise."""
+    from cs_metrics.generate.core import generate
+
+    again = tmp_path / "again"
+    generate(
+        out_dir=again, accounts=40, start=SMALL_START, end=SMALL_END, seed=SMALL_SEED,
+        layout="fivetran",
+    )  # fmt: skip
+    files = sorted(p.relative_to(fivetran_dir) for p in fivetran_dir.glob("*/*.parquet"))
+    assert files == sorted(p.relative_to(again) for p in again.glob("*/*.parquet"))
+    different = [f for f in files if (fivetran_dir / f).read_bytes() != (again / f).read_bytes()]
+    assert not different
+
+
+def test_each_segment_user_has_one_group_call_before_their_first_event(
+    fivetran_dir: Path,
+) -> None:
+    """The demo's users each belong to one account: one group call per user, made before
+    any of their events (docs/presets/segment.md)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        mismatched = con.execute(
+            f"""
+            select count(*)
+            from read_parquet('{fivetran_dir}/segment/tracks.parquet') as t
+            join read_parquet('{fivetran_dir}/segment/groups.parquet') as g using (user_id)
+            where t.timestamp < g.timestamp
+            """
+        ).fetchone()[0]
+        calls_per_user = con.execute(
+            f"""
+            select max(calls) from (
+                select user_id, count(*) as calls
+                from read_parquet('{fivetran_dir}/segment/groups.parquet')
+                where user_id is not null
+                group by user_id
+            )
+            """
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert mismatched == 0 and calls_per_user == 1
+
+
 def test_validate_checks_the_connector_tables_and_names_what_is_missing(
     fivetran_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -189,9 +252,16 @@ def test_validate_checks_the_connector_tables_and_names_what_is_missing(
     results = json.loads(out.read_text())
     assert results["run"]["source"]["presets"]["billing"] == "stripe"
     assert results["run"]["source"]["presets"]["crm"] == "salesforce"
+    assert results["run"]["source"]["presets"]["events"] == "segment"
     checked = {r["table"] for r in results["results"]}
-    assert {"stripe.invoice_line_item", "salesforce.account", "crm.nps_responses"} <= checked
-    assert not checked & {"billing.invoices", "crm.accounts"}
+    assert {
+        "stripe.invoice_line_item",
+        "salesforce.account",
+        "crm.nps_responses",
+        "zendesk.ticket",
+        "segment.tracks",
+    } <= checked
+    assert not checked & {"billing.invoices", "crm.accounts", "support.tickets", "product.events"}
     path = fivetran_dir / "stripe" / "customer.parquet"
     table = pq.read_table(path)
     pq.write_table(table.drop_columns(["metadata"]), path)

@@ -176,6 +176,7 @@ def generate(
 
     Returns:
         {"rows": {"<source>.<table>": count, ...} (connector tables as "<connector>.<table>"),
+         "events": product events generated (in whichever table holds them),
          "seconds": float, "peak_rss_mb": float,
          "bytes": int (size of the Parquet files), "phases": {phase: seconds},
          "phase_peak_rss_mb": {phase: peak RSS so far at the phase's end}}
@@ -248,7 +249,7 @@ def generate(
             chunked = w.ChunkedWriter(out_dir, events)
             try:
                 with _bar(show, plan.expected_total, "events", "event") as bar:
-                    rows[events.key] = write_events(plan, chunked.write, bar)
+                    rows[events.key] = n_events = write_events(plan, chunked.write, bar)
                 chunked.close()
             except BaseException:
                 chunked.abort()
@@ -271,6 +272,7 @@ def generate(
     (out_dir / PARTIAL_MARKER).unlink()
     return {
         "rows": dict(sorted(rows.items())),
+        "events": n_events,
         "seconds": round(time.perf_counter() - began, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "bytes": sum(

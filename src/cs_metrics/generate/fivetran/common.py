@@ -1,4 +1,4 @@
-"""Helpers shared by the connector converters (stripe.py, salesforce.py, hubspot.py)."""
+"""Helpers shared by the connector converters (Arrow helpers: arrow.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,6 @@ import duckdb
 import pyarrow as pa
 
 LEFT_OUT = "connector_row_left_out"  # the issue_type of a connector row a preset leaves out
-
-
-def utc_instants(table: pa.Table) -> pa.Table:
-    """Timestamps as Fivetran's instants: timestamp with time zone UTC."""
-    fields = []
-    for field in table.schema:
-        if pa.types.is_timestamp(field.type):
-            fields.append(pa.field(field.name, pa.timestamp("us", tz="UTC")))
-        else:
-            fields.append(field)
-    return table.cast(pa.schema(fields))
 
 
 def sql_case(column: str, mapping: Mapping[str, str | None]) -> str:

@@ -37,7 +37,8 @@ from collections.abc import Mapping
 import duckdb
 import pyarrow as pa
 
-from cs_metrics.generate.fivetran.common import LEFT_OUT, connect, sql_case, utc_instants
+from cs_metrics.generate.fivetran.arrow import utc_instants
+from cs_metrics.generate.fivetran.common import LEFT_OUT, connect, sql_case
 from cs_metrics.generate.fivetran.crm_common import (
     READS,
     ROLE_NAME_SQL,

@@ -7,8 +7,10 @@ demo company as the connector presets of the dbt project read it (docs/presets/R
     Converter(connector="stripe", domain="billing", reads=("billing.customers", ...),
               convert=stripe.convert)
 
-`convert` receives the contract tables it reads, as Arrow tables keyed "<source>.<table>",
-and returns the connector's tables keyed by table name; they are written to
+`convert` receives the contract tables it reads, as Arrow tables keyed "<source>.<table>"
+(the ones in `streamed`, too large to hold, as `pyarrow.parquet.ParquetFile`s to read row
+group by row group), and returns the connector's tables keyed by table name (a table too
+large to hold as `arrow.Chunks`, written one row group per chunk); they are written to
 `<out>/<connector>/<table>.parquet` and the contract tables it read are removed from the
 layout. Domains without a converter keep their contract tables, as do NPS (crm.nps_responses)
 and FX (finance.fx_rates), which no connector carries.
@@ -26,9 +28,14 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from cs_metrics.generate.fivetran import hubspot, salesforce, stripe
+from cs_metrics.generate.fivetran import hubspot, salesforce, segment, stripe, zendesk
+from cs_metrics.generate.fivetran.arrow import Chunks
 
 Tables = Mapping[str, pa.Table]
+
+
+def _same_record_id(source_table: str, record_id: str) -> str:
+    return record_id
 
 
 @dataclass(frozen=True)
@@ -38,12 +45,18 @@ class Converter:
     connector: str  # the dbt preset and the folder <out>/<connector>/
     domain: str  # the input domain (macros/presets.sql) whose var <domain>_source selects it
     reads: tuple[str, ...]  # contract tables converted ("<source>.<table>")
-    convert: Callable[[Tables], dict[str, pa.Table]]
+    convert: Callable[[Tables], dict[str, pa.Table | Chunks]]
     # connector rows with no contract counterpart (test mode, deleted, ...) the converter adds,
     # as the preset lists them in fct_data_quality_issues: (source_table, record_id, issue_type)
     extra_rows: Callable[[], tuple[tuple[str, str, str], ...]] = tuple
     # dbt vars besides <domain>_source the converted tables need, as (name, value) pairs
     vars: tuple[tuple[str, str], ...] = ()
+    # contract tables handed to convert as a ParquetFile, read row group by row group
+    streamed: tuple[str, ...] = ()
+    # how the preset names a contract record the connector identifies otherwise (Zendesk
+    # ticket ids are numbers): (source_table, contract record_id) -> the record_id it has in
+    # fct_data_quality_issues
+    record_id: Callable[[str, str], str] = _same_record_id
 
 
 CONVERTERS: dict[str, Converter] = {
@@ -69,12 +82,28 @@ CONVERTERS: dict[str, Converter] = {
         extra_rows=hubspot.extra_rows,
         vars=hubspot.VARS,
     ),
+    "zendesk": Converter(
+        connector="zendesk",
+        domain="support",
+        reads=tuple(f"support.{name}" for name in zendesk.READS),
+        convert=zendesk.convert,
+        extra_rows=zendesk.extra_rows,
+        record_id=zendesk.record_id,
+    ),
+    "segment": Converter(
+        connector="segment",
+        domain="events",
+        reads=tuple(f"product.{name}" for name in segment.READS),
+        convert=segment.convert,
+        extra_rows=segment.extra_rows,
+        streamed=tuple(f"product.{name}" for name in segment.READS),
+    ),
 }
 
 # The connectors of each layout (a domain missing here keeps its contract tables).
 LAYOUTS: dict[str, tuple[str, ...]] = {
     "contract": (),
-    "fivetran": ("stripe", "salesforce"),
+    "fivetran": ("stripe", "salesforce", "zendesk", "segment"),
 }
 
 # The CRM connectors a connector layout's CRM may be swapped for (crm=, --crm).

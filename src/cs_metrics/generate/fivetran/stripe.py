@@ -38,7 +38,8 @@ import duckdb
 import pyarrow as pa
 
 from cs_metrics.generate import catalog as cat
-from cs_metrics.generate.fivetran.common import LEFT_OUT, utc_instants
+from cs_metrics.generate.fivetran.arrow import utc_instants
+from cs_metrics.generate.fivetran.common import LEFT_OUT
 
 READS = ("customers", "plans", "subscriptions", "subscription_items", "invoices", "invoice_lines")
 ACCOUNT_ID_KEY = "crm_account_id"  # default of var stripe_account_id_metadata_key
