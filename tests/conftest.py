@@ -66,22 +66,34 @@ def _release_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def run_dbt(args: list[str], *, db_path: Path, target_path: Path, vars_: dict) -> None:
-    """Run dbt in-process against a given DuckDB file; raise with dbt's message on failure."""
+def run_dbt(
+    args: list[str],
+    *,
+    db_path: Path | None,
+    target_path: Path | None,
+    vars_: dict | None,
+    project_dir: Path = ROOT,
+    profiles_dir: Path | None = None,
+) -> None:
+    """Run dbt in-process against a given DuckDB file; raise with dbt's message on failure.
+
+    db_path: the file of the project's profile (CS_METRICS_DB); None for another project's
+    profile (project_dir, profiles_dir), which names its own. target_path, vars_: None
+    passes none (`dbt deps` takes no --target-path).
+    """
     from dbt.cli.main import dbtRunner
 
-    os.environ["CS_METRICS_DB"] = str(db_path)
-    os.environ["CS_METRICS_TARGET"] = "duckdb"
+    if db_path is not None:
+        os.environ["CS_METRICS_DB"] = str(db_path)
+        os.environ["CS_METRICS_TARGET"] = "duckdb"
     full = [
         *args,
         "--project-dir",
-        str(ROOT),
+        str(project_dir),
         "--profiles-dir",
-        str(ROOT / "profiles"),
-        "--target-path",
-        str(target_path),
-        "--vars",
-        json.dumps(vars_),
+        str(profiles_dir or ROOT / "profiles"),
+        *(["--target-path", str(target_path)] if target_path is not None else []),
+        *(["--vars", json.dumps(vars_)] if vars_ is not None else []),
     ]
     try:
         result = dbtRunner().invoke(full)
@@ -97,6 +109,48 @@ def run_dbt(args: list[str], *, db_path: Path, target_path: Path, vars_: dict) -
             ]
             detail = "\n".join(failed) or detail
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{detail}")
+
+
+def mart_differences(
+    expected_db: Path, expected_manifest: Path, actual_db: Path, actual_manifest: Path, label: str
+) -> list:
+    """Every difference between the public marts of two DuckDB builds of cs_metrics, row by
+    row, both ways, with no tolerance (scripts/engines/compare.py). Marts are matched by name:
+    a host project that installed cs_metrics as a package names their schemas its own way."""
+    compare = import_script("scripts/engines/compare.py")
+    expected = {m.name: m for m in compare.discover_marts(expected_manifest, "cs_metrics")}
+    actual = {m.name: m for m in compare.discover_marts(actual_manifest, "cs_metrics")}
+    assert set(expected) == set(actual), set(expected) ^ set(actual)
+    differences = []
+    for name, mart in sorted(actual.items()):
+        differences += compare.compare_mart(
+            mart,
+            compare.read_duckdb(expected_db, expected[name]),
+            compare.read_duckdb(actual_db, mart),
+            actual_engine=label,
+            exact=True,
+        )
+    return differences
+
+
+def apart_from_listed_connector_rows(
+    differences: list, layout: str
+) -> tuple[list[str], set[tuple[str, str, str]]]:
+    """Differences between a connector-layout build (`label` layout) and the contract build:
+    (the unexpected ones described, the (source_table, record_id, issue_type) of the rows only
+    the connector has, listed in fct_data_quality_issues: its converters' extra_rows)."""
+    unexpected, listed = [], set()
+    for difference in differences:
+        key = dict(difference.key)
+        if (
+            difference.mart == "fct_data_quality_issues"
+            and difference.column is None
+            and difference.problem == f"row only on {layout}"
+        ):
+            listed.add((key["source_table"], key["record_id"], key["issue_type"]))
+        else:
+            unexpected.append(difference.describe("contract", layout))
+    return unexpected, listed
 
 
 def as_csv(parquet_dir: Path, out: Path) -> Path:

@@ -78,8 +78,12 @@ def _meta(node: Mapping[str, Any]) -> Mapping[str, Any]:
     return (node.get("config") or {}).get("meta") or node.get("meta") or {}
 
 
-def discover_marts(manifest_path: Path) -> list[Mart]:
-    """Every public model of the project with its primary key, from a dbt manifest."""
+def discover_marts(manifest_path: Path, package: str | None = None) -> list[Mart]:
+    """Every public model of the project with its primary key, from a dbt manifest.
+
+    package: only the models of this dbt package (e.g. cs_metrics in a host project's
+    manifest, which also holds the host's own models).
+    """
     manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
     nodes = manifest["nodes"]
     keys: dict[str, tuple[str, ...]] = {}
@@ -96,6 +100,8 @@ def discover_marts(manifest_path: Path) -> list[Mart]:
     marts = []
     for unique_id, node in sorted(nodes.items()):
         if node.get("resource_type") != "model" or node.get("access") != "public":
+            continue
+        if package is not None and node.get("package_name") != package:
             continue
         key = tuple(_meta(node).get("primary_key") or ()) or keys.get(unique_id)
         if not key and unique_id in unique_columns:
