@@ -111,6 +111,21 @@ def run_dbt(
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{detail}")
 
 
+def generate_small(out_dir: Path, **options: object) -> Path:
+    """The small generated company in out_dir (options: generate()'s, e.g. layout)."""
+    from cs_metrics.generate.core import generate
+
+    generate(
+        out_dir=out_dir,
+        accounts=SMALL_ACCOUNTS,
+        start=SMALL_START,
+        end=SMALL_END,
+        seed=SMALL_SEED,
+        **options,
+    )
+    return out_dir
+
+
 def mart_differences(
     expected_db: Path, expected_manifest: Path, actual_db: Path, actual_manifest: Path, label: str
 ) -> list:
@@ -136,21 +151,12 @@ def mart_differences(
 def apart_from_listed_connector_rows(
     differences: list, layout: str
 ) -> tuple[list[str], set[tuple[str, str, str]]]:
-    """Differences between a connector-layout build (`label` layout) and the contract build:
-    (the unexpected ones described, the (source_table, record_id, issue_type) of the rows only
-    the connector has, listed in fct_data_quality_issues: its converters' extra_rows)."""
-    unexpected, listed = [], set()
-    for difference in differences:
-        key = dict(difference.key)
-        if (
-            difference.mart == "fct_data_quality_issues"
-            and difference.column is None
-            and difference.problem == f"row only on {layout}"
-        ):
-            listed.add((key["source_table"], key["record_id"], key["issue_type"]))
-        else:
-            unexpected.append(difference.describe("contract", layout))
-    return unexpected, listed
+    """Differences between a connector-layout build (labelled `layout`) and the contract
+    build: (the unexpected ones described, the (source_table, record_id, issue_type) of the
+    rows only the connectors have, listed in fct_data_quality_issues)."""
+    compare = import_script("scripts/engines/compare.py")
+    others, listed = compare.split_connector_rows(differences, layout)
+    return [d.describe("contract", layout) for d in others], listed
 
 
 def as_csv(parquet_dir: Path, out: Path) -> Path:
@@ -185,17 +191,7 @@ def build_apart(work: Path, vars_: dict) -> Path:
 
 @pytest.fixture(scope="session")
 def small_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cs_metrics.generate.core import generate
-
-    out = tmp_path_factory.mktemp("raw") / "small"
-    generate(
-        out_dir=out,
-        accounts=SMALL_ACCOUNTS,
-        start=SMALL_START,
-        end=SMALL_END,
-        seed=SMALL_SEED,
-    )
-    return out
+    return generate_small(tmp_path_factory.mktemp("raw") / "small")
 
 
 @pytest.fixture(scope="session")

@@ -250,6 +250,43 @@ def compare_mart(
     return differences
 
 
+# ------------------------------------------------------------------ connector layouts
+
+QUALITY_MART = "fct_data_quality_issues"
+
+
+def connector_rows(raw_dir: Path) -> set[tuple[str, str, str]]:
+    """The rows only the connectors of a generated connector layout have (test mode, deleted,
+    ...), as their presets list them in fct_data_quality_issues: (source_table, record_id,
+    issue_type). The layout's presets are the vars in the generator's marker."""
+    from cs_metrics.generate.core import MARKER
+    from cs_metrics.generate.fivetran.registry import CONVERTERS
+
+    marker = json.loads((Path(raw_dir) / MARKER).read_text(encoding="utf-8"))
+    connectors = set((marker.get("vars") or {}).values())
+    return {row for name in sorted(connectors) for row in CONVERTERS[name].extra_rows()}
+
+
+def split_connector_rows(
+    differences: Sequence[Difference], engine: str
+) -> tuple[list[Difference], set[tuple[str, str, str]]]:
+    """(the other differences, the (source_table, record_id, issue_type) of the rows only on
+    `engine` in fct_data_quality_issues): a build from a connector layout lists the connector
+    rows the contract cannot hold, which the contract build does not have."""
+    others, listed = [], set()
+    for difference in differences:
+        key = dict(difference.key)
+        if (
+            difference.mart == QUALITY_MART
+            and difference.column is None
+            and difference.problem == f"row only on {engine}"
+        ):
+            listed.add((key["source_table"], key["record_id"], key["issue_type"]))
+        else:
+            others.append(difference)
+    return others, listed
+
+
 # ------------------------------------------------------------------ readers
 
 
@@ -283,9 +320,20 @@ def read_spark_warehouse(warehouse: Path, mart: Mart) -> pa.Table:
 
 
 def compare_engine(
-    marts: Sequence[Mart], reference: Path, engine: str, read: Any, max_listed: int = 20
+    marts: Sequence[Mart],
+    reference: Path,
+    engine: str,
+    read: Any,
+    max_listed: int = 20,
+    connector_layout: Path | None = None,
 ) -> int:
-    """Compare every mart of one engine with the DuckDB reference; prints, returns #differences."""
+    """Compare every mart of one engine with the DuckDB reference; prints, returns #differences.
+
+    connector_layout: the engine built this generated connector layout (the reference the
+    contract layout of the same company): the connector rows it lists in
+    fct_data_quality_issues are expected there, and only they.
+    """
+    expected_rows = connector_rows(connector_layout) if connector_layout else set()
     total = 0
     for mart in marts:
         expected = read_duckdb(reference, mart)
@@ -295,6 +343,16 @@ def compare_engine(
         except Exception as exc:  # a mart that is missing or unreadable on the engine
             differences = [
                 Difference(mart.name, (), None, None, None, f"cannot read on {engine}: {exc}")
+            ]
+        if connector_layout and mart.name == QUALITY_MART:
+            differences, listed = split_connector_rows(differences, engine)
+            differences += [
+                Difference(mart.name, (("row", row),), None, None, None, problem)
+                for rows_of, problem in (
+                    (expected_rows - listed, f"connector row not listed on {engine}"),
+                    (listed - expected_rows, f"row only on {engine}"),
+                )
+                for row in sorted(rows_of)
             ]
         status = "same" if not differences else f"{len(differences)} difference(s)"
         print(f"  {engine:<8} {mart.schema}.{mart.name:<32} {rows:>7} rows  {status}")
@@ -316,6 +374,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-target", help="dbt target to read PostgreSQL marts from")
     parser.add_argument("--spark-warehouse", type=Path, help="spark.sql.warehouse.dir of a build")
     parser.add_argument("--profiles-dir", type=Path, default=Path("profiles"))
+    parser.add_argument(
+        "--connector-layout",
+        type=Path,
+        help="the engine built this raw directory of `cs-metrics generate --layout ...` (the"
+        " reference its contract layout): its connector rows listed are expected",
+    )
     args = parser.parse_args(argv)
 
     marts = discover_marts(args.manifest)
@@ -328,7 +392,11 @@ def main(argv: list[str] | None = None) -> int:
         connection = connect(read_target(args.profiles_dir, args.postgres_target))
         try:
             differences += compare_engine(
-                marts, args.duckdb, "postgres", lambda mart: read_postgres(connection, mart)
+                marts,
+                args.duckdb,
+                "postgres",
+                lambda mart: read_postgres(connection, mart),
+                connector_layout=args.connector_layout,
             )
         finally:
             connection.close()
@@ -338,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
             args.duckdb,
             "spark",
             lambda mart: read_spark_warehouse(args.spark_warehouse, mart),
+            connector_layout=args.connector_layout,
         )
     if differences:
         print(f"FAILED: {differences} difference(s) between engines (listed above)")

@@ -26,12 +26,9 @@ import duckdb
 import pytest
 
 from conftest import (
-    SMALL_ACCOUNTS,
     SMALL_AS_OF,
-    SMALL_END,
-    SMALL_SEED,
-    SMALL_START,
     apart_from_listed_connector_rows,
+    generate_small,
     import_script,
     mart_differences,
     run_dbt,
@@ -73,20 +70,9 @@ class LayoutBuild:
 
 @pytest.fixture(scope="module", params=sorted(LAYOUTS))
 def layout_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    from cs_metrics.generate.core import generate
-
     case = LAYOUTS[request.param]
     work = tmp_path_factory.mktemp(f"layout_{request.param}")
-    raw_dir = work / "raw"
-    generate(
-        out_dir=raw_dir,
-        accounts=SMALL_ACCOUNTS,
-        start=SMALL_START,
-        end=SMALL_END,
-        seed=SMALL_SEED,
-        layout=case.layout,
-        **case.generate,
-    )
+    raw_dir = generate_small(work / "raw", layout=case.layout, **case.generate)
     db_path = work / "layout.duckdb"
     run_dbt(
         ["build"],

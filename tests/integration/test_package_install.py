@@ -21,12 +21,9 @@ import yaml
 
 from conftest import (
     ROOT,
-    SMALL_ACCOUNTS,
     SMALL_AS_OF,
-    SMALL_END,
-    SMALL_SEED,
-    SMALL_START,
     apart_from_listed_connector_rows,
+    generate_small,
     mart_differences,
     run_dbt,
 )
@@ -93,24 +90,12 @@ def write_host(project_dir: Path, raw_dir: Path, db_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> Host:
-    from cs_metrics.generate.core import generate
-
     work = tmp_path_factory.mktemp("package_install")
-    raw_dir = work / "raw"
-    generate(
-        out_dir=raw_dir,
-        accounts=SMALL_ACCOUNTS,
-        start=SMALL_START,
-        end=SMALL_END,
-        seed=SMALL_SEED,
-        layout=LAYOUT,
-    )
+    raw_dir = generate_small(work / "raw", layout=LAYOUT)
     built = Host(work / "host", work / "host.duckdb", work / "host" / "target")
     write_host(built.project_dir, raw_dir, built.db_path)
     built.dbt("deps")
-    built.dbt(
-        "build", "--select", "package:cs_metrics", "--exclude-resource-type", "unit_test"
-    )
+    built.dbt("build", "--select", "package:cs_metrics", "--exclude-resource-type", "unit_test")
     return built
 
 
@@ -160,9 +145,7 @@ def test_the_hosts_schema_naming_applies(host: Host, tmp_path: Path) -> None:
     }
 
 
-def test_a_run_of_the_hosts_own_models_skips_the_package_hooks(
-    host: Host, tmp_path: Path
-) -> None:
+def test_a_run_of_the_hosts_own_models_skips_the_package_hooks(host: Host, tmp_path: Path) -> None:
     """dbt runs a package's on-run-start hooks on every command: the raw contract check
     acts only when a cs_metrics node runs (here the raw data is missing)."""
     missing = {"raw_data_dir": str(tmp_path / "nothing")}
