@@ -213,22 +213,22 @@ def validate_table(raw_dir: Path, table: Table) -> list[str]:
     return problems
 
 
-def validate_raw_dir(raw_dir: Path) -> list[str]:
+def validate_raw_dir(raw_dir: Path, tables: tuple[Table, ...] = TABLES) -> list[str]:
     """Human-readable problems of a raw data directory; an empty list means it follows the contract.
 
-    Checks that every contract table exists as `<raw_dir>/<source>/<table>.parquet` (or
-    `.csv`: one line when none does), has every
-    required column (extra columns are fine) and that each contract column has a type of the
+    Checks that every table (default: the contract's; with presets, cs_metrics.presets.raw_tables)
+    exists as `<raw_dir>/<source>/<table>.parquet` (or `.csv`: one line when none does), has
+    every required column (extra columns are fine) and that each column has a type of the
     expected family (text, integer, boolean, timestamp, date, number).
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         return [missing_dir_problem(raw_dir)]
-    nothing = no_table_problem(raw_dir, TABLES)
+    nothing = no_table_problem(raw_dir, tables)
     if nothing:
         return [nothing]
     problems: list[str] = []
-    for table in TABLES:
+    for table in tables:
         problems.extend(validate_table(raw_dir, table))
     return problems
 
