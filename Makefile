@@ -130,7 +130,7 @@ check: build semantic lint pytest ## The quick loop (a few minutes): DuckDB buil
 
 test: check test-engines ## Everything CI checks: make check, then PostgreSQL and Spark
 
-bench: install ## Time the 100,000-account scale on DuckDB against a one-query floor (about 15 min)
+bench: install ## Time 100,000 accounts on DuckDB from the contract and the connector layout against a one-query floor (about 30 min; BENCH_ARGS='--layout contract' for one)
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean: ## Remove build output and the demo data

@@ -18,12 +18,13 @@ naming every mart, key and column that differs:
 
     .venv/bin/python scripts/engines/compare.py --manifest target/manifest.json \
         --duckdb reference.duckdb [--postgres-target postgres] [--spark-warehouse DIR] \
-        [--layout fivetran [--crm hubspot]]
+        [--connector-layout RAW_DIR]
 
-With --layout the engine's build read a connector layout of the company the reference read
-in the contract layout (cs-metrics generate --layout): the connector rows its converters add
-(test mode, deleted, ...; cs_metrics.generate.fivetran) must each be listed once in
-fct_data_quality_issues, and are the only difference allowed.
+With --connector-layout the engine's build read RAW_DIR, a connector layout of the company the
+reference read in the contract layout (cs-metrics generate --layout): the connector rows its
+converters add (test mode, deleted, ...; cs_metrics.generate.fivetran) must each be listed
+once in fct_data_quality_issues, and are the only difference allowed; the records listed
+there are named as the connectors name them (a Zendesk ticket by its number).
 """
 
 from __future__ import annotations
@@ -84,8 +85,12 @@ def _meta(node: Mapping[str, Any]) -> Mapping[str, Any]:
     return (node.get("config") or {}).get("meta") or node.get("meta") or {}
 
 
-def discover_marts(manifest_path: Path) -> list[Mart]:
-    """Every public model of the project with its primary key, from a dbt manifest."""
+def discover_marts(manifest_path: Path, package: str | None = None) -> list[Mart]:
+    """Every public model of the project with its primary key, from a dbt manifest.
+
+    package: only the models of this dbt package (e.g. cs_metrics in a host project's
+    manifest, which also holds the host's own models).
+    """
     manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
     nodes = manifest["nodes"]
     keys: dict[str, tuple[str, ...]] = {}
@@ -102,6 +107,8 @@ def discover_marts(manifest_path: Path) -> list[Mart]:
     marts = []
     for unique_id, node in sorted(nodes.items()):
         if node.get("resource_type") != "model" or node.get("access") != "public":
+            continue
+        if package is not None and node.get("package_name") != package:
             continue
         key = tuple(_meta(node).get("primary_key") or ()) or keys.get(unique_id)
         if not key and unique_id in unique_columns:
@@ -250,31 +257,30 @@ def compare_mart(
     return differences
 
 
-LISTING_MART = "fct_data_quality_issues"
-LISTING_KEY = ("source_table", "record_id", "issue_type")
+# ------------------------------------------------------------------ connector layouts
+
+QUALITY_MART = "fct_data_quality_issues"
+QUALITY_KEY = ("source_table", "record_id", "issue_type")
 
 
-def split_connector_rows(
-    differences: Iterable[Difference], engine: str
-) -> tuple[list[Difference], set[tuple[str, str, str]]]:
-    """(other differences, connector rows listed): the rows of fct_data_quality_issues only
-    on `engine`, as (source_table, record_id, issue_type), and every other difference.
+def layout_converters_of(raw_dir: Path) -> list[Any]:
+    """The converters of a generated connector layout: the presets its marker's vars select
+    (<domain>_source; cs_metrics.generate.fivetran.registry)."""
+    from cs_metrics.generate.core import MARKER
+    from cs_metrics.generate.fivetran.registry import CONVERTERS
 
-    A connector layout's build lists the connector rows its converters add (registry
-    `extra_rows`); the contract build has no such rows.
-    """
-    others, listed = [], set()
-    for difference in differences:
-        key = dict(difference.key)
-        if (
-            difference.mart == LISTING_MART
-            and difference.column is None
-            and difference.problem == f"row only on {engine}"
-        ):
-            listed.add(tuple(key[column] for column in LISTING_KEY))
-        else:
-            others.append(difference)
-    return others, listed
+    marker = json.loads((Path(raw_dir) / MARKER).read_text(encoding="utf-8"))
+    selected = {
+        value for name, value in (marker.get("vars") or {}).items() if name.endswith("_source")
+    }
+    return [converter for name, converter in CONVERTERS.items() if name in selected]
+
+
+def connector_rows(raw_dir: Path) -> set[tuple[str, str, str]]:
+    """The rows only the connectors of a generated connector layout have (test mode, deleted,
+    ...), as their presets list them in fct_data_quality_issues: (source_table, record_id,
+    issue_type)."""
+    return {row for converter in layout_converters_of(raw_dir) for row in converter.extra_rows()}
 
 
 def layout_extra_rows(layout: str, crm: str | None = None) -> set[tuple[str, str, str]]:
@@ -282,6 +288,43 @@ def layout_extra_rows(layout: str, crm: str | None = None) -> set[tuple[str, str
     from cs_metrics.generate.fivetran.registry import layout_converters
 
     return {row for c in layout_converters(layout, crm) for row in c.extra_rows()}
+
+
+def named_by_the_connectors(issues: pa.Table, converters: Sequence[Any]) -> pa.Table:
+    """A contract build's fct_data_quality_issues with each record named as the connectors
+    of a layout name it (each converter's `record_id`: a Zendesk ticket by its number)."""
+    names = []
+    for table, record in zip(
+        issues.column("source_table").to_pylist(),
+        issues.column("record_id").to_pylist(),
+        strict=True,
+    ):
+        for converter in converters:
+            record = converter.record_id(table, record)
+        names.append(record)
+    index = issues.schema.get_field_index("record_id")
+    return issues.set_column(index, "record_id", pa.array(names, issues.schema.field(index).type))
+
+
+def split_connector_rows(
+    differences: Iterable[Difference], engine: str
+) -> tuple[list[Difference], set[tuple[str, str, str]]]:
+    """(the other differences, the (source_table, record_id, issue_type) of the rows only on
+    `engine` in fct_data_quality_issues): a build from a connector layout lists the connector
+    rows the contract cannot hold (registry `extra_rows`), which the contract build does not
+    have."""
+    others, listed = [], set()
+    for difference in differences:
+        key = dict(difference.key)
+        if (
+            difference.mart == QUALITY_MART
+            and difference.column is None
+            and difference.problem == f"row only on {engine}"
+        ):
+            listed.add(tuple(key[column] for column in QUALITY_KEY))
+        else:
+            others.append(difference)
+    return others, listed
 
 
 # ------------------------------------------------------------------ readers
@@ -322,17 +365,22 @@ def compare_engine(
     engine: str,
     read: Any,
     max_listed: int = 20,
-    extra_rows: set[tuple[str, str, str]] | None = None,
+    connector_layout: Path | None = None,
 ) -> int:
     """Compare every mart of one engine with the DuckDB reference; prints, returns #differences.
 
-    extra_rows: the engine read a connector layout: these connector rows must be listed in
-    fct_data_quality_issues (layout_extra_rows), and are no difference.
+    connector_layout: the engine built this generated connector layout (the reference the
+    contract layout of the same company): the connector rows it lists in
+    fct_data_quality_issues are expected there, and only they; the reference's records are
+    named there as the connectors name them.
     """
+    converters = layout_converters_of(connector_layout) if connector_layout else []
+    expected_rows = connector_rows(connector_layout) if connector_layout else set()
     total = 0
-    listed: set[tuple[str, str, str]] = set()
     for mart in marts:
         expected = read_duckdb(reference, mart)
+        if converters and mart.name == QUALITY_MART:
+            expected = named_by_the_connectors(expected, converters)
         rows = expected.num_rows
         try:
             differences = compare_mart(mart, expected, read(mart), engine)
@@ -340,20 +388,15 @@ def compare_engine(
             differences = [
                 Difference(mart.name, (), None, None, None, f"cannot read on {engine}: {exc}")
             ]
-        if extra_rows is not None:
-            differences, found = split_connector_rows(differences, engine)
-            listed |= found
-            unexpected = found - extra_rows
+        if connector_layout and mart.name == QUALITY_MART:
+            differences, listed = split_connector_rows(differences, engine)
             differences += [
-                Difference(
-                    mart.name,
-                    tuple(zip(LISTING_KEY, row, strict=True)),
-                    None,
-                    None,
-                    None,
-                    f"row only on {engine}, not a connector row of the layout",
+                Difference(mart.name, (("row", row),), None, None, None, problem)
+                for rows_of, problem in (
+                    (expected_rows - listed, f"connector row not listed on {engine}"),
+                    (listed - expected_rows, f"row only on {engine}"),
                 )
-                for row in sorted(unexpected)
+                for row in sorted(rows_of)
             ]
         status = "same" if not differences else f"{len(differences)} difference(s)"
         print(f"  {engine:<8} {mart.schema}.{mart.name:<32} {rows:>7} rows  {status}")
@@ -362,11 +405,6 @@ def compare_engine(
         if len(differences) > max_listed:
             print(f"      ... and {len(differences) - max_listed} more")
         total += len(differences)
-    if extra_rows is not None:
-        missing = sorted(extra_rows - listed)
-        for row in missing:
-            print(f"      {LISTING_MART} {row}: connector row not listed on {engine}")
-        total += len(missing)
     return total
 
 
@@ -381,14 +419,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spark-warehouse", type=Path, help="spark.sql.warehouse.dir of a build")
     parser.add_argument("--profiles-dir", type=Path, default=Path("profiles"))
     parser.add_argument(
-        "--layout",
-        help="the engine's build read this connector layout of the reference's company",
+        "--connector-layout",
+        type=Path,
+        help="the engine built this raw directory of `cs-metrics generate --layout ...` (the"
+        " reference its contract layout): its connector rows listed are expected",
     )
-    parser.add_argument("--crm", help="with --layout: the CRM connector of the layout")
     args = parser.parse_args(argv)
 
     marts = discover_marts(args.manifest)
-    extra_rows = layout_extra_rows(args.layout, args.crm) if args.layout else None
     print(f"comparing {len(marts)} public marts with DuckDB ({args.duckdb})")
     differences = 0
     if args.postgres_target:
@@ -402,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.duckdb,
                 "postgres",
                 lambda mart: read_postgres(connection, mart),
-                extra_rows=extra_rows,
+                connector_layout=args.connector_layout,
             )
         finally:
             connection.close()
@@ -412,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
             args.duckdb,
             "spark",
             lambda mart: read_spark_warehouse(args.spark_warehouse, mart),
-            extra_rows=extra_rows,
+            connector_layout=args.connector_layout,
         )
     if differences:
         print(f"FAILED: {differences} difference(s) between engines (listed above)")

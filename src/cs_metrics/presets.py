@@ -118,6 +118,16 @@ def check_choice(domains: Mapping[str, Domain], chosen: Mapping[str, str]) -> di
     return result
 
 
+def choose_presets(
+    project_dir: Path, raw_dir: Path | None, named: Mapping[str, str]
+) -> dict[str, str]:
+    """{domain: preset} for every domain: the presets named (--preset), else those a raw
+    directory is laid out for (detect_presets), else the contract; fails on unknown values."""
+    chosen = detect_presets(raw_dir, project_dir) if raw_dir is not None else {}
+    chosen.update(named)
+    return check_choice(input_domains(project_dir), chosen)
+
+
 def _data_type(data_type: str) -> pa.DataType:
     base = data_type.lower().split("(")[0].strip()
     if base in ("decimal", "numeric"):

@@ -35,11 +35,8 @@ import pytest
 
 from conftest import (
     ROOT,
-    SMALL_ACCOUNTS,
     SMALL_AS_OF,
-    SMALL_END,
-    SMALL_SEED,
-    SMALL_START,
+    generate_small,
     import_script,
     run_dbt,
 )
@@ -117,21 +114,9 @@ class LayoutBuild:
 
 @pytest.fixture(scope="module", params=sorted(LAYOUTS))
 def layout_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    from cs_metrics.generate.core import generate
-
     case = LAYOUTS[request.param]
     work = tmp_path_factory.mktemp(f"layout_{request.param}")
-    raw_dir = work / "raw"
-    generate(
-        out_dir=raw_dir,
-        accounts=SMALL_ACCOUNTS,
-        start=SMALL_START,
-        end=SMALL_END,
-        seed=SMALL_SEED,
-        layout=case.layout,
-        crm=case.crm,
-        **case.generate,
-    )
+    raw_dir = generate_small(work / "raw", layout=case.layout, crm=case.crm, **case.generate)
     db_path = work / "layout.duckdb"
     run_dbt(
         list(case.build),
@@ -163,8 +148,8 @@ def test_every_public_mart_is_identical_but_for_the_connector_rows_listed(
     unexpected, listed = [], set()
     for mart in marts:
         expected = compare.read_duckdb(built_db, mart)
-        if mart.name == "fct_data_quality_issues":
-            expected = _named_by_the_connectors(expected, case.converters)
+        if mart.name == compare.QUALITY_MART:
+            expected = compare.named_by_the_connectors(expected, case.converters)
         differences = compare.compare_mart(
             mart,
             expected,
@@ -177,22 +162,6 @@ def test_every_public_mart_is_identical_but_for_the_connector_rows_listed(
         unexpected.extend(d.describe("contract", case.layout) for d in others)
     assert not unexpected, "\n".join(unexpected[:30])
     assert listed == case.extra_rows
-
-
-def _named_by_the_connectors(issues: pa.Table, converters: list[Converter]) -> pa.Table:
-    """The contract build's issues with each record named as the layout's connectors name it
-    (the converters' `record_id`: a Zendesk ticket by its number)."""
-    names = []
-    for table, record in zip(
-        issues.column("source_table").to_pylist(),
-        issues.column("record_id").to_pylist(),
-        strict=True,
-    ):
-        for converter in converters:
-            record = converter.record_id(table, record)
-        names.append(record)
-    index = issues.schema.get_field_index("record_id")
-    return issues.set_column(index, "record_id", pa.array(names, issues.schema.field(index).type))
 
 
 def test_preset_models_have_exactly_the_contract_columns_and_types(

@@ -5,6 +5,9 @@
     HubSpot company id. Every reference to a company (parent, contact,
     deal, engagement) goes through it.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('hubspot')) }}
+
 {%- set companies_relation = source('hubspot', 'company') -%}
 {%- set account_id_property = var('hubspot_company_account_id_property') -%}
 

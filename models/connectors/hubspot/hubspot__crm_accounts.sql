@@ -9,6 +9,9 @@
     properties named by vars (the channel's values mapped by
     crm_acquisition_channels); country_code is the country property.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('hubspot')) }}
+
 {%- set companies_relation = source('hubspot', 'company') -%}
 
 with

@@ -3,6 +3,8 @@
     engagements hubspot__engagements keeps, as CS touches.
 -#}
 
+{{ config(enabled=cs_metrics.preset_selected('hubspot')) }}
+
 with
 
 engagements as (

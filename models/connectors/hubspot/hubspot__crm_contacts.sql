@@ -4,6 +4,9 @@
     the primary company (associatedcompanyid); a decision maker when its
     buying roles include DECISION_MAKER.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('hubspot')) }}
+
 {%- set contacts_relation = source('hubspot', 'contact') -%}
 
 with

@@ -8,6 +8,9 @@
     in deal_currency_code (else var hubspot_default_currency, else
     reporting_currency); close_date is the UTC date of closedate.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('hubspot')) }}
+
 {%- set deals_relation = source('hubspot', 'deal') -%}
 {%- set deal_companies_relation = source('hubspot', 'deal_company') -%}
 

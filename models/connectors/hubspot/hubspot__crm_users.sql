@@ -6,6 +6,8 @@
     primary team; a deactivated owner's user account is found by email.
 -#}
 
+{{ config(enabled=cs_metrics.preset_selected('hubspot')) }}
+
 with
 
 owners as (

@@ -6,6 +6,9 @@
     meetings, engagements without a time), one row per record. Deleted
     companies are not left out (they stay, flagged is_deleted).
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('hubspot')) }}
+
 {%- set contacts_relation = source('hubspot', 'contact') -%}
 
 with

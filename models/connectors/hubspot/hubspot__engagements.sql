@@ -8,6 +8,9 @@
     and meetings deleted in HubSpot, and engagements without a time
     (connectors of HubSpot's v3 API leave engagement.timestamp empty).
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('hubspot')) }}
+
 {%- set engagements_relation = source('hubspot', 'engagement') -%}
 {%- set calls_relation = source('hubspot', 'engagement_call') -%}
 {%- set meetings_relation = source('hubspot', 'engagement_meeting') -%}

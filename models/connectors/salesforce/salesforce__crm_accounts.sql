@@ -12,6 +12,9 @@
     mapped by crm_acquisition_channels); country_code is
     billing_country_code, else billing_country.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('salesforce')) }}
+
 {%- set accounts_relation = source('salesforce', 'account') -%}
 
 with

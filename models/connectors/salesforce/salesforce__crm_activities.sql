@@ -8,6 +8,9 @@
     (completed_date_time), else on its date (activity_date, 00:00 UTC),
     else when it was created; an event at its start.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('salesforce')) }}
+
 {%- set tasks_relation = source('salesforce', 'task') -%}
 {%- set events_relation = source('salesforce', 'event') -%}
 

@@ -5,6 +5,9 @@
     field var salesforce_contact_decision_maker_field is true (absent: no
     contact is).
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('salesforce')) }}
+
 {%- set contacts_relation = source('salesforce', 'contact') -%}
 
 with

@@ -8,6 +8,9 @@
     multi-currency: var salesforce_default_currency, else
     reporting_currency).
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('salesforce')) }}
+
 {%- set opportunities_relation = source('salesforce', 'opportunity') -%}
 
 with

@@ -7,6 +7,9 @@
     Fivetran saw deleted is kept, inactive, so the accounts and activities
     it owned keep their owner.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('salesforce')) }}
+
 {%- set users_relation = source('salesforce', 'user') -%}
 
 with

@@ -7,6 +7,9 @@
     out (they stay, flagged is_deleted); open tasks are not yet touches
     and not listed.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('salesforce')) }}
+
 {#- (table, metric fed) -#}
 {%- set tables = [
     ('contact', 'none'),

@@ -8,6 +8,9 @@
     Track calls are never left out here: one without a user or an account
     reaches staging, which flags it (missing user_id / account_id).
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('segment')) }}
+
 {%- set anonymous = 'anonymous group call (no user_id): places no user' -%}
 {%- set no_account = 'group call without an account id (var'
     ~ ' segment_group_account_id_column): places no user' -%}

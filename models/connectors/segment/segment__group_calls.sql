@@ -5,6 +5,9 @@
     (segment__user_groups) and by the listing of the calls that place
     nobody (segment__data_quality_issues).
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('segment')) }}
+
 {%- set groups_relation = source('segment', 'groups') -%}
 
 with

@@ -14,7 +14,10 @@
     de-duplication's day filter then reaches the tracks scan (it is pushed
     through the join, which is a hash join on user_id).
 -#}
-{{ config(materialized='view') }}
+{{ config(
+    enabled=cs_metrics.preset_selected('segment'),
+    materialized='view'
+) }}
 
 {%- set tracks_relation = source('segment', 'tracks') -%}
 {%- set account_column = var('segment_account_id_column') -%}

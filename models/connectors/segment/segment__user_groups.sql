@@ -14,7 +14,10 @@
     are ordered by their id. A table: the events view joins it for every
     event read.
 -#}
-{{ config(materialized='table') }}
+{{ config(
+    enabled=cs_metrics.preset_selected('segment'),
+    materialized='table'
+) }}
 
 with
 

@@ -6,6 +6,8 @@
     discounts whose coupon takes an amount off (not a percent): MRR and the
     invoice lines leave them out.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('stripe')) }}
 {#- (table, has is_deleted, metric fed) -#}
 {%- set tables = [
     ('customer', true, 'mrr'),

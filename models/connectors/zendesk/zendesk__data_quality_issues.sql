@@ -9,6 +9,9 @@
                                var zendesk_organization_account_id_column):
                                left out of the support score.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('zendesk')) }}
+
 {%- set tickets_relation = source('zendesk', 'ticket') -%}
 {%- set no_account = 'no CRM account: the organization of the ticket (if'
     ~ ' any) has no zendesk_organization_account_id_column value; left out'

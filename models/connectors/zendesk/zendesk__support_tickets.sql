@@ -18,6 +18,9 @@
                          zendesk_csat_good_score / zendesk_csat_bad_score
                          (5 and 1); offered or unoffered: not rated.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('zendesk')) }}
+
 {%- set tickets_relation = source('zendesk', 'ticket') -%}
 {%- set organizations_relation = source('zendesk', 'organization') -%}
 {%- set comments_relation = source('zendesk', 'ticket_comment') -%}
