@@ -44,10 +44,43 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-LAYOUTS = ("contract", "fivetran")  # cs_metrics.generate.fivetran.registry.LAYOUTS
-# The events file of a raw directory and its load-time column, which the incremental step
-# splits and appends to: the contract's (the layouts measured read events from it).
-EVENTS_FILE = Path("product") / "events.parquet"
+
+
+@dataclass(frozen=True)
+class EventsFile:
+    """The product events of a raw layout, which the incremental step splits and appends to:
+    the file, its id, load-time and event-time columns, and the literal type of its times."""
+
+    path: Path
+    id_column: str
+    loaded_at: str
+    occurred_at: tuple[str, ...]
+    timestamp: str  # "timestamp" (UTC wall-clock) or "timestamptz" (instants)
+
+    def at(self, moment: str) -> str:
+        return f"{self.timestamp} '{moment}{'+00' if self.timestamp == 'timestamptz' else ''}'"
+
+
+# The contract's events, and Segment's tracks in the connector layout (docs/presets/segment.md:
+# uuid_ts is when the warehouse loaded the row; timestamp, sent_at, ... when it happened).
+EVENTS_FILES = (
+    EventsFile(Path("product") / "events.parquet", "event_id", "_loaded_at", ("occurred_at",),
+               "timestamp"),
+    EventsFile(Path("segment") / "tracks.parquet", "id", "uuid_ts",
+               ("timestamp", "original_timestamp", "sent_at", "received_at"), "timestamptz"),
+)  # fmt: skip
+
+
+def _events_file(raw: Path) -> EventsFile:
+    for events in EVENTS_FILES:
+        if (raw / events.path).is_file():
+            return events
+    raise SystemExit(
+        f"{raw} has none of {', '.join(str(e.path) for e in EVENTS_FILES)}: add its layout's"
+        " events file to EVENTS_FILES in scripts/bench.py"
+    )
+
+
 TABLES = {
     "crm": ["accounts", "users", "contacts", "opportunities", "activities", "nps_responses"],
     "billing": [
@@ -192,55 +225,53 @@ def _split_last_day(full: Path, before: Path, last_day: dt.date) -> None:
 
     if before.exists():
         shutil.rmtree(before)
-    if not (full / EVENTS_FILE).is_file():
-        raise SystemExit(
-            f"{full} has no {EVENTS_FILE}: give its layout's events file to the incremental"
-            " step (EVENTS_FILE in scripts/bench.py)"
-        )
+    events = _events_file(full)
     for path in sorted(full.glob("*/*.parquet")):
-        if path.relative_to(full) != EVENTS_FILE:
+        if path.relative_to(full) != events.path:
             (before / path.parent.name).mkdir(parents=True, exist_ok=True)
             (before / path.parent.name / path.name).symlink_to(path)
-    (before / EVENTS_FILE).parent.mkdir(parents=True, exist_ok=True)
-    cut = f"timestamp '{last_day.isoformat()} 00:00:00'"
+    (before / events.path).parent.mkdir(parents=True, exist_ok=True)
+    cut = events.at(f"{last_day.isoformat()} 00:00:00")
     with duckdb.connect() as con:
         con.execute(
-            f"copy (select * from read_parquet('{full / EVENTS_FILE}')"
-            f" where _loaded_at < {cut}) to '{before / EVENTS_FILE}' (format parquet)"
+            f"copy (select * from read_parquet('{full / events.path}')"
+            f" where {events.loaded_at} < {cut}) to '{before / events.path}' (format parquet)"
         )
 
 
 def _append_last_day(full: Path, before: Path, last_day: dt.date) -> int:
     import duckdb
 
-    events = before / EVENTS_FILE
-    staged = events.with_name("events.next.parquet")
-    late = last_day - dt.timedelta(days=20)
+    events = _events_file(full)
+    source = full / events.path
+    staged = (before / events.path).with_name("events.next.parquet")
+    late = ", ".join(f"{events.at(f'{last_day - dt.timedelta(days=20)} 12:00:00')} as {column}"
+                     for column in events.occurred_at)  # fmt: skip
     with duckdb.connect() as con:
         con.execute(
             f"""
             copy (
-                select * from read_parquet('{full / EVENTS_FILE}')
+                select * from read_parquet('{source}')
                 union all
                 -- an event 20 days late and a second copy of an event already loaded
                 select * replace (
-                    'bench_late_' || event_id as event_id,
-                    timestamp '{late} 12:00:00' as occurred_at,
-                    timestamp '{last_day} 09:00:00' as _loaded_at
+                    'bench_late_' || {events.id_column} as {events.id_column},
+                    {late},
+                    {events.at(f"{last_day} 09:00:00")} as {events.loaded_at}
                 )
-                from (select * from read_parquet('{full / EVENTS_FILE}') limit 1)
+                from (select * from read_parquet('{source}') limit 1)
                 union all
-                select * replace (timestamp '{last_day} 09:30:00' as _loaded_at)
-                from (select * from read_parquet('{full / EVENTS_FILE}')
-                      where _loaded_at < timestamp '{last_day}' limit 1)
+                select * replace ({events.at(f"{last_day} 09:30:00")} as {events.loaded_at})
+                from (select * from read_parquet('{source}')
+                      where {events.loaded_at} < {events.at(f"{last_day} 00:00:00")} limit 1)
             ) to '{staged}' (format parquet)
             """
         )
         appended = con.execute(
             f"select count(*) from read_parquet('{staged}')"
-            f" where _loaded_at >= timestamp '{last_day}'"
+            f" where {events.loaded_at} >= {events.at(f'{last_day} 00:00:00')}"
         ).fetchone()[0]
-    staged.replace(events)
+    staged.replace(before / events.path)
     return int(appended)
 
 
@@ -311,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2026, 6, 30))
     parser.add_argument("--seed", type=int, default=11)
+    from cs_metrics.generate.fivetran.registry import LAYOUTS
+
     parser.add_argument(
         "--layout",
         choices=(*LAYOUTS, "both"),
@@ -323,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
-    layouts = LAYOUTS if args.layout == "both" else (args.layout,)
+    layouts = tuple(LAYOUTS) if args.layout == "both" else (args.layout,)
     raws = {
         layout: work
         / f"raw-{args.accounts}-{args.end}{'' if layout == 'contract' else '-' + layout}"
