@@ -21,7 +21,7 @@ calls as (
     select * from {{ ref('segment__group_calls') }}
 ),
 
-final as (
+left_out as (
     select
         'segment.groups' as source_table,
         group_call_id as record_id,
@@ -32,13 +32,13 @@ final as (
             else 'group call without a timestamp: places no user'
         end as issue_description,
         cast(null as {{ dbt.type_string() }}) as account_id,
-        'usage' as affected_metric,
-        1 as affected_rows,
-        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
-        cast(null as {{ dbt.type_string() }}) as affected_currency,
-        true as is_excluded_from_metric
+        'usage' as affected_metric
     from calls
     where user_id is null or account_id is null or called_at is null
+),
+
+final as (
+    {{ cs_metrics.connector_left_out_issues('left_out') }}
 )
 
 select * from final

@@ -55,19 +55,19 @@ unioned as (
     select * from without_account
 ),
 
-final as (
+listed as (
     select
         'zendesk.ticket' as source_table,
         record_id,
         issue_type,
         issue_description,
         cast(null as {{ dbt.type_string() }}) as account_id,
-        'support' as affected_metric,
-        1 as affected_rows,
-        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
-        cast(null as {{ dbt.type_string() }}) as affected_currency,
-        true as is_excluded_from_metric
+        'support' as affected_metric
     from unioned
+),
+
+final as (
+    {{ cs_metrics.connector_left_out_issues('listed') }}
 )
 
 select * from final
