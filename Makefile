@@ -12,7 +12,9 @@ DEMO_DIR := data/demo
 # The same company as the connectors write it (docs/presets/README.md)
 FIVETRAN_DIR := data/demo-fivetran
 FIVETRAN_DB := target/cs_metrics_fivetran.duckdb
-FIVETRAN_VARS = {raw_data_dir: $(FIVETRAN_DIR), billing_source: stripe, as_of_date: $(DEMO_AS_OF)}
+FIVETRAN_VARS = {raw_data_dir: $(FIVETRAN_DIR), billing_source: stripe, crm_source: salesforce, support_source: zendesk, events_source: segment, as_of_date: $(DEMO_AS_OF)}
+# ... with HubSpot instead of Salesforce (`--crm hubspot`; linted with .sqlfluff-hubspot)
+HUBSPOT_DIR := data/demo-fivetran-hubspot
 DEMO_ACCOUNTS ?= 1000
 DEMO_SEED ?= 42
 # The demo's last day, which is also its as-of date: pinned (mid-month, so the month in
@@ -64,7 +66,10 @@ $(FIVETRAN_DIR)/.cs_metrics_demo: $(DEMO_PARAMS_FILE) $(wildcard src/cs_metrics/
 
 demo-fivetran-data: $(FIVETRAN_DIR)/.cs_metrics_demo ## Generate the demo company in the connector layout (data/demo-fivetran)
 
-demo-fivetran: install demo-fivetran-data ## Build the demo from the connectors' tables (Stripe preset) into its own database
+$(HUBSPOT_DIR)/.cs_metrics_demo: $(DEMO_PARAMS_FILE) $(wildcard src/cs_metrics/generate/*.py src/cs_metrics/generate/fivetran/*.py) src/cs_metrics/contract.py | $(BIN)/.installed
+	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --end $(DEMO_AS_OF) --out $(HUBSPOT_DIR) --layout fivetran --crm hubspot
+
+demo-fivetran: install demo-fivetran-data ## Build the demo from the connectors' tables (Stripe, Salesforce, Zendesk, Segment presets) into its own database
 	CS_METRICS_DB=$(FIVETRAN_DB) $(DBT) build $(DBT_FLAGS) --target-path target/fivetran --vars '$(FIVETRAN_VARS)'
 	-$(BIN)/cs-metrics validate $(FIVETRAN_DIR)
 	@echo
@@ -107,12 +112,13 @@ docs-figures: build ## Rewrite every figure README.md and docs/ quote from the p
 semantic: build ## MetricFlow: validate the semantic layer's configs and its queries on the DuckDB build
 	DBT_PROFILES_DIR=profiles CS_METRICS_TARGET=duckdb_readonly $(BIN)/mf validate-configs
 
-lint: install demo-data demo-fivetran-data ## ruff + SQLFluff (dbt templater, duckdb dialect)
+lint: install demo-data demo-fivetran-data $(HUBSPOT_DIR)/.cs_metrics_demo ## ruff + SQLFluff (dbt templater, duckdb dialect)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/sqlfluff lint models analyses data-tests
 	@# the connector presets' models are disabled unless selected: lint them selected
 	$(BIN)/sqlfluff lint models/connectors --config .sqlfluff-presets
+	$(BIN)/sqlfluff lint models/connectors/hubspot --config .sqlfluff-hubspot
 
 pytest: install ## pytest suites (generator, pipeline, metrics recomputed in Python)
 	$(BIN)/pytest
@@ -124,8 +130,8 @@ check: build semantic lint pytest ## The quick loop (a few minutes): DuckDB buil
 
 test: check test-engines ## Everything CI checks: make check, then PostgreSQL and Spark
 
-bench: install ## Time the 100,000-account scale on DuckDB against a one-query floor (about 15 min)
+bench: install ## Time 100,000 accounts on DuckDB from the contract and the connector layout against a one-query floor (about 30 min; BENCH_ARGS='--layout contract' for one)
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean: ## Remove build output and the demo data
-	rm -rf target target_lint logs $(DEMO_DIR) $(FIVETRAN_DIR)
+	rm -rf target target_lint logs $(DEMO_DIR) $(FIVETRAN_DIR) $(HUBSPOT_DIR)

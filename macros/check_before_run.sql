@@ -17,7 +17,8 @@
     range (raise_on_money_beyond_bound). Nothing while parsing.
 -#}
 {% macro check_before_run() %}
-    {%- if not execute -%}
+    {#- installed as a package: only on runs of this project's nodes -#}
+    {%- if not execute or not cs_metrics.package_nodes_selected() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set var_lines = cs_metrics.var_problems() -%}

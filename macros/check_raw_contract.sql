@@ -9,11 +9,13 @@
     listing every problem, naming table and column, before any model runs:
     a wrong type would otherwise be cast silently (2.5 seats as 3) or fail
     mid-build with an engine error that names no table.
-    Reads metadata only. Skipped when var check_raw_contract is false and
-    while parsing.
+    Reads metadata only. Skipped when var check_raw_contract is false, while
+    parsing, and when a host project that installed cs_metrics as a package
+    runs none of its nodes (macros/package.sql).
 -#}
 {% macro check_raw_contract() %}
-    {%- if not execute or not cs_metrics.setting('check_raw_contract') -%}
+    {%- if not execute or not cs_metrics.setting('check_raw_contract')
+        or not cs_metrics.package_nodes_selected() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set problems = adapter.dispatch(
@@ -49,7 +51,7 @@ or the location vars, or skip this check with --vars '{check_raw_contract: false
 {% macro raw_contract_tables() %}
     {%- set tables = [] -%}
     {%- set nodes = graph.sources.values() | sort(attribute='unique_id') -%}
-    {%- for node in nodes if node.package_name == project_name -%}
+    {%- for node in nodes if node.package_name == cs_metrics.package_name() -%}
         {%- set required = [] -%}
         {%- set types = {} -%}
         {%- for column in node.columns.values() -%}

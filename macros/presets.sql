@@ -31,20 +31,20 @@
         },
         'crm': {
             'source': 'crm',
-            'presets': [],
-            'planned': ['salesforce', 'hubspot'],
+            'presets': ['salesforce', 'hubspot'],
+            'planned': [],
             'contract_only': ['nps_responses'],
         },
         'support': {
             'source': 'support',
-            'presets': [],
-            'planned': ['zendesk'],
+            'presets': ['zendesk'],
+            'planned': [],
             'contract_only': [],
         },
         'events': {
             'source': 'product',
-            'presets': [],
-            'planned': ['segment'],
+            'presets': ['segment'],
+            'planned': [],
             'contract_only': [],
         },
     }) }}
@@ -117,4 +117,18 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(selected) }}
+{% endmacro %}
+
+
+{#-
+    Whether a connector preset is selected by a domain var: the `enabled`
+    config of each of its models,
+        {{ config(enabled=cs_metrics.preset_selected('stripe')) }}
+    set in the model itself, not in dbt_project.yml: dbt renders a
+    package's dbt_project.yml without any vars (neither the host project's
+    nor --vars), so a var there would never select the preset when
+    cs_metrics is installed as a package (docs/package.md).
+-#}
+{% macro preset_selected(preset) %}
+    {{ return(preset in cs_metrics.selected_presets()) }}
 {% endmacro %}

@@ -149,7 +149,7 @@
         'select * from ' ~ cs_metrics.raw_file_reader(csv) ~ ' limit 0'
     ).column_names -%}
     {%- set node = graph.sources.get(
-        'source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name
+        'source.' ~ cs_metrics.package_name() ~ '.' ~ source_name ~ '.' ~ table_name
     ) -%}
     {%- set contract = {} -%}
     {%- for column in (node.columns.values() if node else []) if column.data_type -%}

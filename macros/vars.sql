@@ -20,6 +20,7 @@
       input         contract or a connector preset built for `domain`
                     (input_presets(), macros/presets.sql);
       list          a non-empty list (`empty`: may be empty) of `item`s;
+      mapping       a mapping (may be empty) of labels to `item`s;
     and `null: true` when null is allowed. var_relations() adds the rules
     between vars (ordered thresholds, weights not all 0).
 
@@ -73,6 +74,26 @@
             'kind': 'list', 'item': {'kind': 'currency'}, 'empty': true,
         },
         'stripe_using_subscription_history': {'kind': 'boolean'},
+        'salesforce_account_region_field': {'kind': 'name'},
+        'salesforce_account_channel_field': {'kind': 'name'},
+        'salesforce_account_csm_field': {'kind': 'name'},
+        'salesforce_user_team_field': {'kind': 'name'},
+        'salesforce_contact_decision_maker_field': {'kind': 'name'},
+        'salesforce_default_currency': {'kind': 'currency', 'null': true},
+        'hubspot_company_account_id_property': {'kind': 'name', 'null': true},
+        'hubspot_company_region_property': {'kind': 'name'},
+        'hubspot_company_channel_property': {'kind': 'name'},
+        'hubspot_company_csm_property': {'kind': 'name'},
+        'hubspot_default_currency': {'kind': 'currency', 'null': true},
+        'crm_user_roles': {'kind': 'mapping', 'item': {'kind': 'label'}},
+        'crm_opportunity_types': {'kind': 'mapping', 'item': {'kind': 'label'}},
+        'crm_activity_types': {'kind': 'mapping', 'item': {'kind': 'label'}},
+        'crm_acquisition_channels': {'kind': 'mapping', 'item': {'kind': 'label'}},
+        'zendesk_organization_account_id_column': {'kind': 'name'},
+        'zendesk_csat_good_score': {'kind': 'integer', 'min': 1, 'max': 5},
+        'zendesk_csat_bad_score': {'kind': 'integer', 'min': 1, 'max': 5},
+        'segment_group_account_id_column': {'kind': 'name'},
+        'segment_account_id_column': {'kind': 'name', 'null': true},
         'bi_role': {'kind': 'name', 'null': true},
         'as_of_date': {'kind': 'date', 'null': true},
         'reporting_currency': {'kind': 'currency'},
@@ -180,6 +201,9 @@
     {%- elif kind == 'list' -%}
         {%- set text = ('a list' if form.get('empty') else 'a non-empty list')
             ~ ' of: ' ~ cs_metrics.var_expected_form(form['item']) -%}
+    {%- elif kind == 'mapping' -%}
+        {%- set text = 'a mapping of: a text without quotes, backslashes or control'
+            ~ ' characters -> ' ~ cs_metrics.var_expected_form(form['item']) -%}
     {%- endif -%}
     {{ return(text ~ (', or null' if form.get('null') else '')) }}
 {% endmacro %}
@@ -340,6 +364,23 @@
             {%- do items.append(read['value']) -%}
         {%- endfor -%}
         {{ return({'value': items, 'problem': none}) }}
+
+    {%- elif kind == 'mapping' -%}
+        {%- if value is not mapping -%}
+            {{ return({'value': none, 'problem': expected}) }}
+        {%- endif -%}
+        {%- set entries = {} -%}
+        {%- for key, item in value.items() -%}
+            {%- set read_key = cs_metrics.var_read(key | string, {'kind': 'label'}) -%}
+            {%- set read = cs_metrics.var_read(item, form['item']) -%}
+            {%- if read_key['problem'] is not none or read['problem'] is not none -%}
+                {{ return({'value': none, 'problem': expected
+                    ~ ' (entry ' ~ cs_metrics.var_display(key | string) ~ ': '
+                    ~ cs_metrics.var_display(item) ~ ' is not)'}) }}
+            {%- endif -%}
+            {%- do entries.update({read_key['value']: read['value']}) -%}
+        {%- endfor -%}
+        {{ return({'value': entries, 'problem': none}) }}
     {%- endif -%}
     {{ exceptions.raise_compiler_error('var form of unknown kind: ' ~ kind) }}
 {% endmacro %}
@@ -497,8 +538,10 @@
     {%- if given_vars is string -%}
         {%- set given_vars = fromyaml(given_vars) or {} -%}
     {%- endif -%}
+    {#- a host project installing cs_metrics passes vars of its own -#}
     {%- for name in (given_vars if given_vars is mapping else {})
-        if name | string not in forms -%}
+        if name | string not in forms
+        and not cs_metrics.is_installed_as_package() -%}
         {%- set shown = name if modules.re.match('^[A-Za-z0-9_]+$', name | string)
             else cs_metrics.var_display(name | string) -%}
         {%- do problems.append(

@@ -2,28 +2,32 @@
 
     .venv/bin/python scripts/bench.py                    # make bench: 100,000 accounts, 3 years
     .venv/bin/python scripts/bench.py --accounts 2000    # a quick look at a small size
+    .venv/bin/python scripts/bench.py --layout contract  # one input layout only (default: both)
     .venv/bin/python scripts/bench.py --reuse            # keep the generated data of a last run
 
 Steps, each in its own process so its wall time and peak memory (max RSS of the process
 tree's largest process) are its own:
 
 1. generate   - `cs-metrics generate` of N accounts over three years (about 50 million events
-                at 100,000 accounts), ending on --end;
-2. floor      - one DuckDB query that reads every raw table once and de-duplicates the events
-                (first-loaded copy per event_id), with the same memory and thread limits as
-                the dbt profile: what a hand-written script cannot do with less work;
+                at 100,000 accounts), ending on --end, in each layout measured: the raw
+                contract's tables, and the same company as the connectors write it (`--layout
+                fivetran`, read through the connector presets; docs/presets/README.md);
+2. floor      - one DuckDB query that reads every raw contract table once and de-duplicates
+                the events (first-loaded copy per event_id), with the same memory and thread
+                limits as the dbt profile: what a hand-written script cannot do with less work;
+then for each layout:
 3. dbt build  - a full `dbt build` (models, seeds, every data and unit test) into a new file;
 4. dbt run    - a full `dbt run` (models only) into another new file, as of the day before
                 --end on the data loaded by then;
-5. daily run  - the daily run: `dbt run` as of --end after one more day of events was
-                appended (the generator's last day, plus an event 20 days late and a second
-                copy of an event already loaded); the account-month tables rewrite only their
-                month window;
-6. again      - the same run once more with no new data.
+5. daily run  - `dbt run` as of --end after one more day of events was appended (the
+                generator's last day, plus an event 20 days late and a second copy of an
+                event already loaded): the account-month tables rewrite their month window;
+6. again      - the same run once more without new data.
 
-It prints a table with wall time, peak memory and the ratio to the floor, and the targets
-of the performance section of the README. Work files go to --work (default
-target/bench, kept for --reuse). Nothing here asserts a time: the numbers are for reading.
+It prints a table with wall time, peak memory and the ratio to the floor, the targets of the
+performance section of the README and, with both layouts, what the connector layout costs
+over the contract layout. Work files go to --work (default target/bench, kept for --reuse).
+Nothing here asserts a time: the numbers are for reading.
 """
 
 from __future__ import annotations
@@ -42,6 +46,43 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class EventsFile:
+    """The product events of a raw layout, which the incremental step splits and appends to:
+    the file, its id, load-time and event-time columns, and the literal type of its times."""
+
+    path: Path
+    id_column: str
+    loaded_at: str
+    occurred_at: tuple[str, ...]
+    timestamp: str  # "timestamp" (UTC wall-clock) or "timestamptz" (instants)
+
+    def at(self, moment: str) -> str:
+        return f"{self.timestamp} '{moment}{'+00' if self.timestamp == 'timestamptz' else ''}'"
+
+
+# The contract's events, and Segment's tracks in the connector layout (docs/presets/segment.md:
+# uuid_ts is when the warehouse loaded the row; timestamp, sent_at, ... when it happened).
+EVENTS_FILES = (
+    EventsFile(Path("product") / "events.parquet", "event_id", "_loaded_at", ("occurred_at",),
+               "timestamp"),
+    EventsFile(Path("segment") / "tracks.parquet", "id", "uuid_ts",
+               ("timestamp", "original_timestamp", "sent_at", "received_at"), "timestamptz"),
+)  # fmt: skip
+
+
+def _events_file(raw: Path) -> EventsFile:
+    for events in EVENTS_FILES:
+        if (raw / events.path).is_file():
+            return events
+    raise SystemExit(
+        f"{raw} has none of {', '.join(str(e.path) for e in EVENTS_FILES)}: add its layout's"
+        " events file to EVENTS_FILES in scripts/bench.py"
+    )
+
+
 TABLES = {
     "crm": ["accounts", "users", "contacts", "opportunities", "activities", "nps_responses"],
     "billing": [
@@ -106,7 +147,12 @@ def _run(name: str, command: list[str], env: dict[str, str] | None = None) -> St
     return step
 
 
-def _dbt(command: str, target: Path, raw: Path, as_of: dt.date, *extra: str) -> list[str]:
+def _dbt(
+    command: str, target: Path, raw: Path, as_of: dt.date, layout: str, *extra: str
+) -> list[str]:
+    from cs_metrics.generate.fivetran.registry import layout_vars
+
+    dbt_vars = {"raw_data_dir": str(raw), "as_of_date": as_of.isoformat(), **layout_vars(layout)}
     return [
         str(BIN / "dbt"),
         command,
@@ -118,7 +164,7 @@ def _dbt(command: str, target: Path, raw: Path, as_of: dt.date, *extra: str) -> 
         "--log-path",
         str(target / "logs"),
         "--vars",
-        json.dumps({"raw_data_dir": str(raw), "as_of_date": as_of.isoformat()}),
+        json.dumps(dbt_vars),
         *extra,
     ]
 
@@ -174,59 +220,137 @@ def _floor(raw: Path, work: Path, memory_limit: str, threads: int) -> list[str]:
 
 
 def _split_last_day(full: Path, before: Path, last_day: dt.date) -> None:
-    """`before` holds what the loader had written before last_day; the events of the last
+    """`before` holds what the loader had written before last_day (every table of `full`,
+    whatever its layout, and the events loaded before that day); the events of the last
     day go back in, with a late event and a duplicate, for the incremental step."""
     import duckdb
 
     if before.exists():
         shutil.rmtree(before)
-    for source, tables in TABLES.items():
-        (before / source).mkdir(parents=True)
-        for table in tables:
-            if (source, table) != ("product", "events"):
-                (before / source / f"{table}.parquet").symlink_to(
-                    full / source / f"{table}.parquet"
-                )
-    cut = f"timestamp '{last_day.isoformat()} 00:00:00'"
+    events = _events_file(full)
+    for path in sorted(full.glob("*/*.parquet")):
+        if path.relative_to(full) != events.path:
+            (before / path.parent.name).mkdir(parents=True, exist_ok=True)
+            (before / path.parent.name / path.name).symlink_to(path)
+    (before / events.path).parent.mkdir(parents=True, exist_ok=True)
+    cut = events.at(f"{last_day.isoformat()} 00:00:00")
     with duckdb.connect() as con:
         con.execute(
-            f"copy (select * from read_parquet('{full}/product/events.parquet')"
-            f" where _loaded_at < {cut}) to '{before}/product/events.parquet' (format parquet)"
+            f"copy (select * from read_parquet('{full / events.path}')"
+            f" where {events.loaded_at} < {cut}) to '{before / events.path}' (format parquet)"
         )
 
 
 def _append_last_day(full: Path, before: Path, last_day: dt.date) -> int:
     import duckdb
 
-    events = before / "product" / "events.parquet"
-    staged = before / "product" / "events.next.parquet"
-    late = last_day - dt.timedelta(days=20)
+    events = _events_file(full)
+    source = full / events.path
+    staged = (before / events.path).with_name("events.next.parquet")
+    late = ", ".join(f"{events.at(f'{last_day - dt.timedelta(days=20)} 12:00:00')} as {column}"
+                     for column in events.occurred_at)  # fmt: skip
     with duckdb.connect() as con:
         con.execute(
             f"""
             copy (
-                select * from read_parquet('{full}/product/events.parquet')
+                select * from read_parquet('{source}')
                 union all
                 -- an event 20 days late and a second copy of an event already loaded
                 select * replace (
-                    'bench_late_' || event_id as event_id,
-                    timestamp '{late} 12:00:00' as occurred_at,
-                    timestamp '{last_day} 09:00:00' as _loaded_at
+                    'bench_late_' || {events.id_column} as {events.id_column},
+                    {late},
+                    {events.at(f"{last_day} 09:00:00")} as {events.loaded_at}
                 )
-                from (select * from read_parquet('{full}/product/events.parquet') limit 1)
+                from (select * from read_parquet('{source}') limit 1)
                 union all
-                select * replace (timestamp '{last_day} 09:30:00' as _loaded_at)
-                from (select * from read_parquet('{full}/product/events.parquet')
-                      where _loaded_at < timestamp '{last_day}' limit 1)
+                select * replace ({events.at(f"{last_day} 09:30:00")} as {events.loaded_at})
+                from (select * from read_parquet('{source}')
+                      where {events.loaded_at} < {events.at(f"{last_day} 00:00:00")} limit 1)
             ) to '{staged}' (format parquet)
             """
         )
         appended = con.execute(
             f"select count(*) from read_parquet('{staged}')"
-            f" where _loaded_at >= timestamp '{last_day}'"
+            f" where {events.loaded_at} >= {events.at(f'{last_day} 00:00:00')}"
         ).fetchone()[0]
-    staged.replace(events)
+    staged.replace(before / events.path)
     return int(appended)
+
+
+def _generate(raw: Path, layout: str, args: argparse.Namespace, start: dt.date) -> Step:
+    if raw.exists():
+        shutil.rmtree(raw)
+    return _run(
+        f"generate ({layout})",
+        [
+            str(BIN / "cs-metrics"),
+            "generate",
+            "--accounts",
+            str(args.accounts),
+            "--start",
+            f"{start:%Y-%m}",
+            "--end",
+            args.end.isoformat(),
+            "--seed",
+            str(args.seed),
+            "--out",
+            str(raw),
+            "--layout",
+            layout,
+        ],
+    )
+
+
+def _layout_steps(layout: str, full: Path, work: Path, end: dt.date) -> list[Step]:
+    """dbt build, dbt run and the incremental run of one layout's raw data (full)."""
+    before = work / f"raw-before-last-day-{layout}"
+    _split_last_day(full, before, end)
+    db_build, db_run = work / f"build-{layout}.duckdb", work / f"run-{layout}.duckdb"
+    for db in (db_build, db_run):
+        for suffix in ("", ".wal"):
+            db.with_name(db.name + suffix).unlink(missing_ok=True)
+    env_build = {"CS_METRICS_DB": str(db_build), "CS_METRICS_TARGET": "duckdb"}
+    env_run = {"CS_METRICS_DB": str(db_run), "CS_METRICS_TARGET": "duckdb"}
+    target_build, target_run = work / f"t-build-{layout}", work / f"t-run-{layout}"
+    steps = [
+        _run(
+            f"dbt build (full, {layout})",
+            _dbt("build", target_build, full, end, layout),
+            env_build,
+        )
+    ]
+    db_build.unlink(missing_ok=True)
+    # the full run as of the day before --end, on the data loaded by then; the daily run
+    # as of --end with that day's events (the account-month tables: their month window)
+    day_before = end - dt.timedelta(days=1)
+    steps.append(
+        _run(f"dbt seed ({layout})", _dbt("seed", target_run, before, day_before, layout), env_run)
+    )
+    steps.append(
+        _run(
+            f"dbt run (full, {layout})",
+            _dbt("run", target_run, before, day_before, layout),
+            env_run,
+        )
+    )
+    appended = _append_last_day(full, before, end)
+    print(f"\nappended {appended:,} events loaded on {end} (incl. a late one and a copy)")
+    steps.append(
+        _run(
+            f"dbt run (daily: next day, {layout})",
+            _dbt("run", target_run, before, end, layout),
+            env_run,
+        )
+    )
+    steps.append(
+        _run(
+            f"dbt run (again, no new data, {layout})",
+            _dbt("run", target_run, before, end, layout),
+            env_run,
+        )
+    )
+    db_run.unlink(missing_ok=True)
+    return steps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,93 +358,65 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2026, 6, 30))
     parser.add_argument("--seed", type=int, default=11)
+    from cs_metrics.generate.fivetran.registry import LAYOUTS
+
+    parser.add_argument(
+        "--layout",
+        choices=(*LAYOUTS, "both"),
+        default="both",
+        help="the raw layout built: the contract's tables, the connectors' (fivetran), or both",
+    )
     parser.add_argument("--work", type=Path, default=ROOT / "target" / "bench")
     parser.add_argument("--reuse", action="store_true", help="keep generated data if present")
     args = parser.parse_args(argv)
 
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
-    full = work / f"raw-{args.accounts}-{args.end}"
-    before = work / "raw-before-last-day"
+    layouts = tuple(LAYOUTS) if args.layout == "both" else (args.layout,)
+    raws = {
+        layout: work
+        / f"raw-{args.accounts}-{args.end}{'' if layout == 'contract' else '-' + layout}"
+        for layout in ("contract", *layouts)
+    }
     start = dt.date(args.end.year - 3, args.end.month, 1)
     memory_limit = os.environ.get("CS_METRICS_DUCKDB_MEMORY_LIMIT", "4GB")
     threads = int(os.environ.get("CS_METRICS_DUCKDB_THREADS", "2"))
     steps: list[Step] = []
 
-    if not (args.reuse and (full / ".cs_metrics_demo").exists()):
-        if full.exists():
-            shutil.rmtree(full)
-        steps.append(
-            _run(
-                "generate",
-                [
-                    str(BIN / "cs-metrics"),
-                    "generate",
-                    "--accounts",
-                    str(args.accounts),
-                    "--start",
-                    f"{start:%Y-%m}",
-                    "--end",
-                    args.end.isoformat(),
-                    "--seed",
-                    str(args.seed),
-                    "--out",
-                    str(full),
-                ],
-            )
-        )
-    _split_last_day(full, before, args.end)
+    for layout, raw in raws.items():
+        if not (args.reuse and (raw / ".cs_metrics_demo").exists()):
+            steps.append(_generate(raw, layout, args, start))
 
-    floor = _run("floor (one DuckDB query)", _floor(full, work, memory_limit, threads))
+    floor = _run("floor (one DuckDB query)", _floor(raws["contract"], work, memory_limit, threads))
     steps.append(floor)
     (work / "floor.duckdb").unlink(missing_ok=True)
 
-    for name in ("build", "run"):
-        for suffix in ("", ".wal"):
-            (work / f"{name}.duckdb{suffix}").unlink(missing_ok=True)
-    env_build = {"CS_METRICS_DB": str(work / "build.duckdb"), "CS_METRICS_TARGET": "duckdb"}
-    env_run = {"CS_METRICS_DB": str(work / "run.duckdb"), "CS_METRICS_TARGET": "duckdb"}
-    steps.append(
-        _run(
-            "dbt build (full)",
-            _dbt("build", work / "t-build", full, args.end),
-            env_build,
-        )
-    )
-    (work / "build.duckdb").unlink(missing_ok=True)
-    day_before = args.end - dt.timedelta(days=1)
-    steps.append(_run("dbt seed", _dbt("seed", work / "t-run", before, day_before), env_run))
-    run_full = _run(
-        "dbt run (full)",
-        _dbt("run", work / "t-run", before, day_before),
-        env_run,
-    )
-    steps.append(run_full)
-    appended = _append_last_day(full, before, args.end)
-    print(f"\nappended {appended:,} events loaded on {args.end} (incl. a late one and a copy)")
-    # the daily run: the next as-of date with the day's events
-    incremental = _run(
-        "dbt run (daily: next day)",
-        _dbt("run", work / "t-run", before, args.end),
-        env_run,
-    )
-    steps.append(incremental)
-    steps.append(
-        _run("dbt run (again, no new data)", _dbt("run", work / "t-run", before, args.end), env_run)
-    )
+    for layout in layouts:
+        steps.extend(_layout_steps(layout, raws[layout], work, args.end))
 
-    print("\nstep                              wall s   peak MiB   x floor")
+    print("\nstep                                        wall s   peak MiB   x floor")
     for step in steps:
         ratio = step.seconds / floor.seconds
-        print(f"{step.name:<32} {step.seconds:>7.1f}  {step.peak_mib:>9,.0f}   {ratio:>6.2f}")
-    build = next(s for s in steps if s.name == "dbt build (full)")
-    print(
-        "\ntargets: dbt run <= 4x floor: "
-        f"{run_full.seconds / floor.seconds:.2f}x; dbt build <= 6x floor: "
-        f"{build.seconds / floor.seconds:.2f}x; incremental <= 15% of dbt run: "
-        f"{100 * incremental.seconds / run_full.seconds:.0f}%; peak memory <= 6 GiB: "
-        f"{max(s.peak_mib for s in steps if s.name.startswith('dbt')) / 1024:.1f} GiB"
-    )
+        print(f"{step.name:<42} {step.seconds:>7.1f}  {step.peak_mib:>9,.0f}   {ratio:>6.2f}")
+    by_name = {step.name: step for step in steps}
+    for layout in layouts:
+        build = by_name[f"dbt build (full, {layout})"]
+        run_full = by_name[f"dbt run (full, {layout})"]
+        incremental = by_name[f"dbt run (daily: next day, {layout})"]
+        peak = max(s.peak_mib for s in steps if s.name.startswith("dbt") and layout in s.name)
+        print(
+            f"\n{layout}: dbt run <= 4x floor: "
+            f"{run_full.seconds / floor.seconds:.2f}x; dbt build <= 6x floor: "
+            f"{build.seconds / floor.seconds:.2f}x; daily run <= 15% of dbt run: "
+            f"{100 * incremental.seconds / run_full.seconds:.0f}%; peak memory <= 6 GiB: "
+            f"{peak / 1024:.1f} GiB"
+        )
+    if len(layouts) == 2:
+        costs = []
+        for kind in ("dbt build (full", "dbt run (full", "dbt run (daily: next day"):
+            ratio = by_name[f"{kind}, fivetran)"].seconds / by_name[f"{kind}, contract)"].seconds
+            costs.append(f"{kind.replace(' (', ', ')} {100 * (ratio - 1):+.1f}%")
+        print("\nfivetran layout over contract (target <= +10%): " + "; ".join(costs))
     return 0
 
 

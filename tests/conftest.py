@@ -11,8 +11,10 @@ import importlib.util
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import duckdb
 import pytest
@@ -66,22 +68,34 @@ def _release_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def run_dbt(args: list[str], *, db_path: Path, target_path: Path, vars_: dict) -> None:
-    """Run dbt in-process against a given DuckDB file; raise with dbt's message on failure."""
+def run_dbt(
+    args: list[str],
+    *,
+    db_path: Path | None,
+    target_path: Path | None,
+    vars_: dict | None,
+    project_dir: Path = ROOT,
+    profiles_dir: Path | None = None,
+) -> None:
+    """Run dbt in-process against a given DuckDB file; raise with dbt's message on failure.
+
+    db_path: the file of the project's profile (CS_METRICS_DB); None for another project's
+    profile (project_dir, profiles_dir), which names its own. target_path, vars_: None
+    passes none (`dbt deps` takes no --target-path).
+    """
     from dbt.cli.main import dbtRunner
 
-    os.environ["CS_METRICS_DB"] = str(db_path)
-    os.environ["CS_METRICS_TARGET"] = "duckdb"
+    if db_path is not None:
+        os.environ["CS_METRICS_DB"] = str(db_path)
+        os.environ["CS_METRICS_TARGET"] = "duckdb"
     full = [
         *args,
         "--project-dir",
-        str(ROOT),
+        str(project_dir),
         "--profiles-dir",
-        str(ROOT / "profiles"),
-        "--target-path",
-        str(target_path),
-        "--vars",
-        json.dumps(vars_),
+        str(profiles_dir or ROOT / "profiles"),
+        *(["--target-path", str(target_path)] if target_path is not None else []),
+        *(["--vars", json.dumps(vars_)] if vars_ is not None else []),
     ]
     try:
         result = dbtRunner().invoke(full)
@@ -97,6 +111,64 @@ def run_dbt(args: list[str], *, db_path: Path, target_path: Path, vars_: dict) -
             ]
             detail = "\n".join(failed) or detail
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{detail}")
+
+
+def generate_small(out_dir: Path, **options: object) -> Path:
+    """The small generated company in out_dir (options: generate()'s, e.g. layout)."""
+    from cs_metrics.generate.core import generate
+
+    generate(
+        out_dir=out_dir,
+        accounts=SMALL_ACCOUNTS,
+        start=SMALL_START,
+        end=SMALL_END,
+        seed=SMALL_SEED,
+        **options,
+    )
+    return out_dir
+
+
+def mart_differences(
+    expected_db: Path,
+    expected_manifest: Path,
+    actual_db: Path,
+    actual_manifest: Path,
+    label: str,
+    converters: Sequence[Any] = (),
+) -> list:
+    """Every difference between the public marts of two DuckDB builds of cs_metrics, row by
+    row, both ways, with no tolerance (scripts/engines/compare.py). Marts are matched by name:
+    a host project that installed cs_metrics as a package names their schemas its own way.
+    converters: the actual build read their connector layout (the expected one the contract
+    layout): the records of the expected issues are named as the connectors name them."""
+    compare = import_script("scripts/engines/compare.py")
+    expected = {m.name: m for m in compare.discover_marts(expected_manifest, "cs_metrics")}
+    actual = {m.name: m for m in compare.discover_marts(actual_manifest, "cs_metrics")}
+    assert set(expected) == set(actual), set(expected) ^ set(actual)
+    differences = []
+    for name, mart in sorted(actual.items()):
+        rows = compare.read_duckdb(expected_db, expected[name])
+        if converters and name == compare.QUALITY_MART:
+            rows = compare.named_by_the_connectors(rows, converters)
+        differences += compare.compare_mart(
+            mart,
+            rows,
+            compare.read_duckdb(actual_db, mart),
+            actual_engine=label,
+            exact=True,
+        )
+    return differences
+
+
+def apart_from_listed_connector_rows(
+    differences: list, layout: str
+) -> tuple[list[str], set[tuple[str, str, str]]]:
+    """Differences between a connector-layout build (labelled `layout`) and the contract
+    build: (the unexpected ones described, the (source_table, record_id, issue_type) of the
+    rows only the connectors have, listed in fct_data_quality_issues)."""
+    compare = import_script("scripts/engines/compare.py")
+    others, listed = compare.split_connector_rows(differences, layout)
+    return [d.describe("contract", layout) for d in others], listed
 
 
 def as_csv(parquet_dir: Path, out: Path) -> Path:
@@ -131,17 +203,7 @@ def build_apart(work: Path, vars_: dict) -> Path:
 
 @pytest.fixture(scope="session")
 def small_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cs_metrics.generate.core import generate
-
-    out = tmp_path_factory.mktemp("raw") / "small"
-    generate(
-        out_dir=out,
-        accounts=SMALL_ACCOUNTS,
-        start=SMALL_START,
-        end=SMALL_END,
-        seed=SMALL_SEED,
-    )
-    return out
+    return generate_small(tmp_path_factory.mktemp("raw") / "small")
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,14 @@ package. It reads DuckDB, PostgreSQL and Spark (the Parquet files of its warehou
 naming every mart, key and column that differs:
 
     .venv/bin/python scripts/engines/compare.py --manifest target/manifest.json \
-        --duckdb reference.duckdb [--postgres-target postgres] [--spark-warehouse DIR]
+        --duckdb reference.duckdb [--postgres-target postgres] [--spark-warehouse DIR] \
+        [--connector-layout RAW_DIR]
+
+With --connector-layout the engine's build read RAW_DIR, a connector layout of the company the
+reference read in the contract layout (cs-metrics generate --layout): the connector rows its
+converters add (test mode, deleted, ...; cs_metrics.generate.fivetran) must each be listed
+once in fct_data_quality_issues, and are the only difference allowed; the records listed
+there are named as the connectors name them (a Zendesk ticket by its number).
 """
 
 from __future__ import annotations
@@ -78,8 +85,12 @@ def _meta(node: Mapping[str, Any]) -> Mapping[str, Any]:
     return (node.get("config") or {}).get("meta") or node.get("meta") or {}
 
 
-def discover_marts(manifest_path: Path) -> list[Mart]:
-    """Every public model of the project with its primary key, from a dbt manifest."""
+def discover_marts(manifest_path: Path, package: str | None = None) -> list[Mart]:
+    """Every public model of the project with its primary key, from a dbt manifest.
+
+    package: only the models of this dbt package (e.g. cs_metrics in a host project's
+    manifest, which also holds the host's own models).
+    """
     manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
     nodes = manifest["nodes"]
     keys: dict[str, tuple[str, ...]] = {}
@@ -96,6 +107,8 @@ def discover_marts(manifest_path: Path) -> list[Mart]:
     marts = []
     for unique_id, node in sorted(nodes.items()):
         if node.get("resource_type") != "model" or node.get("access") != "public":
+            continue
+        if package is not None and node.get("package_name") != package:
             continue
         key = tuple(_meta(node).get("primary_key") or ()) or keys.get(unique_id)
         if not key and unique_id in unique_columns:
@@ -244,6 +257,76 @@ def compare_mart(
     return differences
 
 
+# ------------------------------------------------------------------ connector layouts
+
+QUALITY_MART = "fct_data_quality_issues"
+QUALITY_KEY = ("source_table", "record_id", "issue_type")
+
+
+def layout_converters_of(raw_dir: Path) -> list[Any]:
+    """The converters of a generated connector layout: the presets its marker's vars select
+    (<domain>_source; cs_metrics.generate.fivetran.registry)."""
+    from cs_metrics.generate.core import MARKER
+    from cs_metrics.generate.fivetran.registry import CONVERTERS
+
+    marker = json.loads((Path(raw_dir) / MARKER).read_text(encoding="utf-8"))
+    selected = {
+        value for name, value in (marker.get("vars") or {}).items() if name.endswith("_source")
+    }
+    return [converter for name, converter in CONVERTERS.items() if name in selected]
+
+
+def connector_rows(raw_dir: Path) -> set[tuple[str, str, str]]:
+    """The rows only the connectors of a generated connector layout have (test mode, deleted,
+    ...), as their presets list them in fct_data_quality_issues: (source_table, record_id,
+    issue_type)."""
+    return {row for converter in layout_converters_of(raw_dir) for row in converter.extra_rows()}
+
+
+def layout_extra_rows(layout: str, crm: str | None = None) -> set[tuple[str, str, str]]:
+    """The connector rows a layout's converters add, as its build lists them."""
+    from cs_metrics.generate.fivetran.registry import layout_converters
+
+    return {row for c in layout_converters(layout, crm) for row in c.extra_rows()}
+
+
+def named_by_the_connectors(issues: pa.Table, converters: Sequence[Any]) -> pa.Table:
+    """A contract build's fct_data_quality_issues with each record named as the connectors
+    of a layout name it (each converter's `record_id`: a Zendesk ticket by its number)."""
+    names = []
+    for table, record in zip(
+        issues.column("source_table").to_pylist(),
+        issues.column("record_id").to_pylist(),
+        strict=True,
+    ):
+        for converter in converters:
+            record = converter.record_id(table, record)
+        names.append(record)
+    index = issues.schema.get_field_index("record_id")
+    return issues.set_column(index, "record_id", pa.array(names, issues.schema.field(index).type))
+
+
+def split_connector_rows(
+    differences: Iterable[Difference], engine: str
+) -> tuple[list[Difference], set[tuple[str, str, str]]]:
+    """(the other differences, the (source_table, record_id, issue_type) of the rows only on
+    `engine` in fct_data_quality_issues): a build from a connector layout lists the connector
+    rows the contract cannot hold (registry `extra_rows`), which the contract build does not
+    have."""
+    others, listed = [], set()
+    for difference in differences:
+        key = dict(difference.key)
+        if (
+            difference.mart == QUALITY_MART
+            and difference.column is None
+            and difference.problem == f"row only on {engine}"
+        ):
+            listed.add(tuple(key[column] for column in QUALITY_KEY))
+        else:
+            others.append(difference)
+    return others, listed
+
+
 # ------------------------------------------------------------------ readers
 
 
@@ -277,18 +360,43 @@ def read_spark_warehouse(warehouse: Path, mart: Mart) -> pa.Table:
 
 
 def compare_engine(
-    marts: Sequence[Mart], reference: Path, engine: str, read: Any, max_listed: int = 20
+    marts: Sequence[Mart],
+    reference: Path,
+    engine: str,
+    read: Any,
+    max_listed: int = 20,
+    connector_layout: Path | None = None,
 ) -> int:
-    """Compare every mart of one engine with the DuckDB reference; prints, returns #differences."""
+    """Compare every mart of one engine with the DuckDB reference; prints, returns #differences.
+
+    connector_layout: the engine built this generated connector layout (the reference the
+    contract layout of the same company): the connector rows it lists in
+    fct_data_quality_issues are expected there, and only they; the reference's records are
+    named there as the connectors name them.
+    """
+    converters = layout_converters_of(connector_layout) if connector_layout else []
+    expected_rows = connector_rows(connector_layout) if connector_layout else set()
     total = 0
     for mart in marts:
         expected = read_duckdb(reference, mart)
+        if converters and mart.name == QUALITY_MART:
+            expected = named_by_the_connectors(expected, converters)
         rows = expected.num_rows
         try:
             differences = compare_mart(mart, expected, read(mart), engine)
         except Exception as exc:  # a mart that is missing or unreadable on the engine
             differences = [
                 Difference(mart.name, (), None, None, None, f"cannot read on {engine}: {exc}")
+            ]
+        if connector_layout and mart.name == QUALITY_MART:
+            differences, listed = split_connector_rows(differences, engine)
+            differences += [
+                Difference(mart.name, (("row", row),), None, None, None, problem)
+                for rows_of, problem in (
+                    (expected_rows - listed, f"connector row not listed on {engine}"),
+                    (listed - expected_rows, f"row only on {engine}"),
+                )
+                for row in sorted(rows_of)
             ]
         status = "same" if not differences else f"{len(differences)} difference(s)"
         print(f"  {engine:<8} {mart.schema}.{mart.name:<32} {rows:>7} rows  {status}")
@@ -310,6 +418,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-target", help="dbt target to read PostgreSQL marts from")
     parser.add_argument("--spark-warehouse", type=Path, help="spark.sql.warehouse.dir of a build")
     parser.add_argument("--profiles-dir", type=Path, default=Path("profiles"))
+    parser.add_argument(
+        "--connector-layout",
+        type=Path,
+        help="the engine built this raw directory of `cs-metrics generate --layout ...` (the"
+        " reference its contract layout): its connector rows listed are expected",
+    )
     args = parser.parse_args(argv)
 
     marts = discover_marts(args.manifest)
@@ -322,7 +436,11 @@ def main(argv: list[str] | None = None) -> int:
         connection = connect(read_target(args.profiles_dir, args.postgres_target))
         try:
             differences += compare_engine(
-                marts, args.duckdb, "postgres", lambda mart: read_postgres(connection, mart)
+                marts,
+                args.duckdb,
+                "postgres",
+                lambda mart: read_postgres(connection, mart),
+                connector_layout=args.connector_layout,
             )
         finally:
             connection.close()
@@ -332,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
             args.duckdb,
             "spark",
             lambda mart: read_spark_warehouse(args.spark_warehouse, mart),
+            connector_layout=args.connector_layout,
         )
     if differences:
         print(f"FAILED: {differences} difference(s) between engines (listed above)")

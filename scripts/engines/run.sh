@@ -11,6 +11,10 @@
 #      postgres`), runs `dbt build` (models, data and unit tests), validates the marts
 #      (`cs-metrics validate --marts`) and checks the read-only BI role
 #      (tests/engines/test_engine_postgres_grants.py);
+#      then the connector presets: the same company in the connectors' layout (`cs-metrics
+#      generate --layout fivetran`: Stripe, Salesforce, Zendesk and Segment tables, loaded as
+#      timestamptz), loaded into a database of its own, built with the presets selected, their
+#      unit tests run there, and every public mart compared with the DuckDB contract build;
 #   5. the same on Spark (local session, its own warehouse and metastore; marts validated);
 #      on both, the first build is as of FIRST_AS_OF (a day of the month before); the
 #      daily run as of AS_OF then rewrites only the month window (replace_months on
@@ -110,9 +114,16 @@ quietly() { # <log> <command...>: output to the log, shown when the command fail
     }
 }
 build() { # <target> [args]: dbt build, a one-line summary or the failures
-    local target=$1 output=$WORK/dbt-$1-$SECONDS.log
-    shift
-    if dbt build "$target" "$@" >"$output" 2>&1; then
+    dbt_step build "$@"
+}
+dbt_step() { # <command> <target> [args]: a one-line summary, or the failures (or no node)
+    local command=$1 target=$2 output=$WORK/dbt-$2-$SECONDS.log
+    shift 2
+    if dbt "$command" "$target" "$@" >"$output" 2>&1; then
+        if grep -q "Nothing to do" "$output"; then
+            echo "dbt $command $*: selects nothing"
+            return 1
+        fi
         grep -E "Done\. PASS" "$output" || true
     else
         grep -E "ERROR|FAIL|Error|Done\." "$output" |
@@ -191,25 +202,22 @@ SQL
     log "PostgreSQL: raw timestamps as timestamp with time zone, server zone $(
         PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -qAt -h 127.0.0.1 -p "$PG_PORT" -U postgres \
             -d cs_metrics -c 'show timezone')"
-    PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" \
-        -U cs_metrics -d cs_metrics <<'SQL'
-do $zones$
-declare c record;
-begin
-    for c in
-        select table_schema, table_name, column_name
-        from information_schema.columns
-        where table_schema in ('crm', 'billing', 'finance', 'product', 'support')
-            and data_type = 'timestamp without time zone'
-    loop
-        execute format(
-            'alter table %I.%I alter column %I type timestamptz using %I at time zone ''UTC''',
-            c.table_schema, c.table_name, c.column_name, c.column_name
-        );
-    end loop;
-end
-$zones$;
+    zoned_timestamps() { # <database> <schema...>: every raw timestamp column as timestamptz
+        local database=$1
+        shift
+        PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 \
+            -p "$PG_PORT" -U cs_metrics -d "$database" -v schemas="$(printf "'%s'," "$@" |
+                sed 's/,$//')" <<'SQL'
+select format(
+    'alter table %I.%I alter column %I type timestamptz using %I at time zone ''UTC''',
+    table_schema, table_name, column_name, column_name
+)
+from information_schema.columns
+where table_schema in (:schemas) and data_type = 'timestamp without time zone'
+\gexec
 SQL
+    }
+    zoned_timestamps cs_metrics crm billing finance product support
 
     log "PostgreSQL: cs-metrics validate (raw schemas)"
     validate postgres-raw --target postgres --as-of "$AS_OF" || failed=1
@@ -236,6 +244,50 @@ SQL
 
     log "PostgreSQL: compare the public marts with DuckDB"
     "${COMPARE[@]}" --postgres-target postgres || failed=1
+
+    # Connector presets: the same company as the connectors write it, generated with the same
+    # arguments in each layout of CONNECTOR_LAYOUTS (`cs-metrics generate --layout ...`; the
+    # fivetran layout holds every connector of cs_metrics.generate.fivetran.registry.LAYOUTS),
+    # loaded into a database of its own (`cs-metrics load` finds the presets from the folders,
+    # e.g. stripe/ without billing/), built with the presets its generator names (the vars of
+    # its marker) and compared with the DuckDB contract build: every public mart the same, but
+    # for the connector rows listed in fct_data_quality_issues. A connector added to the
+    # fivetran layout runs here as it is; another choice of the generator (e.g. a CRM option)
+    # is one more entry below (one more build: about a minute).
+    CONNECTOR_LAYOUTS=("--layout fivetran")
+    json_field() { # <python expression over `d`, the JSON of $1>: print it
+        "$BIN/python" -c "import json, sys; d = json.loads(sys.argv[1]); print($2)" "$1"
+    }
+    connector_layout() { # <index> <generator options>: generate, load, build, compare
+        local raw=$WORK/raw-layout-$1 database=cs_metrics_layout_$1 preset_vars
+        # shellcheck disable=SC2086 # the generator's options
+        "$BIN/cs-metrics" generate --accounts "$ACCOUNTS" --start "$START" --end "$END" \
+            --seed 7 --out "$raw" $2 >/dev/null || return 1
+        preset_vars=$(json_field "$(cat "$raw/.cs_metrics_demo")" 'json.dumps(d["vars"])')
+        echo "presets: $preset_vars"
+        PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 \
+            -p "$PG_PORT" -U postgres -d postgres -c "create database $database owner cs_metrics" ||
+            return 1
+        local VARS CS_METRICS_PG_DATABASE=$database
+        export CS_METRICS_PG_DATABASE
+        VARS=$(json_field "$preset_vars" \
+            "json.dumps({'raw_data_dir': '$raw', 'as_of_date': '$AS_OF', **d})")
+        quietly "$WORK/load-postgres-layout-$1.log" "$BIN/cs-metrics" load --target postgres \
+            "$raw" && tail -n 2 "$WORK/load-postgres-layout-$1.log" &&
+            # shellcheck disable=SC2046 # one schema per connector
+            zoned_timestamps "$database" crm finance product support \
+                $(json_field "$preset_vars" '" ".join(sorted(set(d.values())))') &&
+            # the models, then the presets' unit tests (disabled in the contract build above)
+            build postgres --exclude-resource-type test --exclude-resource-type unit_test &&
+            dbt_step test postgres --select "test_type:unit,path:models/connectors" &&
+            "${COMPARE[@]}" --postgres-target postgres --connector-layout "$raw"
+    }
+    for index in "${!CONNECTOR_LAYOUTS[@]}"; do
+        log "PostgreSQL: connector presets (${CONNECTOR_LAYOUTS[$index]})"
+        t=$SECONDS
+        connector_layout "$index" "${CONNECTOR_LAYOUTS[$index]}" || failed=1
+        timings+=("postgres connector presets (${CONNECTOR_LAYOUTS[$index]}): $(elapsed $t)s")
+    done
 fi
 
 # ---------------------------------------------------------------- Spark

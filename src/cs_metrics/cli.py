@@ -77,7 +77,8 @@ def _build_parser() -> argparse.ArgumentParser:
             " table of the raw input contract (CRM, billing, FX, product events, support),"
             " for --accounts accounts from --start to --end. The same arguments always give"
             " byte-identical files. --layout fivetran writes the same company as the"
-            " connectors' tables (<out>/stripe/<table>.parquet for billing;"
+            " connectors' tables (<out>/stripe/, zendesk/, segment/<table>.parquet, and"
+            " <out>/salesforce/ for the CRM, or <out>/hubspot/ with --crm hubspot;"
             " docs/presets/README.md)."
         ),
         epilog=EPILOG,
@@ -108,7 +109,16 @@ def _build_parser() -> argparse.ArgumentParser:
         choices=("contract", "fivetran"),
         default="contract",
         help="contract: the raw contract tables; fivetran: the tables connectors write"
-        " (Stripe billing), read with the vars it prints",
+        " (Stripe billing, Salesforce CRM, Zendesk support, Segment events), read with the vars"
+        " it prints",
+    )
+    from cs_metrics.generate.fivetran.registry import CRMS
+
+    gen.add_argument(
+        "--crm",
+        choices=CRMS,
+        default=None,
+        help="with --layout fivetran: the CRM connector to write (default: salesforce)",
     )
     gen.add_argument(
         "--force",
@@ -186,6 +196,7 @@ def _generate(args: argparse.Namespace) -> int:
             seed=args.seed,
             force=args.force,
             layout=args.layout,
+            crm=args.crm,
         )
     except GenerateArgumentError as exc:
         return fail("generate", exc, EXIT_USAGE)
@@ -195,13 +206,13 @@ def _generate(args: argparse.Namespace) -> int:
     print(
         f"Demo data for {args.accounts:,} accounts, {start:%Y-%m} to {end:%Y-%m-%d}, "
         f"seed {args.seed}: {sum(rows.values()):,} rows in {len(rows)} tables "
-        f"({rows['product.events']:,} events), {stats['bytes'] / 1e6:.1f} MB "
+        f"({stats['events']:,} events), {stats['bytes'] / 1e6:.1f} MB "
         f"in {stats['seconds']:.1f} s -> {args.out}"
     )
     if args.layout != "contract":
         from cs_metrics.generate.fivetran.registry import layout_vars
 
-        selected = ", ".join(f"{k}: {v}" for k, v in layout_vars(args.layout).items())
+        selected = ", ".join(f"{k}: {v}" for k, v in layout_vars(args.layout, args.crm).items())
         print(f"Build it with --vars '{{raw_data_dir: {args.out}, {selected}}}'")
     return 0
 

@@ -23,6 +23,7 @@ import yaml
 
 from cs_metrics import contract
 from cs_metrics.contract import Column, Table
+from cs_metrics.rawfiles import table_file
 
 CONTRACT = "contract"
 
@@ -117,6 +118,16 @@ def check_choice(domains: Mapping[str, Domain], chosen: Mapping[str, str]) -> di
     return result
 
 
+def choose_presets(
+    project_dir: Path, raw_dir: Path | None, named: Mapping[str, str]
+) -> dict[str, str]:
+    """{domain: preset} for every domain: the presets named (--preset), else those a raw
+    directory is laid out for (detect_presets), else the contract; fails on unknown values."""
+    chosen = detect_presets(raw_dir, project_dir) if raw_dir is not None else {}
+    chosen.update(named)
+    return check_choice(input_domains(project_dir), chosen)
+
+
 def _data_type(data_type: str) -> pa.DataType:
     base = data_type.lower().split("(")[0].strip()
     if base in ("decimal", "numeric"):
@@ -182,14 +193,18 @@ def raw_tables(project_dir: Path, presets: Mapping[str, str]) -> tuple[Table, ..
 def detect_presets(raw_dir: Path, project_dir: Path) -> dict[str, str]:
     """The presets a directory of Parquet files is laid out for.
 
-    A domain reads a preset when its contract folder (`<raw_dir>/<source>/`) is absent and the
-    folder of exactly one of its presets (`<raw_dir>/<preset>/`) is there; else the contract.
+    A domain reads a preset when none of the contract tables a preset replaces is there
+    (`<raw_dir>/<source>/<table>.parquet` or `.csv`; the tables that stay with the contract,
+    such as crm/nps_responses, may be) and the folder of exactly one of its presets
+    (`<raw_dir>/<preset>/`) is; else the contract.
     """
     raw_dir = Path(raw_dir)
     found = {}
     for name, domain in input_domains(project_dir).items():
         present = [p for p in domain.presets if (raw_dir / p).is_dir()]
-        if not (raw_dir / domain.source).is_dir() and len(present) == 1:
+        replaced = [contract.BY_KEY[key] for key in domain.replaced_tables]
+        has_contract_tables = any(table_file(raw_dir, t).is_file() for t in replaced)
+        if not has_contract_tables and len(present) == 1:
             found[name] = present[0]
         else:
             found[name] = CONTRACT

@@ -204,3 +204,28 @@ def test_columns_marked_engine_compare_false_are_not_compared(tmp_path: Path) ->
     expected = [{"month_start": 1, "closed_value": 2, "closed_at": "09:00"}]
     actual = [{"month_start": 1, "closed_value": 2, "closed_at": "09:05"}]
     assert compare_mart(mart, expected, actual) == []
+
+
+def test_connector_rows_come_from_the_layout_the_generator_names(tmp_path: Path) -> None:
+    from cs_metrics.generate.fivetran.registry import CONVERTERS
+
+    (tmp_path / ".cs_metrics_demo").write_text(
+        json.dumps({"layout": "fivetran", "vars": {"billing_source": "stripe"}})
+    )
+    rows = compare.connector_rows(tmp_path)
+    assert rows == set(CONVERTERS["stripe"].extra_rows()) and rows
+
+
+def test_only_rows_only_on_the_engine_in_the_quality_mart_are_connector_rows() -> None:
+    quality = Mart(
+        "fct_data_quality_issues",
+        "marts",
+        ("source_table", "record_id", "issue_type"),
+        (("source_table", "varchar"), ("record_id", "varchar"), ("issue_type", "varchar")),
+    )
+    listed = {"source_table": "stripe.customer", "record_id": "cus_t", "issue_type": "test_mode"}
+    differences = compare_mart(quality, [], [listed], "postgres")
+    differences += compare_mart(MART, [], [_row("a1", JAN)], "postgres")
+    others, rows = compare.split_connector_rows(differences, "postgres")
+    assert rows == {("stripe.customer", "cus_t", "test_mode")}
+    assert [(d.mart, d.problem) for d in others] == [("fct_account_months", "row only on postgres")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date as dt_date
 from pathlib import Path
 
 import pyarrow as pa
@@ -147,3 +148,35 @@ def test_csv_batches_write_zoned_timestamps_as_utc_wall_clock(raw_dir: Path) -> 
     item = next(i for i in plan_load(raw_dir, SCHEMAS) if i.table.name == "tickets")
     [(_, buffer)] = list(csv_batches(item, batch_rows=10))
     assert "2024-01-01 08:00:00.000000," in buffer.getvalue().decode()
+
+
+def test_a_connector_layout_plans_the_connector_tables_into_their_schema(tmp_path: Path) -> None:
+    """`load` of a connector layout (stripe/ without billing/): the preset's tables go to the
+    connector's schema (var stripe_schema), the contract tables it replaces are not loaded."""
+    from cs_metrics.generate.core import generate
+    from cs_metrics.presets import choose_presets, raw_tables
+
+    raw = tmp_path / "raw"
+    generate(
+        out_dir=raw,
+        accounts=3,
+        start=dt_date(2025, 1, 1),
+        end=dt_date(2025, 3, 31),
+        seed=1,
+        layout="fivetran",
+    )
+    presets = choose_presets(ROOT, raw, {})
+    assert presets["billing"] == "stripe"
+    connectors = [preset for preset in presets.values() if preset != "contract"]
+    schemas = source_schemas(ROOT, {"stripe": "raw_stripe"}, extra_sources=connectors)
+    plan = plan_load(raw, schemas, tables=raw_tables(ROOT, presets))
+    labels = {item.label for item in plan}
+    assert {
+        "raw_stripe.invoice_line_item",
+        "raw_stripe.subscription_item",
+        "crm.nps_responses",
+    } <= labels
+    assert not [label for label in labels if label.startswith(("billing.", "crm.accounts"))]
+    (raw / "stripe" / "price.parquet").unlink()
+    with pytest.raises(LoadError, match=r"stripe\.price: file not found"):
+        plan_load(raw, schemas, tables=raw_tables(ROOT, presets))

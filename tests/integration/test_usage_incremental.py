@@ -186,9 +186,11 @@ def test_incremental_run_equals_full_refresh(
         / "compiled/cs_metrics/models/intermediate/usage/int_product_events_deduplicated.sql"
     ).read_text()
     assert f"'{LOOKBACK_START.isoformat()}'" in compiled, "the run was not anchored on as_of"
-    assert f"cast('{VERY_LATE_DAY.isoformat()}' as date)" in compiled, (
-        "the day of the very late event was not re-processed"
-    )
+    next_day = VERY_LATE_DAY + dt.timedelta(days=1)
+    assert (
+        f"(occurred_at >= cast('{VERY_LATE_DAY.isoformat()}' as timestamp)"
+        f" and occurred_at < cast('{next_day.isoformat()}' as timestamp))" in compiled
+    ), "the day of the very late event was not re-processed"
 
     # 3. a full build of the same raw data into another database
     full_db = work / "full.duckdb"

@@ -122,3 +122,30 @@ def test_marts_are_public_tables_with_enforced_contracts() -> None:
             for column in columns:
                 assert column.get("description"), f"{model['name']}.{column['name']}"
                 assert column.get("data_type"), f"{model['name']}.{column['name']}"
+
+
+def test_dbt_project_configs_read_no_vars() -> None:
+    """dbt renders a package's dbt_project.yml without any vars (neither the host project's
+    nor --vars): a var there would keep its default when cs_metrics is installed as a package
+    (docs/package.md). Configs that depend on a var go in the model (e.g. a preset's
+    `config(enabled=cs_metrics.preset_selected(...))`)."""
+    project = _project()
+    reading = [
+        f"{section}: {text}"
+        for section in ("models", "seeds", "snapshots", "data_tests", "tests")
+        for text in re.findall(r"\{\{[^}]*\}\}", yaml.safe_dump(project.get(section) or {}))
+        if re.search(r"\bvar\s*\(", text)
+    ]
+    assert not reading, f"dbt_project.yml configs reading vars: {reading}"
+
+
+def test_unit_test_names_fit_a_postgresql_relation_name() -> None:
+    """dbt names a relation after each unit test, and PostgreSQL cuts nothing: a name over 63
+    characters fails there (a package cannot override dbt's unit materialization)."""
+    too_long = [
+        test["name"]
+        for path in (ROOT / "models").rglob("*.yml")
+        for test in (yaml.safe_load(path.read_text()) or {}).get("unit_tests", []) or []
+        if len(test["name"]) > 63
+    ]
+    assert not too_long, f"unit test names over 63 characters: {too_long}"

@@ -3,6 +3,9 @@
     not deleted; the CRM account_id is the value of the customer metadata
     key var stripe_account_id_metadata_key (absent or blank: unmapped).
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('stripe')) }}
+
 with
 
 customers as (

@@ -10,7 +10,10 @@
 
 -- a table: rebuilding it from the lines costs more than one read (every
 -- staging read and test would repeat it as a view)
-{{ config(materialized='table') }}
+{{ config(
+    enabled=cs_metrics.preset_selected('stripe'),
+    materialized='table'
+) }}
 
 with
 

@@ -5,6 +5,9 @@
     when issued; subtotal is after discounts and before tax (total - tax:
     Stripe's own subtotal is before discounts); amounts in major units.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('stripe')) }}
+
 {%- set invoices_relation = source('stripe', 'invoice') -%}
 
 with

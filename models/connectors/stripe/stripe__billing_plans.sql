@@ -7,6 +7,9 @@
     recurring interval) are not plans. Every custom price of a negotiated
     deal is a plan of its own.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('stripe')) }}
+
 with
 
 prices as (

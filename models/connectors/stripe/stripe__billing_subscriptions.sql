@@ -8,6 +8,9 @@
     metadata key var stripe_term_months_metadata_key, else the billing
     period of its longest price.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('stripe')) }}
+
 {%- set subscriptions_relation = source('stripe', 'subscription_history') -%}
 
 with

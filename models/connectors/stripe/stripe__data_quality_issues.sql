@@ -6,6 +6,8 @@
     discounts whose coupon takes an amount off (not a percent): MRR and the
     invoice lines leave them out.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('stripe')) }}
 {#- (table, has is_deleted, metric fed) -#}
 {%- set tables = [
     ('customer', true, 'mrr'),
@@ -80,18 +82,7 @@ unioned as (
 ),
 
 final as (
-    select
-        source_table,
-        record_id,
-        issue_type,
-        issue_description,
-        account_id,
-        affected_metric,
-        1 as affected_rows,
-        cast(null as {{ cs_metrics.type_money() }}) as affected_amount,
-        cast(null as {{ dbt.type_string() }}) as affected_currency,
-        true as is_excluded_from_metric
-    from unioned
+    {{ cs_metrics.connector_left_out_issues('unioned') }}
 )
 
 select * from final

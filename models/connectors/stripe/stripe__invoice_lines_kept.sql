@@ -8,6 +8,9 @@
     items: one_time), the invoice's currency, the amount before discounts in
     the smallest unit, and the service period as UTC instants.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('stripe')) }}
+
 {%- set lines_relation = source('stripe', 'invoice_line_item') -%}
 
 with

@@ -8,6 +8,9 @@
     Read by the item versions (discount_percent) and by the invoice lines
     (amounts after discount), so both apply the same discount.
 -#}
+
+{{ config(enabled=cs_metrics.preset_selected('stripe')) }}
+
 {%- set discounts_relation = source('stripe', 'discount') -%}
 
 with

@@ -33,11 +33,22 @@
 {%- set window = cs_metrics.events_incremental_window(
     ref('stg_product__events'), var('events_lookback_days')
 ) -%}
-{%- set late_days = [] -%}
+{#- each late day as a range of occurred_at (not cast(occurred_at as date)):
+    a comparison of the column itself reaches the raw scan through the
+    views above it, also through a connector preset's join (DuckDB does
+    not push a cast of it below a left join) -#}
+{%- set late_day_ranges = [] -%}
 {%- for day in (window.late_days if window else []) -%}
-    {%- do late_days.append("cast('" ~ day ~ "' as date)") -%}
-{%- endfor -%}
-{%- set late_days = late_days | join(', ') or 'cast(null as date)' %}
+    {%- set next_day = (
+        modules.datetime.datetime.strptime(day, '%Y-%m-%d')
+        + modules.datetime.timedelta(days=1)
+    ).strftime('%Y-%m-%d') -%}
+    {%- do late_day_ranges.append(
+        "(occurred_at >= cast('" ~ day ~ "' as " ~ dbt.type_timestamp() ~ ')'
+        ~ " and occurred_at < cast('" ~ next_day ~ "' as "
+        ~ dbt.type_timestamp() ~ '))'
+    ) -%}
+{%- endfor %}
 
 with
 
@@ -50,7 +61,7 @@ events as (
             '{{ window.start if window else "1900-01-01" }}'
             as {{ dbt.type_timestamp() }}
         )
-        or cast(occurred_at as date) in ({{ late_days }})
+        or ({{ late_day_ranges | join(' or ') or 'false' }})
 ),
 
 ranked as (

@@ -157,6 +157,7 @@ def generate(
     force: bool = False,
     progress: bool | None = None,
     layout: str = "contract",
+    crm: str | None = None,
 ) -> dict:
     """Generate the demo raw data set and return stats.
 
@@ -171,9 +172,11 @@ def generate(
         force: write even into a non-empty directory that has no demo marker.
         progress: show progress bars (default: when stderr is a terminal).
         layout: "contract", or a connector layout ("fivetran": `fivetran.registry.LAYOUTS`).
+        crm: a connector layout's CRM instead of its own ("hubspot": `fivetran.registry.CRMS`).
 
     Returns:
         {"rows": {"<source>.<table>": count, ...} (connector tables as "<connector>.<table>"),
+         "events": product events generated (in whichever table holds them),
          "seconds": float, "peak_rss_mb": float,
          "bytes": int (size of the Parquet files), "phases": {phase: seconds},
          "phase_peak_rss_mb": {phase: peak RSS so far at the phase's end}}
@@ -185,7 +188,10 @@ def generate(
     began = time.perf_counter()
     from cs_metrics.generate.fivetran.registry import layout_converters, layout_vars
 
-    converters = layout_converters(layout)  # fails early on an unknown layout
+    try:  # fails early on an unknown layout or CRM
+        converters = layout_converters(layout, crm)
+    except ValueError as exc:
+        raise GenerateArgumentError(f"--layout / --crm: {exc}") from exc
     check_arguments(accounts, start, end, seed)
     cal = Calendar(start, end)
     out_dir = Path(out_dir)
@@ -243,7 +249,7 @@ def generate(
             chunked = w.ChunkedWriter(out_dir, events)
             try:
                 with _bar(show, plan.expected_total, "events", "event") as bar:
-                    rows[events.key] = write_events(plan, chunked.write, bar)
+                    rows[events.key] = n_events = write_events(plan, chunked.write, bar)
                 chunked.close()
             except BaseException:
                 chunked.abort()
@@ -255,8 +261,10 @@ def generate(
         for converter in converters:
             for key in converter.reads:
                 del rows[key]
-        rows.update(convert_layout(out_dir, layout))
-        marker.update({"layout": layout, "vars": layout_vars(layout)})
+        rows.update(convert_layout(out_dir, layout, crm))
+        marker.update({"layout": layout, "vars": layout_vars(layout, crm)})
+        if crm is not None:
+            marker["crm"] = crm
     for leftover in out_dir.glob("*/*.parquet"):  # a connector layout written here before
         if leftover.parent.name not in {key.split(".")[0] for key in rows}:
             leftover.unlink()
@@ -264,6 +272,7 @@ def generate(
     (out_dir / PARTIAL_MARKER).unlink()
     return {
         "rows": dict(sorted(rows.items())),
+        "events": n_events,
         "seconds": round(time.perf_counter() - began, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "bytes": sum(

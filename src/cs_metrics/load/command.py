@@ -7,6 +7,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cs_metrics.validate.command import preset_option
+
 
 def _schema_override(value: str) -> tuple[str, str]:
     source, sep, schema = value.partition("=")
@@ -24,8 +26,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description=(
             "Check RAW_DIR against the raw input contract, then load every table into the "
             "schema of its source (dbt vars <source>_schema: crm, billing, finance, product, "
-            "support). Connection settings come from the dbt target in profiles/profiles.yml "
-            "and its environment variables."
+            "support). A connector layout (e.g. stripe/, salesforce/ folders; "
+            "docs/presets/README.md) loads each connector's tables into its schema "
+            "(<connector>_schema). Connection settings come from the dbt target in "
+            "profiles/profiles.yml and its environment variables."
         ),
     )
     load.add_argument(
@@ -43,6 +47,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar="SOURCE=SCHEMA",
         help="load a source into another schema (repeatable; set the dbt var too)",
+    )
+    load.add_argument(
+        "--preset",
+        type=preset_option,
+        action="append",
+        default=[],
+        metavar="DOMAIN=PRESET",
+        help="the input a domain reads, e.g. billing=stripe: load the connector's tables"
+        " (RAW_DIR/stripe/) instead of the contract's (repeatable; default: detected from"
+        " RAW_DIR's folders, e.g. stripe/ without billing/; docs/presets/README.md)",
     )
     load.add_argument(
         "--project-dir", type=Path, default=None, help="dbt project (default: current directory)"
@@ -63,13 +77,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
 
 
-def _refuse_csv_under_spark_tables(raw_dir: Path) -> None:
+def _refuse_csv_under_spark_tables(raw_dir: Path, tables: tuple) -> None:
     """Spark tables over the files need Parquet files: name the CSV ones in one line."""
-    from cs_metrics.contract import TABLES
     from cs_metrics.load.project import LoadError
     from cs_metrics.rawfiles import is_csv, table_file
 
-    csv = [table_file(raw_dir, table) for table in TABLES if is_csv(table_file(raw_dir, table))]
+    csv = [table_file(raw_dir, table) for table in tables if is_csv(table_file(raw_dir, table))]
     if csv:
         more = f" and {len(csv) - 1} more" if len(csv) > 1 else ""
         raise LoadError(
@@ -82,6 +95,7 @@ def _refuse_csv_under_spark_tables(raw_dir: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     from cs_metrics.load.plan import plan_load
     from cs_metrics.load.project import LoadError, find_project_dir, read_target, source_schemas
+    from cs_metrics.presets import PresetError, choose_presets, raw_tables
 
     try:
         project_dir = find_project_dir(args.project_dir)
@@ -92,12 +106,20 @@ def run(args: argparse.Namespace) -> int:
                 f"target {args.target!r} is of type {kind!r}; `load` supports postgres and "
                 "spark (DuckDB reads the Parquet files directly: set var raw_data_dir)."
             )
-        schemas = source_schemas(project_dir, dict(args.schema))
+        try:
+            presets = choose_presets(project_dir, args.raw_dir, dict(args.preset))
+        except PresetError as exc:
+            raise LoadError(f"{exc} (--preset).") from exc
+        connectors = [preset for preset in presets.values() if preset != "contract"]
+        tables = raw_tables(project_dir, presets)
+        schemas = source_schemas(project_dir, dict(args.schema), extra_sources=connectors)
         if kind == "spark" and not args.spark_copy:
-            _refuse_csv_under_spark_tables(args.raw_dir)
+            _refuse_csv_under_spark_tables(args.raw_dir, tables)
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="cs-metrics-load-") as work:
-            plan = plan_load(args.raw_dir, schemas, workdir=Path(work))
+            plan = plan_load(
+                args.raw_dir, schemas, workdir=Path(work), tables=raw_tables(project_dir, presets)
+            )
             if kind == "postgres":
                 from cs_metrics.load.postgres import load_postgres
 
@@ -110,9 +132,13 @@ def run(args: argparse.Namespace) -> int:
         from cs_metrics.console import fail
 
         return fail("load", exc)
+    used = sorted({item.schema for item in plan})
     print(
         f"loaded {sum(loaded.values()):,} rows into {len(loaded)} tables "
-        f"({', '.join(sorted(set(schemas.values())))}) on target {args.target} "
+        f"({', '.join(used)}) on target {args.target} "
         f"in {time.monotonic() - started:.1f}s"
     )
+    if connectors:
+        chosen = ", ".join(f"{d}_source: {p}" for d, p in presets.items() if p != "contract")
+        print(f"Build it with --vars '{{{chosen}}}'")
     return 0

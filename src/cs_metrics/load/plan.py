@@ -1,4 +1,5 @@
-"""Which files to load: every contract table, checked against the contract first.
+"""Which files to load: every raw table (the contract's, or those of the connector presets a
+directory is laid out for), checked against the contract first.
 
 A table delivered as CSV (`<table>.csv`, cs_metrics.rawfiles) is first written as Parquet with
 the contract's types into `workdir`, and loaded from there.
@@ -6,6 +7,7 @@ the contract's types into `workdir`, and loaded from there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,14 +36,19 @@ class TableFile:
 
 
 def plan_load(
-    raw_dir: Path, schemas: dict[str, str], workdir: Path | None = None
+    raw_dir: Path,
+    schemas: dict[str, str],
+    workdir: Path | None = None,
+    tables: Sequence[Table] = TABLES,
 ) -> list[TableFile]:
     """The tables of raw_dir to load; raises LoadError naming every contract problem.
 
     workdir: where CSV tables are written as Parquet (required when raw_dir holds CSV).
+    tables: the raw tables (default: the contract's; cs_metrics.presets.raw_tables for a
+    connector layout, whose tables load into the schema of their connector).
     """
     raw_dir = Path(raw_dir)
-    problems = validate_raw_dir(raw_dir)
+    problems = validate_raw_dir(raw_dir, tables)
     if problems:
         raise LoadError(
             "the raw data does not follow the raw input contract, nothing was loaded:\n"
@@ -49,7 +56,7 @@ def plan_load(
             + "\nFix the export (see docs/raw-contract.md) and run the load again."
         )
     plan = []
-    for table in TABLES:
+    for table in tables:
         path = table_path(raw_dir, table)
         if is_csv(path):
             if workdir is None:

@@ -84,6 +84,6 @@ def source_schemas(
     }
     for source, schema in (overrides or {}).items():
         if source not in schemas:
-            raise LoadError(f"unknown source {source!r} in --schema; sources: {', '.join(SOURCES)}")
+            raise LoadError(f"unknown source {source!r} in --schema; sources: {', '.join(schemas)}")
         schemas[source] = schema
     return schemas

@@ -95,7 +95,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     val.add_argument(
         "--preset",
-        type=_preset,
+        type=preset_option,
         action="append",
         default=[],
         metavar="DOMAIN=PRESET",
@@ -117,7 +117,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     val.add_argument("--show-passed", action="store_true", help="list passed expectations too")
 
 
-def _preset(value: str) -> tuple[str, str]:
+def preset_option(value: str) -> tuple[str, str]:
+    """argparse type of --preset DOMAIN=PRESET (validate, load): (domain, preset)."""
     domain, sep, preset = value.partition("=")
     if not sep or not domain.strip() or not preset.strip():
         raise argparse.ArgumentTypeError(
@@ -292,15 +293,13 @@ def _tables(args: argparse.Namespace) -> tuple[Any, ...]:
     or --preset.
     """
     from cs_metrics.load.project import find_project_dir
-    from cs_metrics.presets import check_choice, detect_presets, input_domains, raw_tables
+    from cs_metrics.presets import choose_presets, raw_tables
 
     args.presets, args.raw_tables = {}, ()
     if args.marts:
         return ()
     project_dir = find_project_dir(args.project_dir)
-    chosen = detect_presets(args.raw_dir, project_dir) if args.raw_dir is not None else {}
-    chosen.update(dict(args.preset))
-    args.presets = check_choice(input_domains(project_dir), chosen)
+    args.presets = choose_presets(project_dir, args.raw_dir, dict(args.preset))
     tables = args.raw_tables = raw_tables(project_dir, args.presets)
     by_key = {t.key: t for t in tables}
     unknown = [name for name in args.table if name not in by_key]

@@ -15,6 +15,7 @@ reported with the table, the column, the type found and the accepted types.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -213,8 +214,11 @@ def validate_table(raw_dir: Path, table: Table) -> list[str]:
     return problems
 
 
-def validate_raw_dir(raw_dir: Path) -> list[str]:
+def validate_raw_dir(raw_dir: Path, tables: Sequence[Table] = TABLES) -> list[str]:
     """Human-readable problems of a raw data directory; an empty list means it follows the contract.
+
+    tables: the raw tables to check (default: the contract's; with connector presets,
+    cs_metrics.presets.raw_tables).
 
     Checks that every contract table exists as `<raw_dir>/<source>/<table>.parquet` (or
     `.csv`: one line when none does), has every
@@ -224,11 +228,11 @@ def validate_raw_dir(raw_dir: Path) -> list[str]:
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         return [missing_dir_problem(raw_dir)]
-    nothing = no_table_problem(raw_dir, TABLES)
+    nothing = no_table_problem(raw_dir, tables)
     if nothing:
         return [nothing]
     problems: list[str] = []
-    for table in TABLES:
+    for table in tables:
         problems.extend(validate_table(raw_dir, table))
     return problems
 

@@ -38,13 +38,14 @@ import duckdb
 import pyarrow as pa
 
 from cs_metrics.generate import catalog as cat
+from cs_metrics.generate.fivetran.arrow import utc_instants
+from cs_metrics.generate.fivetran.common import LEFT_OUT
 
 READS = ("customers", "plans", "subscriptions", "subscription_items", "invoices", "invoice_lines")
 ACCOUNT_ID_KEY = "crm_account_id"  # default of var stripe_account_id_metadata_key
 TERM_MONTHS_KEY = "term_months"  # default of var stripe_term_months_metadata_key
 SEAT_LABEL = "seat"
 
-LEFT_OUT = "connector_row_left_out"
 # Rows with no contract counterpart (see the module docstring), as the preset lists them in
 # fct_data_quality_issues: (source_table, record_id, issue_type).
 EXTRA_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -248,18 +249,7 @@ def convert(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
         "discount": _discounts(con),
     }
     con.close()
-    return {name: _utc_instants(table) for name, table in out.items()}
-
-
-def _utc_instants(table: pa.Table) -> pa.Table:
-    """Timestamps as Fivetran's instants: timestamp with time zone UTC."""
-    fields = []
-    for field in table.schema:
-        if pa.types.is_timestamp(field.type):
-            fields.append(pa.field(field.name, pa.timestamp("us", tz="UTC")))
-        else:
-            fields.append(field)
-    return table.cast(pa.schema(fields))
+    return {name: utc_instants(table) for name, table in out.items()}
 
 
 def _customers(con: duckdb.DuckDBPyConnection) -> pa.Table:
