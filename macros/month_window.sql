@@ -265,6 +265,10 @@
     (incremental_strategy replace_months, below) on DuckDB and PostgreSQL;
     insert_overwrite of the month partitions on Spark. Tagged month_window:
     the run state is saved only when every such model succeeded.
+    on_schema_change append_new_columns: a column a new version adds is
+    added (every month is then rewritten: the code changed); the contract,
+    not the stored table, decides the types (PostgreSQL stores a contract's
+    varchar where the model's new rows are text).
     Usage: {{ config(**cs_metrics.month_window_config()) }}
 -#}
 {% macro month_window_config(scope='months') %}
@@ -273,7 +277,7 @@
         'materialized': 'incremental',
         'incremental_strategy': 'insert_overwrite' if spark else 'replace_months',
         'partition_by': ['month_start'] if spark else none,
-        'on_schema_change': 'fail',
+        'on_schema_change': 'append_new_columns',
         'tags': ['month_window'] + (['month_window_crm'] if scope == 'crm' else []),
         'meta': {'month_window_scope': scope},
     }) }}
