@@ -353,7 +353,16 @@ def read_spark_warehouse(warehouse: Path, mart: Mart) -> pa.Table:
     location = Path(warehouse) / f"{mart.schema}.db" / mart.name
     if not location.is_dir():
         raise FileNotFoundError(f"no Spark table files for {mart.schema}.{mart.name} at {location}")
-    return pq.read_table(location)
+    table = pq.read_table(location)
+    # a partitioned table (the month-window marts: month_start=<date>/ folders) gives its
+    # partition column from the folder names, as dictionary-encoded text: back to its type
+    types = dict(mart.columns)
+    for index, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type) or pa.types.is_string(field.type):
+            if types.get(field.name, "").lower() == "date":
+                column = table.column(index).cast(pa.string()).cast(pa.date32())
+                table = table.set_column(index, pa.field(field.name, pa.date32()), column)
+    return table
 
 
 # ------------------------------------------------------------------ command

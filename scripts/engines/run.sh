@@ -152,8 +152,13 @@ log "generating $ACCOUNTS accounts, $START .. $END"
 "$BIN/cs-metrics" generate --accounts "$ACCOUNTS" --start "$START" --end "$END" --seed 7 \
     --out "$RAW" >/dev/null
 
-log "DuckDB reference build (models and seeds)"
+log "DuckDB reference build (models and seeds), as of $FIRST_AS_OF then $AS_OF like the engines"
+# the month-close marts record the day each month was closed: the reference closes them on
+# the same days (its incremental runs equal a full rebuild: tests/integration/
+# test_replay_incremental.py)
 t=$SECONDS
+CS_METRICS_DB=$WORK/reference.duckdb DBT_VARS=$FIRST_VARS quietly "$WORK/dbt-duckdb-first.log" \
+    dbt build duckdb --exclude-resource-type test --exclude-resource-type unit_test
 CS_METRICS_DB=$WORK/reference.duckdb quietly "$WORK/dbt-duckdb.log" \
     dbt build duckdb --exclude-resource-type test --exclude-resource-type unit_test
 timings+=("duckdb reference (models only): $(elapsed $t)s")
@@ -268,16 +273,21 @@ SQL
         PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 \
             -p "$PG_PORT" -U postgres -d postgres -c "create database $database owner cs_metrics" ||
             return 1
-        local VARS CS_METRICS_PG_DATABASE=$database
+        local VARS FIRST CS_METRICS_PG_DATABASE=$database
         export CS_METRICS_PG_DATABASE
         VARS=$(json_field "$preset_vars" \
             "json.dumps({'raw_data_dir': '$raw', 'as_of_date': '$AS_OF', **d})")
+        FIRST=$(json_field "$preset_vars" \
+            "json.dumps({'raw_data_dir': '$raw', 'as_of_date': '$FIRST_AS_OF', **d})")
         quietly "$WORK/load-postgres-layout-$1.log" "$BIN/cs-metrics" load --target postgres \
             "$raw" && tail -n 2 "$WORK/load-postgres-layout-$1.log" &&
             # shellcheck disable=SC2046 # one schema per connector
             zoned_timestamps "$database" crm finance product support \
                 $(json_field "$preset_vars" '" ".join(sorted(set(d.values())))') &&
-            # the models, then the presets' unit tests (disabled in the contract build above)
+            # the models (as of FIRST_AS_OF, then the daily run as of AS_OF, as the reference),
+            # then the presets' unit tests (disabled in the contract build above)
+            DBT_VARS=$FIRST build postgres --exclude-resource-type test \
+                --exclude-resource-type unit_test &&
             build postgres --exclude-resource-type test --exclude-resource-type unit_test &&
             dbt_step test postgres --select "test_type:unit,path:models/connectors" &&
             "${COMPARE[@]}" --postgres-target postgres --connector-layout "$raw"
