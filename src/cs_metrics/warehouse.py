@@ -308,12 +308,21 @@ def _open(
             connection.execute(f'create schema if not exists "{schema}"')
             folder = warehouse / f"{schema}.db"
             for table_dir in sorted(folder.glob("*")) if folder.is_dir() else []:
-                if table_dir.is_dir() and any(table_dir.glob("*.parquet")):
-                    files = str(table_dir / "*.parquet").replace("'", "''")
-                    connection.execute(
-                        f'create view "{schema}"."{table_dir.name}" as'
-                        f" select * from read_parquet('{files}')"
-                    )
+                if not table_dir.is_dir():
+                    continue
+                # a partitioned table (the month-window marts) keeps its files in
+                # <column>=<value>/ folders: the column comes back from the folder names
+                if any(table_dir.glob("*.parquet")):
+                    files, options = table_dir / "*.parquet", ""
+                elif any(table_dir.glob("*=*/*.parquet")):
+                    files, options = table_dir / "*=*" / "*.parquet", ", hive_partitioning = true"
+                else:
+                    continue
+                pattern = str(files).replace("'", "''")
+                connection.execute(
+                    f'create view "{schema}"."{table_dir.name}" as'
+                    f" select * from read_parquet('{pattern}'{options})"
+                )
         return Warehouse(target, engine, connection, spark_warehouse=warehouse)
     raise WarehouseError(
         f"target {target!r} has type {engine!r}; cs-metrics reads duckdb, postgres and spark"
