@@ -138,7 +138,7 @@ REFUSALS = {
                 for c in ("utilization", "usage_trend", "feature_breadth", "payment", "nps")
             },
             "health_weight_support": "0",
-            "crm_source": "salesforce",
+            "crm_source": "salesfroce",
         },
         lines=[
             'var as_of_date = "2026-02-30": expected a calendar date YYYY-MM-DD that exists,'
@@ -147,8 +147,8 @@ REFUSALS = {
             " health_weight_feature_breadth, health_weight_payment, health_weight_nps,"
             " health_weight_support are all 0: at least one must be above 0 (the health score"
             " is a weighted average of its components).",
-            'var crm_source = "salesforce": expected an input: contract (salesforce is planned'
-            " but not built yet; docs/presets/README.md).",
+            'var crm_source = "salesfroce": expected an input: contract or salesforce or'
+            " hubspot (docs/presets/README.md).",
         ],
     ),
     # the database was built as of SMALL_AS_OF (2025-06-15): its month-window tables hold June
