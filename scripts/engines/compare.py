@@ -358,10 +358,10 @@ def read_spark_warehouse(warehouse: Path, mart: Mart) -> pa.Table:
     # partition column from the folder names, as dictionary-encoded text: back to its type
     types = dict(mart.columns)
     for index, field in enumerate(table.schema):
-        if pa.types.is_dictionary(field.type) or pa.types.is_string(field.type):
-            if types.get(field.name, "").lower() == "date":
-                column = table.column(index).cast(pa.string()).cast(pa.date32())
-                table = table.set_column(index, pa.field(field.name, pa.date32()), column)
+        is_text = pa.types.is_dictionary(field.type) or pa.types.is_string(field.type)
+        if is_text and types.get(field.name, "").lower() == "date":
+            column = table.column(index).cast(pa.string()).cast(pa.date32())
+            table = table.set_column(index, pa.field(field.name, pa.date32()), column)
     return table
 
 
