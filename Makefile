@@ -130,8 +130,8 @@ check: build semantic lint pytest ## The quick loop (a few minutes): DuckDB buil
 
 test: check test-engines ## Everything CI checks: make check, then PostgreSQL and Spark
 
-bench: install ## Time 100,000 accounts on DuckDB from the contract and the connector layout against a one-query floor (about 30 min; BENCH_ARGS='--layout contract' for one)
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+bench: install ## Time 100,000 accounts on DuckDB, contract and connector layout, against a one-query floor (about 30 min; ACCOUNTS=300000, ENGINE=spark, BENCH_ARGS='--layout contract')
+	$(BIN)/python scripts/bench.py $(if $(ACCOUNTS),--accounts $(ACCOUNTS)) $(if $(ENGINE),--engine $(ENGINE)) $(BENCH_ARGS)
 
 clean: ## Remove build output and the demo data
 	rm -rf target target_lint logs $(DEMO_DIR) $(FIVETRAN_DIR) $(HUBSPOT_DIR)

@@ -4,6 +4,7 @@
     .venv/bin/python scripts/bench.py --accounts 2000    # a quick look at a small size
     .venv/bin/python scripts/bench.py --layout contract  # one input layout only (default: both)
     .venv/bin/python scripts/bench.py --reuse            # keep the generated data of a last run
+    .venv/bin/python scripts/bench.py --engine spark --accounts 10000  # make bench ENGINE=spark
 
 Steps, each in its own process so its wall time and peak memory (max RSS of the process
 tree's largest process) are its own:
@@ -23,6 +24,12 @@ then for each layout:
                 generator's last day, plus an event 20 days late and a second copy of an
                 event already loaded): the account-month tables rewrite their month window;
 6. again      - the same run once more without new data.
+
+With --engine spark the same company (contract layout) is loaded into a local Spark session
+(`cs-metrics load --target spark`: tables over the Parquet files, Java 17 needed; the spark
+target of profiles/profiles.yml with its driver memory and shuffle partitions) and the steps
+are load, dbt seed, the full dbt run, the daily run and the run again; no floor (it is a
+DuckDB query), the daily run is given as a share of the full run.
 
 It prints a table with wall time, peak memory and the ratio to the floor, the targets of the
 performance section of the README and, with both layouts, what the connector layout costs
@@ -353,6 +360,70 @@ def _layout_steps(layout: str, full: Path, work: Path, end: dt.date) -> list[Ste
     return steps
 
 
+def _spark_steps(full: Path, work: Path, end: dt.date) -> list[Step]:
+    """Load into a local Spark session, the full run as of the day before --end, the daily
+    run as of --end with that day's events, and the run again: the account-month tables
+    overwrite their month partitions (insert_overwrite)."""
+    before = work / "raw-before-last-day-spark"
+    _split_last_day(full, before, end)
+    spark = work / "spark"
+    if spark.exists():
+        shutil.rmtree(spark)
+    env = {
+        "CS_METRICS_TARGET": "spark",
+        "CS_METRICS_SPARK_WAREHOUSE": str(spark / "warehouse"),
+        "CS_METRICS_SPARK_METASTORE": str(spark / "metastore"),
+    }
+    if "JAVA_HOME" not in os.environ:
+        java = sorted(Path("/usr/lib/jvm").glob("java-17-openjdk-*"))
+        if not java:
+            raise SystemExit("Spark needs Java 17: apt-get install openjdk-17-jre-headless")
+        env["JAVA_HOME"] = str(java[0])
+    target = work / "t-run-spark"
+    day_before = end - dt.timedelta(days=1)
+    load = [str(BIN / "cs-metrics"), "load", "--target", "spark", str(before)]
+    steps = [
+        _run("load (spark)", load, env),
+        _run("dbt seed (spark)", _dbt("seed", target, before, day_before, "contract"), env),
+        _run(
+            "dbt run (full, spark)",
+            _dbt("run", target, before, day_before, "contract"),
+            env,
+        ),
+    ]
+    appended = _append_last_day(full, before, end)
+    print(f"\nappended {appended:,} events loaded on {end} (incl. a late one and a copy)")
+    steps.append(
+        _run(
+            "dbt run (daily: next day, spark)",
+            _dbt("run", target, before, end, "contract"),
+            env,
+        )
+    )
+    steps.append(
+        _run(
+            "dbt run (again, no new data, spark)",
+            _dbt("run", target, before, end, "contract"),
+            env,
+        )
+    )
+    return steps
+
+
+def _print_spark(steps: list[Step]) -> None:
+    print("\nstep                                        wall s   peak MiB")
+    for step in steps:
+        print(f"{step.name:<42} {step.seconds:>7.1f}  {step.peak_mib:>9,.0f}")
+    by_name = {step.name: step for step in steps}
+    full = by_name["dbt run (full, spark)"].seconds
+    daily = by_name["dbt run (daily: next day, spark)"].seconds
+    again = by_name["dbt run (again, no new data, spark)"].seconds
+    print(
+        f"\nspark: daily run {100 * daily / full:.0f}% of the full run;"
+        f" again without new data {100 * again / full:.0f}%"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--accounts", type=int, default=100_000)
@@ -366,19 +437,33 @@ def main(argv: list[str] | None = None) -> int:
         default="both",
         help="the raw layout built: the contract's tables, the connectors' (fivetran), or both",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb (the embedded default, with the floor) or spark (a local session)",
+    )
     parser.add_argument("--work", type=Path, default=ROOT / "target" / "bench")
     parser.add_argument("--reuse", action="store_true", help="keep generated data if present")
     args = parser.parse_args(argv)
 
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
+    start = dt.date(args.end.year - 3, args.end.month, 1)
+    if args.engine == "spark":
+        raw = work / f"raw-{args.accounts}-{args.end}"
+        spark_steps: list[Step] = []
+        if not (args.reuse and (raw / ".cs_metrics_demo").exists()):
+            spark_steps.append(_generate(raw, "contract", args, start))
+        spark_steps.extend(_spark_steps(raw, work, args.end))
+        _print_spark(spark_steps)
+        return 0
     layouts = tuple(LAYOUTS) if args.layout == "both" else (args.layout,)
     raws = {
         layout: work
         / f"raw-{args.accounts}-{args.end}{'' if layout == 'contract' else '-' + layout}"
         for layout in ("contract", *layouts)
     }
-    start = dt.date(args.end.year - 3, args.end.month, 1)
     memory_limit = os.environ.get("CS_METRICS_DUCKDB_MEMORY_LIMIT", "4GB")
     threads = int(os.environ.get("CS_METRICS_DUCKDB_THREADS", "2"))
     steps: list[Step] = []

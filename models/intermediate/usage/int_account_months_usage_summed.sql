@@ -39,20 +39,32 @@ core_events as (
     where is_core
 ),
 
-final as (
+keyed_events as (
     select
-        ---------- keys
         events.account_id,
         {{ cs_metrics.month_start_of('events.activity_date') }} as month_start,
-
-        ---------- numerics
-        {{ cs_metrics.usage_summed_columns('events', 'core_events') }}
+        events.activity_date,
+        events.user_id,
+        core_events.feature
     from events
     left outer join core_events
         on events.event_name = core_events.event_name
-    group by
-        events.account_id,
-        {{ cs_metrics.month_start_of('events.activity_date') }}
+),
+
+{{ cs_metrics.usage_summed_ctes('keyed_events', ['account_id', 'month_start']) }},
+
+final as (
+    select
+        ---------- keys
+        account_id,
+        month_start,
+
+        ---------- numerics
+        active_users,
+        active_days,
+        event_count,
+        core_features_used
+    from usage_summed
 )
 
 select * from final

@@ -4,7 +4,7 @@
     t*, windows 1 .. k = the usage_trend prior), from the de-duplicated
     events on or before as_of_date; events breaking the raw contract are
     left out. Counted like int_account_months_usage_summed (macro
-    usage_summed_columns), over the window's days instead of a calendar
+    usage_summed_ctes), over the window's days instead of a calendar
     month. Only account-windows with at least one event have a row. Reads
     the last var usage_trend_months + 1 months of events only; rebuilt on
     every run (its windows move with as_of_date).
@@ -40,14 +40,13 @@ core_events as (
     where is_core
 ),
 
-final as (
+keyed_events as (
     select
-        ---------- keys
         events.account_id,
         windows.window_offset,
-
-        ---------- numerics
-        {{ cs_metrics.usage_summed_columns('events', 'core_events') }}
+        events.activity_date,
+        events.user_id,
+        core_events.feature
     from events
     inner join windows
         on
@@ -55,9 +54,22 @@ final as (
             and events.activity_date <= windows.window_last_date
     left outer join core_events
         on events.event_name = core_events.event_name
-    group by
-        events.account_id,
-        windows.window_offset
+),
+
+{{ cs_metrics.usage_summed_ctes('keyed_events', ['account_id', 'window_offset']) }},
+
+final as (
+    select
+        ---------- keys
+        account_id,
+        window_offset,
+
+        ---------- numerics
+        active_users,
+        active_days,
+        event_count,
+        core_features_used
+    from usage_summed
 )
 
 select * from final
