@@ -16,10 +16,15 @@
 #      timestamptz), loaded into a database of its own, built with the presets selected, their
 #      unit tests run there, and every public mart compared with the DuckDB contract build;
 #   5. the same on Spark (local session, its own warehouse and metastore; marts validated);
-#      on both, the first build is as of FIRST_AS_OF (a day of the month before); the
-#      daily run as of AS_OF then rewrites only the month window (replace_months on
-#      PostgreSQL, insert_overwrite of month partitions on Spark) and is tested again;
-#   6. compares every public mart with DuckDB row by row (scripts/engines/compare.py).
+#      on both, the first build is as of FIRST_AS_OF (a day of the month before); then the
+#      changes a warehouse receives are loaded (scripts/engines/replay_changes.py: a late
+#      event, a duplicate, a back-dated cancellation, a price change of a closed month, a
+#      late NPS response and ticket) and the daily run as of AS_OF rewrites only the month
+#      window (replace_months on PostgreSQL, insert_overwrite of month partitions on Spark)
+#      and is tested again;
+#   6. compares every public mart with DuckDB row by row (scripts/engines/compare.py): with
+#      DuckDB's same two runs, and with a full DuckDB build of the final data (all but the
+#      month-close record, which a single build cannot equal by design).
 #
 # Usage: scripts/engines/run.sh [postgres] [spark]   (default: both)
 # Settings: ENGINES_ACCOUNTS (1000, the demo size), ENGINES_KEEP=1 keeps the work directory.
@@ -98,6 +103,9 @@ trap 'exit 130' INT TERM
 RAW=$WORK/raw
 VARS="{raw_data_dir: '$RAW', as_of_date: '$AS_OF'}"
 FIRST_VARS="{raw_data_dir: '$RAW', as_of_date: '$FIRST_AS_OF'}"
+# the same company with the changes loaded by AS_OF (scripts/engines/replay_changes.py)
+RAW_DAY=$WORK/raw-day
+DAY_VARS="{raw_data_dir: '$RAW_DAY', as_of_date: '$AS_OF'}"
 dbt() { # <command> <target> [args]: own target and log paths, so target/ is untouched
     local command=$1 target=$2
     shift 2
@@ -140,10 +148,10 @@ validate() { # <name> [args]: cs-metrics validate, its last line or its output o
 first_build() { # <target>: dbt build (models, data and unit tests) as of FIRST_AS_OF
     DBT_VARS=$FIRST_VARS build "$1"
 }
-incremental() { # <target>: the daily run as of AS_OF (incremental models by their engine
-    # strategy: the month window, doc block month_window) and the data tests
-    log "$1: the daily run as of $AS_OF (month window), and the data tests"
-    build "$1" --exclude-resource-type unit_test
+incremental() { # <target>: the daily run as of AS_OF on the changed data (incremental
+    # models by their engine strategy: the month window, doc block month_window), data tests
+    log "$1: the daily run as of $AS_OF (month window) after the changes, and the data tests"
+    DBT_VARS=$DAY_VARS build "$1" --exclude-resource-type unit_test
 }
 timings=()
 
@@ -161,9 +169,27 @@ CS_METRICS_DB=$WORK/reference.duckdb DBT_VARS=$FIRST_VARS quietly "$WORK/dbt-duc
     dbt build duckdb --exclude-resource-type test --exclude-resource-type unit_test
 CS_METRICS_DB=$WORK/reference.duckdb quietly "$WORK/dbt-duckdb.log" \
     dbt build duckdb --exclude-resource-type test --exclude-resource-type unit_test
-timings+=("duckdb reference (models only): $(elapsed $t)s")
-COMPARE=("$BIN/python" "$ROOT/scripts/engines/compare.py" --profiles-dir "$ROOT/profiles"
-    --manifest "$WORK/target-duckdb/manifest.json" --duckdb "$WORK/reference.duckdb")
+"$BIN/python" scripts/engines/replay_changes.py "$RAW" "$RAW_DAY" --day "$AS_OF"
+# the engines' sequence: the first build, then the daily run after the changes; and a full
+# build of the final data
+CS_METRICS_DB=$WORK/replay.duckdb DBT_VARS=$FIRST_VARS quietly "$WORK/dbt-duckdb-replay-1.log" \
+    dbt build duckdb --exclude-resource-type test --exclude-resource-type unit_test
+CS_METRICS_DB=$WORK/replay.duckdb DBT_VARS=$DAY_VARS quietly "$WORK/dbt-duckdb-replay-2.log" \
+    dbt build duckdb --exclude-resource-type test --exclude-resource-type unit_test
+CS_METRICS_DB=$WORK/full.duckdb DBT_VARS=$DAY_VARS quietly "$WORK/dbt-duckdb-full.log" \
+    dbt build duckdb --exclude-resource-type test --exclude-resource-type unit_test
+timings+=("duckdb references (models only): $(elapsed $t)s")
+COMPARE_ARGS=("$BIN/python" "$ROOT/scripts/engines/compare.py" --profiles-dir "$ROOT/profiles"
+    --manifest "$WORK/target-duckdb/manifest.json")
+# the connector layouts: the unchanged company, as DuckDB built it the same two days
+COMPARE=("${COMPARE_ARGS[@]}" --duckdb "$WORK/reference.duckdb")
+compare_daily() { # <engine args>: with DuckDB's same runs, and with a full build
+    echo "against DuckDB's same two runs:"
+    "${COMPARE_ARGS[@]}" --duckdb "$WORK/replay.duckdb" "$@" &&
+        echo "against a full DuckDB build of the final data (month-close record aside):" &&
+        "${COMPARE_ARGS[@]}" --duckdb "$WORK/full.duckdb" \
+            --exclude-under models/marts/reports/close/ "$@"
+}
 failed=0
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -231,6 +257,10 @@ SQL
     t=$SECONDS
     first_build postgres || failed=1
     timings+=("postgres dbt build: $(elapsed $t)s")
+    log "PostgreSQL: cs-metrics load of the changed data"
+    quietly "$WORK/load-postgres-day.log" "$BIN/cs-metrics" load --target postgres "$RAW_DAY"
+    tail -n 1 "$WORK/load-postgres-day.log"
+    zoned_timestamps cs_metrics crm billing finance product support
     t=$SECONDS
     incremental postgres || failed=1
     timings+=("postgres daily run: $(elapsed $t)s")
@@ -248,7 +278,7 @@ SQL
         "$BIN/pytest" -q -p no:cacheprovider tests/engines/test_engine_postgres_grants.py || failed=1
 
     log "PostgreSQL: compare the public marts with DuckDB"
-    "${COMPARE[@]}" --postgres-target postgres || failed=1
+    compare_daily --postgres-target postgres || failed=1
 
     # Connector presets: the same company as the connectors write it, generated with the same
     # arguments in each layout of CONNECTOR_LAYOUTS (`cs-metrics generate --layout ...`; the
@@ -316,6 +346,9 @@ if wants spark; then
     t=$SECONDS
     first_build spark || failed=1
     timings+=("spark dbt build: $(elapsed $t)s")
+    log "Spark: cs-metrics load of the changed data"
+    quietly "$WORK/load-spark-day.log" "$BIN/cs-metrics" load --target spark "$RAW_DAY"
+    tail -n 1 "$WORK/load-spark-day.log"
     t=$SECONDS
     incremental spark || failed=1
     timings+=("spark daily run: $(elapsed $t)s")
@@ -324,7 +357,7 @@ if wants spark; then
     validate spark-marts --marts --target spark || failed=1
 
     log "Spark: compare the public marts with DuckDB"
-    "${COMPARE[@]}" --spark-warehouse "$CS_METRICS_SPARK_WAREHOUSE" || failed=1
+    compare_daily --spark-warehouse "$CS_METRICS_SPARK_WAREHOUSE" || failed=1
 fi
 
 log "timings"

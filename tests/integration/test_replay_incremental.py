@@ -24,17 +24,17 @@ import datetime as dt
 import json
 import shutil
 from collections import Counter
-from decimal import Decimal
 from graphlib import TopologicalSorter
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import pytest
 
 from conftest import import_script, run_dbt
+
+replay_changes = import_script("scripts/engines/replay_changes.py")
 
 pytestmark = pytest.mark.slow
 
@@ -46,33 +46,13 @@ SEED = 31
 MODELS_ONLY = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 
 
-def _read(raw: Path, table: str) -> pa.Table:
-    return pq.read_table(raw / f"{table}.parquet")
-
-
-def _write(raw: Path, table: str, data: pa.Table) -> None:
-    pq.write_table(data, raw / f"{table}.parquet")
-
-
-def _replace_rows(table: pa.Table, key: str, value: str, **changes: object) -> pa.Table:
-    """The table with the row(s) where key == value changed."""
-    rows = table.to_pylist()
-    hit = 0
-    for row in rows:
-        if row[key] == value:
-            row.update(changes)
-            hit += 1
-    assert hit, f"no row with {key} = {value}"
-    return pa.Table.from_pylist(rows, schema=table.schema)
-
-
 class Company:
     """The raw data as loaded on a day: the final generated data, the events loaded by the end
     of that day, and every change made up to that day."""
 
     def __init__(self, full: Path, raw: Path) -> None:
         self.full, self.raw = full, raw
-        self.events = _read(full / "product", "events")
+        self.events = replay_changes.read_table(full / "product", "events")
         self.extra_events: list[tuple[dt.date, dict]] = []
         self.changes: list[tuple[dt.date, object]] = []
 
@@ -94,144 +74,10 @@ class Company:
             events = pa.concat_tables(
                 [events, pa.Table.from_pylist(extra, schema=self.events.schema)]
             )
-        _write(self.raw / "product", "events", events)
+        replay_changes.write_table(self.raw / "product", "events", events)
         for changed_on, change in self.changes:
             if changed_on <= day:
                 change(self.raw)
-
-
-def _pick_subscription(full: Path) -> str:
-    """A subscription of a mapped customer, started before 2025 and running through June
-    2025 with a single item version since April (its cancellation moves April's MRR)."""
-    con = duckdb.connect()
-    try:
-        return con.execute(
-            f"""
-            select subscriptions.subscription_id
-            from read_parquet('{full}/billing/subscriptions.parquet') as subscriptions
-            inner join read_parquet('{full}/billing/subscription_items.parquet') as items
-                on subscriptions.subscription_id = items.subscription_id
-            where subscriptions.started_at < timestamp '2025-01-01'
-                and subscriptions.ended_at is null and subscriptions.trial_end_at is null
-                and subscriptions.canceled_at is null
-            group by subscriptions.subscription_id
-            having count(*) = 1 and max(items.valid_from) < timestamp '2025-04-01'
-                and max(coalesce(items.valid_to, timestamp '9999-01-01'))
-                    > timestamp '2025-07-04'
-            order by subscriptions.subscription_id
-            limit 1
-            """
-        ).fetchone()[0]
-    finally:
-        con.close()
-
-
-def _cancel_back_dated(subscription_id: str):
-    canceled, ended = dt.datetime(2025, 4, 10, 9, 30), dt.datetime(2025, 4, 15)
-
-    def change(raw: Path) -> None:
-        billing = raw / "billing"
-        subscriptions = _replace_rows(
-            _read(billing, "subscriptions"),
-            "subscription_id",
-            subscription_id,
-            status="canceled",
-            canceled_at=canceled,
-            ended_at=ended,
-        )
-        _write(billing, "subscriptions", subscriptions)
-        _write(
-            billing,
-            "subscription_items",
-            _replace_rows(
-                _read(billing, "subscription_items"),
-                "subscription_id",
-                subscription_id,
-                valid_to=ended,
-            ),
-        )
-
-    return change
-
-
-def _correct_march_price(raw: Path) -> None:
-    """The negotiated price of an item version that started in March 2025 is corrected
-    (+10 %): every month from March on changes, the earlier ones do not."""
-    billing = raw / "billing"
-    items = _read(billing, "subscription_items")
-    rows = items.to_pylist()
-    for row in sorted(rows, key=lambda row: (row["valid_from"], row["subscription_item_id"])):
-        if (
-            dt.datetime(2025, 3, 1) <= row["valid_from"] < dt.datetime(2025, 4, 1)
-            and row["unit_amount"] is not None
-        ):
-            row["unit_amount"] = (row["unit_amount"] * Decimal("1.1")).quantize(Decimal("0.0001"))
-            break
-    else:
-        raise AssertionError("no negotiated item version started in March 2025")
-    _write(billing, "subscription_items", pa.Table.from_pylist(rows, schema=items.schema))
-
-
-def _move_region(raw: Path) -> None:
-    crm = raw / "crm"
-    accounts = _read(crm, "accounts")
-    first = sorted(accounts.column("account_id").to_pylist())[0]
-    rows = accounts.to_pylist()
-    for row in rows:
-        if row["account_id"] == first:
-            row["region"] = "LATAM" if row["region"] != "LATAM" else "APAC"
-    _write(crm, "accounts", pa.Table.from_pylist(rows, schema=accounts.schema))
-
-
-def _correct_may_rate(raw: Path) -> None:
-    finance = raw / "finance"
-    rates = _read(finance, "fx_rates")
-    rows = rates.to_pylist()
-    for row in rows:
-        if row["rate_date"] == dt.date(2025, 5, 20) and row["currency"] != "USD":
-            scale = rates.schema.field("rate_to_reporting").type.scale
-            row["rate_to_reporting"] = (row["rate_to_reporting"] * Decimal("1.05")).quantize(
-                Decimal(1).scaleb(-scale)
-            )
-    _write(finance, "fx_rates", pa.Table.from_pylist(rows, schema=rates.schema))
-
-
-def _append(raw: Path, table: str, row: dict) -> None:
-    source, name = table.split(".")
-    data = _read(raw / source, name)
-    template = dict.fromkeys(data.column_names)
-    template.update(row)
-    _write(
-        raw / source,
-        name,
-        pa.concat_tables([data, pa.Table.from_pylist([template], schema=data.schema)]),
-    )
-
-
-def _late_nps_and_ticket(raw: Path) -> None:
-    account = sorted(_read(raw / "crm", "accounts").column("account_id").to_pylist())[1]
-    _append(
-        raw,
-        "crm.nps_responses",
-        {
-            "response_id": "nps_replay_late",
-            "account_id": account,
-            "score": 3,
-            "responded_at": dt.datetime(2025, 5, 20, 10, 0),
-        },
-    )
-    _append(
-        raw,
-        "support.tickets",
-        {
-            "ticket_id": "tkt_replay_late",
-            "account_id": account,
-            "opened_at": dt.datetime(2025, 6, 15, 8, 0),
-            "first_response_at": dt.datetime(2025, 6, 16, 8, 0),
-            "priority": "high",
-            "status": "solved",
-        },
-    )
 
 
 def _plan(db_path: Path) -> dict:
@@ -277,11 +123,14 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> dict:
     company.event_loaded(
         dt.date(2025, 6, 28), **{**copied, "_loaded_at": dt.datetime(2025, 6, 28, 7, 30)}
     )
-    company.on(dt.date(2025, 6, 29), _cancel_back_dated(_pick_subscription(full)))
-    company.on(dt.date(2025, 6, 30), _late_nps_and_ticket)
-    company.on(dt.date(2025, 7, 1), _correct_march_price)
-    company.on(dt.date(2025, 7, 2), _move_region)
-    company.on(dt.date(2025, 7, 2), _correct_may_rate)
+    company.on(
+        dt.date(2025, 6, 29),
+        replay_changes.cancel_back_dated(replay_changes.pick_subscription(full)),
+    )
+    company.on(dt.date(2025, 6, 30), replay_changes.late_nps_and_ticket)
+    company.on(dt.date(2025, 7, 1), replay_changes.correct_march_price)
+    company.on(dt.date(2025, 7, 2), replay_changes.move_region)
+    company.on(dt.date(2025, 7, 2), replay_changes.correct_may_rate)
     company.event_loaded(
         dt.date(2025, 7, 3),
         **{
