@@ -109,8 +109,6 @@ def test_layers_read_only_from_their_own_layer_or_the_one_above(manifest: dict) 
                 f"report {node['name']} reads {n} (reports aggregate public marts only)"
                 for p, n in zip(parents, names, strict=True)
                 if not n.startswith(("fct_", "dim_"))
-                and not (models.get(p, {}).get("config", {}).get("meta") or {}).get(
-                    "report_input"
-                )
+                and not (models.get(p, {}).get("config", {}).get("meta") or {}).get("report_input")
             ]
     assert not problems, "\n".join(problems)
