@@ -13,9 +13,11 @@
 -#}
 {{ config(**cs_metrics.month_window_config('crm')) }}
 {%- set window_start = cs_metrics.month_window('crm') -%}
-{#- (point, prefix of the int_account_months_classified tier columns) -#}
+{#- (point, its tier and service model in int_account_months_classified) -#}
 {%- set points = [
-    ('ending', ''), ('movement', 'movement_'), ('year_ago', 'year_ago_'),
+    ('ending', 'tier', 'service_model'),
+    ('movement', 'movement_tier', 'movement_service_model'),
+    ('year_ago', 'year_ago_tier', 'year_ago_service_model'),
 ] -%}
 
 with
@@ -36,33 +38,42 @@ segment_types as (
     {% endfor %}
 ),
 
-final as (
+-- the segment at each point (null when the account has no value there)
+segmented as (
     select
-        ---------- keys
         account_months.account_id,
         account_months.month_start,
-        segment_types.segment_type,
-
-        ---------- strings
-        {%- for point, prefix in points %}
-        coalesce(
-            case segment_types.segment_type
-                when 'all' then 'all'
-                when 'tier' then account_months.{{ prefix }}tier
-                when 'service_model'
-                    then account_months.{{ prefix }}service_model
-                when 'region' then accounts.region
-                when 'industry' then accounts.industry
-                when 'acquisition_channel' then accounts.acquisition_channel
-                when 'csm_owner' then accounts.csm_owner_id
-            end,
-            'unknown'
-        ) as {{ point }}_segment_value{{ ',' if not loop.last }}
-        {%- endfor %}
+        {% for point, tier, service_model in points %}
+        case segment_types.segment_type
+            when 'all' then 'all'
+            when 'tier' then account_months.{{ tier }}
+            when 'service_model'
+                then account_months.{{ service_model }}
+            when 'region' then accounts.region
+            when 'industry' then accounts.industry
+            when 'acquisition_channel' then accounts.acquisition_channel
+            when 'csm_owner' then accounts.csm_owner_id
+        end as {{ point }}_segment_value,
+        {% endfor %}
+        segment_types.segment_type
     from account_months
     left outer join accounts
         on account_months.account_id = accounts.account_id
     cross join segment_types
+),
+
+final as (
+    select
+        ---------- keys
+        account_id,
+        month_start,
+        segment_type,
+
+        ---------- strings
+        coalesce(ending_segment_value, 'unknown') as ending_segment_value,
+        coalesce(movement_segment_value, 'unknown') as movement_segment_value,
+        coalesce(year_ago_segment_value, 'unknown') as year_ago_segment_value
+    from segmented
 )
 
 select * from final

@@ -14,8 +14,6 @@
     outcome changes with the six months after it, and whether it is known
     with the as-of date.
 -#}
-{%- set horizons = [3, 6] -%}
-
 with
 
 spined_months as (
@@ -45,13 +43,12 @@ observed as (
     select
         account_id,
         month_start,
-        {%- for horizon in horizons %}
-        {{ cs_metrics.add_months('month_start', horizon) }}
-            as horizon_{{ horizon }}m_start,
-        {{ cs_metrics.add_months('month_start', horizon) }}
-        <= {{ cs_metrics.latest_complete_month() }}
-            as has_{{ horizon }}m_outcome{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ cs_metrics.add_months('month_start', 3) }} as horizon_3m_start,
+        {{ cs_metrics.add_months('month_start', 6) }} as horizon_6m_start,
+        {{ cs_metrics.add_months('month_start', 3) }}
+        <= {{ cs_metrics.latest_complete_month() }} as has_3m_outcome,
+        {{ cs_metrics.add_months('month_start', 6) }}
+        <= {{ cs_metrics.latest_complete_month() }} as has_6m_outcome
     from account_months
     where
         is_month_complete
@@ -63,38 +60,43 @@ followed as (
     select
         observed.account_id,
         observed.month_start,
-        {%- for horizon in horizons %}
         max(
             case
                 when
-                    later.month_start <= observed.horizon_{{ horizon }}m_start
+                    later.month_start <= observed.horizon_3m_start
                     and later.mrr = 0
                     then 1
                 else 0
             end
-        ) as churned_{{ horizon }}m_flag,
+        ) as churned_3m_flag,
         max(
             case
                 when
-                    later.month_start <= observed.horizon_{{ horizon }}m_start
+                    later.month_start <= observed.horizon_3m_start
                     and later.movement_type in ('churn', 'contraction')
                     then 1
                 else 0
             end
-        ) as lost_revenue_{{ horizon }}m_flag{{ ',' if not loop.last }}
-        {%- endfor %}
+        ) as lost_revenue_3m_flag,
+        max(case when later.mrr = 0 then 1 else 0 end) as churned_6m_flag,
+        max(
+            case
+                when later.movement_type in ('churn', 'contraction') then 1
+                else 0
+            end
+        ) as lost_revenue_6m_flag
     from observed
     inner join account_months as later
         on
             observed.account_id = later.account_id
             and observed.month_start < later.month_start
-            and observed.horizon_{{ horizons | last }}m_start
-            >= later.month_start
+            and observed.horizon_6m_start >= later.month_start
     group by
         observed.account_id,
         observed.month_start
 ),
 
+-- a flag is null while its horizon is not known
 final as (
     select
         ---------- keys
@@ -102,18 +104,24 @@ final as (
         observed.month_start,
 
         ---------- booleans
-        {%- for horizon in horizons %}
-        observed.has_{{ horizon }}m_outcome,
+        observed.has_3m_outcome,
         case
-            when observed.has_{{ horizon }}m_outcome
-                then coalesce(followed.churned_{{ horizon }}m_flag, 0) = 1
-        end as is_churned_within_{{ horizon }}m,
+            when observed.has_3m_outcome
+                then coalesce(followed.churned_3m_flag, 0) = 1
+        end as is_churned_within_3m,
         case
-            when observed.has_{{ horizon }}m_outcome
-                then coalesce(followed.lost_revenue_{{ horizon }}m_flag, 0) = 1
-        end as is_churned_or_contracted_within_{{ horizon }}m
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+            when observed.has_3m_outcome
+                then coalesce(followed.lost_revenue_3m_flag, 0) = 1
+        end as is_churned_or_contracted_within_3m,
+        observed.has_6m_outcome,
+        case
+            when observed.has_6m_outcome
+                then coalesce(followed.churned_6m_flag, 0) = 1
+        end as is_churned_within_6m,
+        case
+            when observed.has_6m_outcome
+                then coalesce(followed.lost_revenue_6m_flag, 0) = 1
+        end as is_churned_or_contracted_within_6m
     from observed
     left outer join followed
         on

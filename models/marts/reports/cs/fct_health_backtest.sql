@@ -46,17 +46,14 @@ summed as (
         has_3m_outcome,
         has_6m_outcome,
         count(*) as accounts, -- noqa: RF04
-        {%- for horizon in [3, 6] %}
+        sum(case when is_churned_within_3m then 1 else 0 end) as churned_3m,
         sum(
-            case when is_churned_within_{{ horizon }}m then 1 else 0 end
-        ) as churned_{{ horizon }}m,
+            case when is_churned_or_contracted_within_3m then 1 else 0 end
+        ) as lost_revenue_3m,
+        sum(case when is_churned_within_6m then 1 else 0 end) as churned_6m,
         sum(
-            case
-                when is_churned_or_contracted_within_{{ horizon }}m then 1
-                else 0
-            end
-        ) as lost_revenue_{{ horizon }}m{{ ',' if not loop.last }}
-        {%- endfor %}
+            case when is_churned_or_contracted_within_6m then 1 else 0 end
+        ) as lost_revenue_6m
     from scored
     group by
         month_start,

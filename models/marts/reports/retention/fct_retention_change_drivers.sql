@@ -26,7 +26,7 @@
 {%- set window_start = cs_metrics.month_window('crm') -%}
 {%- set read_from = cs_metrics.month_literal(window_start, -1) -%}
 {%- set metrics = ['ending_mrr', 'monthly_nrr', 'nrr_ttm'] -%}
-{#- the point of int_account_months_segmented each metric's segment is read at -#}
+{#- where each metric's segment is read (int_account_months_segmented) -#}
 {%- set segment_points = {
     'ending_mrr': 'ending', 'monthly_nrr': 'movement', 'nrr_ttm': 'year_ago',
 } -%}
