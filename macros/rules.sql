@@ -174,44 +174,11 @@
 {%- endmacro %}
 
 
-{#- The segment types every retention figure is cut by. -#}
+{#- The segment types every retention figure is cut by (each account-month's
+    value per type: int_account_months_segmented). -#}
 {% macro segment_types() -%}
     {{ return([
         'all', 'tier', 'service_model', 'region', 'industry',
         'acquisition_channel', 'csm_owner',
     ]) }}
-{%- endmacro %}
-
-
-{#-
-    An account-month's segment value for a segment type (a column holding
-    one of segment_types()), 'unknown' when the value is missing. Tier and
-    service model depend on the month and are read at the given point
-    (doc block retention_segment_attribution):
-      'ending'   - the end of M (tier, service_model);
-      'previous' - the end of M - 1 (previous_tier, ...);
-      'movement' - where the month's movements count (movement_tier, ...);
-      'year_ago' - the end of M - 12, the TTM cohort (year_ago_tier, ...).
-    The other segments are the account's current CRM values (dim_accounts
-    columns, under accounts_alias).
--#}
-{% macro segment_value(segment_type, at, months_alias, accounts_alias) -%}
-    {%- set prefix = {
-        'ending': '', 'previous': 'previous_', 'movement': 'movement_',
-        'year_ago': 'year_ago_',
-    }[at] -%}
-    coalesce(
-        case {{ segment_type }}
-            when 'all' then 'all'
-            when 'tier' then {{ months_alias }}.{{ prefix }}tier
-            when 'service_model'
-                then {{ months_alias }}.{{ prefix }}service_model
-            when 'region' then {{ accounts_alias }}.region
-            when 'industry' then {{ accounts_alias }}.industry
-            when 'acquisition_channel'
-                then {{ accounts_alias }}.acquisition_channel
-            when 'csm_owner' then {{ accounts_alias }}.csm_owner_id
-        end,
-        'unknown'
-    )
 {%- endmacro %}

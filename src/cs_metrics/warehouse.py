@@ -36,6 +36,8 @@ from cs_metrics.load.project import LoadError, find_project_dir, read_target
 
 # the marts schema, after the optional developer prefix (macros/generate_schema_name.sql)
 MARTS_SCHEMA = os.environ.get("CS_METRICS_SCHEMA_PREFIX", "") + "marts"
+# the intermediate models' schema (the same rule): the health calibration reads its outcomes
+INTERMEDIATE_SCHEMA = os.environ.get("CS_METRICS_SCHEMA_PREFIX", "") + "intermediate"
 
 
 class WarehouseError(Exception):

@@ -503,6 +503,12 @@ def reversed_db(
             f" select * replace ({flipped}) from source.marts.fct_account_months",
             [month_date(result.split.train_end)] * len(health),
         )
+        # the outcomes are what happened: unchanged
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table intermediate.int_account_months_outcomes_flagged as"
+            " select * from source.intermediate.int_account_months_outcomes_flagged"
+        )
     return path
 
 
@@ -553,6 +559,15 @@ def test_refuses_a_young_warehouse_without_a_traceback(calib_db: Path, tmp_path:
             " select * replace (month_start < ? as is_month_complete)"
             " from full_history.marts.fct_account_months where month_start <= ?",
             [as_of_month, as_of_month],
+        )
+        # the outcomes of those months (those of horizons ending after them are not known
+        # to calibration: it masks them by the latest complete month)
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table intermediate.int_account_months_outcomes_flagged as"
+            " select * from full_history.intermediate.int_account_months_outcomes_flagged"
+            " where month_start < ?",
+            [as_of_month],
         )
     command = Path(sys.executable).with_name("cs-metrics")
     completed = subprocess.run(

@@ -14,9 +14,9 @@
     (fct_account_months, as dim_accounts' current ones); the last touch is
     the latest CS activity before the as-of date (int_account_months_touched).
     expected_renewal_rate comes from fct_renewal_rates: the account's
-    (health_status, tier) cell when it holds at least
-    var renewal_rate_min_renewals due renewals, else the health status over
-    all tiers (same minimum), else all renewals;
+    (health_status, tier) cell when it has_min_renewals (at least var
+    renewal_rate_min_renewals due renewals, fct_renewal_rates' rule), else
+    the health status over all tiers (same flag), else all renewals;
     expected_arr_at_risk = arr_due x (1 - expected_renewal_rate).
     priority_rank orders the list: renewals needing attention (red or yellow
     health and no touch in var renewal_risk_touch_days days) first, then the
@@ -25,7 +25,6 @@
 {%- set money = cs_metrics.type_money() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
 {%- set windows = cs_metrics.renewal_risk_windows() -%}
-{%- set min_renewals = cs_metrics.setting('renewal_rate_min_renewals') -%}
 
 with
 
@@ -158,13 +157,13 @@ rated as (
             coalesce(in_context.health_status, 'unknown')
             = cell_rates.health_status
             and coalesce(in_context.tier, 'unknown') = cell_rates.tier
-            and cell_rates.renewals_due >= {{ min_renewals }}
+            and cell_rates.has_min_renewals
     left outer join renewal_rates as status_rates
         on
             coalesce(in_context.health_status, 'unknown')
             = status_rates.health_status
             and status_rates.tier = 'all'
-            and status_rates.renewals_due >= {{ min_renewals }}
+            and status_rates.has_min_renewals
     left outer join renewal_rates as overall_rates
         on
             overall_rates.health_status = 'all'

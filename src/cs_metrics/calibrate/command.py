@@ -69,6 +69,7 @@ from cs_metrics.calibrate.data import (
     GROUP_SCORE_COLUMNS,
     HORIZONS,
     OUTCOMES,
+    SCHEMAS,
     SOURCE_TABLE,
     TARGET_HORIZON,
     TARGET_OUTCOME,
@@ -316,7 +317,7 @@ def calibrate(
     settings = read_settings(find_project_dir(project_dir))
     bands = Bands(yellow_min=settings.yellow_min, green_min=settings.green_min)
 
-    wh = open_warehouse(target, duckdb_path=duckdb_path, required=(SOURCE_TABLE,))
+    wh = open_warehouse(target, duckdb_path=duckdb_path, schemas=SCHEMAS, required=(SOURCE_TABLE,))
     try:
         say(f"Reading active account-months and their outcomes from target {wh.target} ...")
         obs = read_observations(wh, progress=say)

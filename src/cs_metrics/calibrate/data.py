@@ -8,11 +8,10 @@ components, outcome, experience and health scores, and their outcomes per horizo
 - churn: the account's MRR reaches 0 in one of M+1 … M+h;
 - churn or contraction: a `churn` or `contraction` movement in one of M+1 … M+h
 
-(the rules of `marts.fct_health_backtest`). An outcome is known when M + h is on or before
-the latest complete month. The outcomes are computed in the warehouse with window functions
-over the account's consecutive months (portable SQL: DuckDB, PostgreSQL, and the Parquet
-files of a Spark warehouse through DuckDB), and only the needed columns of the observation
-rows come back, streamed in batches into NumPy arrays, so 100,000 accounts × 36 months stay
+read from the dbt model `intermediate.int_account_months_outcomes_flagged`, the one home of
+these rules (`marts.fct_health_backtest` sums the same rows). An outcome is known when M + h
+is on or before the latest complete month. Only the needed columns of the observation rows
+come back, streamed in batches into NumPy arrays, so 100,000 accounts × 36 months stay
 within a few hundred MB.
 
 Out-of-time split (no leakage). With T the training end month (`--train-end`):
@@ -40,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from cs_metrics.warehouse import MARTS_SCHEMA, Warehouse
+from cs_metrics.warehouse import INTERMEDIATE_SCHEMA, MARTS_SCHEMA, Warehouse
 
 COMPONENTS = ("utilization", "usage_trend", "feature_breadth", "payment", "nps", "support")
 COMPONENT_COLUMNS = tuple(f"{component}_score" for component in COMPONENTS)
@@ -60,6 +59,14 @@ DEFAULT_WEIGHTS = {
     "support": 10,
 }
 SOURCE_TABLE = "fct_account_months"
+# the outcomes (dbt model) and the flag column of each outcome (suffix <h>m)
+OUTCOMES_TABLE = "int_account_months_outcomes_flagged"
+OUTCOME_COLUMNS = {
+    "churn": "is_churned_within",
+    "churn_or_contraction": "is_churned_or_contracted_within",
+}
+# the schemas calibration reads (a Spark warehouse exposes only the schemas it is given)
+SCHEMAS = (MARTS_SCHEMA, INTERMEDIATE_SCHEMA)
 
 
 class CalibrationRefused(Exception):
@@ -163,46 +170,27 @@ class Observations:
         return pc.index_in(ids, ordered).to_numpy(zero_copy_only=False)
 
 
-def observation_sql(latest_complete: int, schema: str = MARTS_SCHEMA) -> str:
-    """The observation rows with their outcomes, in SQL that runs on DuckDB and PostgreSQL.
-
-    The outcome windows run over the narrow columns they need (account, month, MRR,
-    movement) and the scores are joined to the observation rows afterwards: sorting every
-    month with all its scores would take about twice the engine's memory. The windows rely
-    on fct_account_months holding every month of an account from its cohort month on (its
-    documented grain); read_observations checks it (month_plus_<h>m = M + h).
-    """
-    window = "partition by account_id order by month_start asc nulls last"
-    outcome_columns = []
-    for horizon in HORIZONS:
-        frame = f"over ({window} rows between 1 following and {horizon} following)"
-        outcome_columns += [
-            f"min(mrr) {frame} as min_mrr_next_{horizon}m",
-            "max(case when movement_type in ('churn', 'contraction') then 1 else 0 end)"
-            f" {frame} as lost_next_{horizon}m",
-            f"lead(month_start, {horizon}) over ({window}) as month_plus_{horizon}m",
-        ]
-    outer_outcomes = []
-    for horizon in HORIZONS:
-        outer_outcomes += [
-            f"case when outcomes.min_mrr_next_{horizon}m = 0 then 1 else 0 end as churn_{horizon}m",
-            f"outcomes.lost_next_{horizon}m as churn_or_contraction_{horizon}m",
-            f"outcomes.month_plus_{horizon}m",
-        ]
+def observation_sql(
+    latest_complete: int,
+    schema: str = MARTS_SCHEMA,
+    outcomes_schema: str = INTERMEDIATE_SCHEMA,
+) -> str:
+    """The observation rows with their outcomes, in SQL that runs on DuckDB and PostgreSQL:
+    the scores of fct_account_months joined to the outcome flags of
+    int_account_months_outcomes_flagged (a row per observation), as 0/1."""
+    flags = [
+        f"case when outcomes.{column}_{horizon}m then 1 else 0 end as {outcome}_{horizon}m"
+        for outcome, column in OUTCOME_COLUMNS.items()
+        for horizon in HORIZONS
+    ]
     scores = [f"cast(scored.{column} as double precision) as {column}" for column in SCORE_COLUMNS]
     last_observed = month_date(latest_complete - min(HORIZONS)).isoformat()
-    inner = ",\n        ".join(["account_id", "month_start", *outcome_columns])
-    selected = ",\n    ".join(["scored.account_id", "scored.month_start", *scores, *outer_outcomes])
+    selected = ",\n    ".join(["scored.account_id", "scored.month_start", *scores, *flags])
     return f"""
-with outcomes as (
-    select
-        {inner}
-    from {schema}.{SOURCE_TABLE}
-)
 select
     {selected}
 from {schema}.{SOURCE_TABLE} as scored
-inner join outcomes
+inner join {outcomes_schema}.{OUTCOMES_TABLE} as outcomes
     on
         scored.account_id = outcomes.account_id
         and scored.month_start = outcomes.month_start
@@ -241,6 +229,11 @@ def read_observations(
             f"{schema}.{SOURCE_TABLE} has no complete month yet: calibration needs at least"
             f" {Thresholds().min_months} months with a known 6-month outcome."
         )
+    if not wh.has_table(INTERMEDIATE_SCHEMA, OUTCOMES_TABLE):
+        raise CalibrationError(
+            f"{INTERMEDIATE_SCHEMA}.{OUTCOMES_TABLE} not found on target {wh.target}: build the"
+            " project first (`make build`, or `dbt build --profiles-dir profiles`)."
+        )
     last_observed = month_date(latest - min(HORIZONS)).isoformat()
     expected = int(
         wh.scalar(
@@ -265,9 +258,7 @@ def read_observations(
                 f"{schema}.{SOURCE_TABLE} changed while it was read (a dbt build?): re-run."
             )
         rows = slice(read, read + size)
-        month = _month_indices(batch.column("month_start"))
-        _check_consecutive(batch, month, latest, schema)
-        months[rows] = month
+        months[rows] = _month_indices(batch.column("month_start"))
         ids += _chunks(batch.column("account_id"))
         for column in SCORE_COLUMNS:
             values = batch.column(column).cast(pa.float64())
@@ -288,22 +279,6 @@ def read_observations(
         outcomes=outcomes,
         latest_complete=latest,
     )
-
-
-def _check_consecutive(batch: pa.Table, month: np.ndarray, latest: int, schema: str) -> None:
-    """Raise when a row's month M + h is not h rows later (a month of the account missing)."""
-    for horizon in HORIZONS:
-        known = month + horizon <= latest
-        plus_column = batch.column(f"month_plus_{horizon}m").fill_null(dt.date(1970, 1, 1))
-        gaps = known & (_month_indices(plus_column) != month + horizon)
-        if gaps.any():
-            row = int(np.flatnonzero(gaps)[0])
-            raise CalibrationError(
-                f"{schema}.{SOURCE_TABLE} skips months (account"
-                f" {batch.column('account_id')[row].as_py()!r} after"
-                f" {month_label(int(month[row]))}), but every month from the cohort month on"
-                " must be there: rebuild the marts (`dbt build`)."
-            )
 
 
 def _chunks(column: pa.ChunkedArray | pa.Array) -> list[pa.Array]:

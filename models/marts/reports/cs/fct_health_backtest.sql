@@ -3,7 +3,9 @@
     (of the accounts active at the end of M; 'unknown' when the score is
     null), the share of accounts that within the next 3 and 6 months
       churned                 - mrr reached 0 in one of M+1 .. M+k;
-      churned or contracted   - any contraction or churn movement in them.
+      churned or contracted   - any contraction or churn movement in them
+    (the outcomes of int_account_months_outcomes_flagged, which the health
+    calibration reads too).
     A horizon is known only when M + k is on or before the latest complete
     month; otherwise its columns are null, including its denominator
     accounts_with_<k>m_outcome, so sums over months never mix in accounts
@@ -15,89 +17,49 @@ with
 
 account_months as (
     select * from {{ ref('fct_account_months') }}
+    where
+        is_month_complete
+        and is_active
 ),
 
+outcomes as (
+    select * from {{ ref('int_account_months_outcomes_flagged') }}
+),
+
+-- each tested account-month (int_account_months_outcomes_flagged: the
+-- active account-months of complete months) with its health status
 scored as (
     select
-        account_months.account_id,
-        account_months.month_start,
-        coalesce(account_months.health_status, 'unknown') as health_status,
-        {{ cs_metrics.add_months('account_months.month_start', 3) }}
-            as horizon_3m_start,
-        {{ cs_metrics.add_months('account_months.month_start', 6) }}
-            as horizon_6m_start,
-        {{ cs_metrics.add_months('account_months.month_start', 3) }}
-        <= {{ cs_metrics.latest_complete_month() }} as has_3m_outcome,
-        {{ cs_metrics.add_months('account_months.month_start', 6) }}
-        <= {{ cs_metrics.latest_complete_month() }} as has_6m_outcome
-    from account_months
-    where
-        account_months.is_month_complete
-        and account_months.is_active
-),
-
--- each scored account-month meets its next six months
-outcomes as (
-    select
-        scored.account_id,
-        scored.month_start,
-        max(
-            case
-                when
-                    later.month_start <= scored.horizon_3m_start
-                    and later.mrr = 0
-                    then 1
-                else 0
-            end
-        ) as churned_3m_flag,
-        max(
-            case
-                when
-                    later.month_start <= scored.horizon_3m_start
-                    and later.movement_type in ('churn', 'contraction')
-                    then 1
-                else 0
-            end
-        ) as lost_revenue_3m_flag,
-        max(case when later.mrr = 0 then 1 else 0 end) as churned_6m_flag,
-        max(
-            case
-                when later.movement_type in ('churn', 'contraction') then 1
-                else 0
-            end
-        ) as lost_revenue_6m_flag
-    from scored
-    inner join account_months as later
+        outcomes.*,
+        coalesce(account_months.health_status, 'unknown') as health_status
+    from outcomes
+    inner join account_months
         on
-            scored.account_id = later.account_id
-            and scored.month_start < later.month_start
-            and scored.horizon_6m_start >= later.month_start
-    group by
-        scored.account_id,
-        scored.month_start
+            outcomes.account_id = account_months.account_id
+            and outcomes.month_start = account_months.month_start
 ),
 
 summed as (
     select
-        scored.month_start,
-        scored.health_status,
-        scored.has_3m_outcome,
-        scored.has_6m_outcome,
+        month_start,
+        health_status,
+        has_3m_outcome,
+        has_6m_outcome,
         count(*) as accounts, -- noqa: RF04
-        sum(coalesce(outcomes.churned_3m_flag, 0)) as churned_3m,
-        sum(coalesce(outcomes.lost_revenue_3m_flag, 0)) as lost_revenue_3m,
-        sum(coalesce(outcomes.churned_6m_flag, 0)) as churned_6m,
-        sum(coalesce(outcomes.lost_revenue_6m_flag, 0)) as lost_revenue_6m
+        sum(case when is_churned_within_3m then 1 else 0 end) as churned_3m,
+        sum(
+            case when is_churned_or_contracted_within_3m then 1 else 0 end
+        ) as lost_revenue_3m,
+        sum(case when is_churned_within_6m then 1 else 0 end) as churned_6m,
+        sum(
+            case when is_churned_or_contracted_within_6m then 1 else 0 end
+        ) as lost_revenue_6m
     from scored
-    left outer join outcomes
-        on
-            scored.account_id = outcomes.account_id
-            and scored.month_start = outcomes.month_start
     group by
-        scored.month_start,
-        scored.health_status,
-        scored.has_3m_outcome,
-        scored.has_6m_outcome
+        month_start,
+        health_status,
+        has_3m_outcome,
+        has_6m_outcome
 ),
 
 final as (

@@ -1,13 +1,14 @@
 {#-
     The north star per month and segment (the segments of
-    fct_retention_monthly, each account in its segment at the end of M):
+    fct_retention_monthly, int_account_months_segmented: each account in its
+    segment at the end of M):
       north_star = sum(north_star_arr) / sum(arr) over active accounts,
     the share of ARR held by accounts in the counted health statuses (var
     north_star_health_statuses, default green), beside the ARR-weighted
     outcome and experience scores (accounts with a score). Definition: doc
     block health_north_star.
-    Incremental by month (doc block month_window): a run writes the months
-    of its window only.
+    Incremental by month (doc block month_window; scope crm: segments by
+    today's CRM values): a run writes the months of its window only.
 -#}
 {{ config(**cs_metrics.month_window_config('crm')) }}
 {%- set window_start = cs_metrics.month_window('crm') -%}
@@ -24,33 +25,28 @@ account_months as (
         and {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
-accounts as (
-    select * from {{ ref('dim_accounts') }}
+segments as (
+    select * from {{ ref('int_account_months_segmented') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
-segment_types as (
-    {% for segment_type in cs_metrics.segment_types() %}
-    select '{{ segment_type }}' as segment_type
-    {{ 'union all' if not loop.last }}
-    {% endfor %}
-),
-
+-- each active account-month once per segment type, in its segment at the
+-- end of M
 segmented as (
     select
         account_months.month_start,
         account_months.is_month_complete,
-        segment_types.segment_type,
-        {{ cs_metrics.segment_value(
-            'segment_types.segment_type', 'ending', 'account_months', 'accounts'
-        ) }} as segment_value,
+        segments.segment_type,
+        segments.ending_segment_value as segment_value,
         account_months.arr,
         account_months.north_star_arr,
         account_months.outcome_score,
         account_months.experience_score
     from account_months
-    left outer join accounts
-        on account_months.account_id = accounts.account_id
-    cross join segment_types
+    inner join segments
+        on
+            account_months.account_id = segments.account_id
+            and account_months.month_start = segments.month_start
 ),
 
 summed as (

@@ -26,6 +26,10 @@
 {%- set window_start = cs_metrics.month_window('crm') -%}
 {%- set read_from = cs_metrics.month_literal(window_start, -1) -%}
 {%- set metrics = ['ending_mrr', 'monthly_nrr', 'nrr_ttm'] -%}
+{#- where each metric's segment is read (int_account_months_segmented) -#}
+{%- set segment_points = {
+    'ending_mrr': 'ending', 'monthly_nrr': 'movement', 'nrr_ttm': 'year_ago',
+} -%}
 {%- set top = cs_metrics.setting('explanation_top_accounts') -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
 {%- set money = cs_metrics.type_money() -%}
@@ -48,15 +52,13 @@ retention as (
     where month_start >= {{ read_from }}
 ),
 
-segment_types as (
-    {% for segment_type in cs_metrics.segment_types() %}
-    select '{{ segment_type }}' as segment_type
-    {{ 'union all' if not loop.last }}
-    {% endfor %}
+segments as (
+    select * from {{ ref('int_account_months_segmented') }}
+    where month_start >= {{ read_from }}
 ),
 
--- each account's term of every metric at M and at M - 1, with the segment
--- columns it counted in then (month rows are contiguous per account)
+-- each account's term of every metric at M and at M - 1 (month rows are
+-- contiguous per account)
 account_terms as (
     select
         account_id,
@@ -66,26 +68,6 @@ account_terms as (
         lag(movement_type) over (
             partition by account_id order by month_start asc nulls last
         ) as previous_movement_type,
-        tier,
-        service_model,
-        previous_tier,
-        previous_service_model,
-        movement_tier,
-        movement_service_model,
-        lag(movement_tier) over (
-            partition by account_id order by month_start asc nulls last
-        ) as previous_movement_tier,
-        lag(movement_service_model) over (
-            partition by account_id order by month_start asc nulls last
-        ) as previous_movement_service_model,
-        year_ago_tier,
-        year_ago_service_model,
-        lag(year_ago_tier) over (
-            partition by account_id order by month_start asc nulls last
-        ) as previous_year_ago_tier,
-        lag(year_ago_service_model) over (
-            partition by account_id order by month_start asc nulls last
-        ) as previous_year_ago_service_model,
         mrr as ending_mrr_term,
         coalesce(
             lag(mrr) over (
@@ -118,31 +100,15 @@ account_terms as (
 ),
 
 -- one row per account, metric and side (M: +1, M - 1: -1) whose term is
--- not 0, with the segment columns of that side
+-- not 0; the side's month (value_month_start) gives its segment
 sides as (
     {%- for metric in metrics %}
-    {%- set segment_columns = {
-        'ending_mrr': (
-            ('tier', 'service_model'),
-            ('previous_tier', 'previous_service_model'),
-        ),
-        'monthly_nrr': (
-            ('movement_tier', 'movement_service_model'),
-            ('previous_movement_tier', 'previous_movement_service_model'),
-        ),
-        'nrr_ttm': (
-            ('year_ago_tier', 'year_ago_service_model'),
-            ('previous_year_ago_tier', 'previous_year_ago_service_model'),
-        ),
-    }[metric] %}
     select
         account_id,
         month_start,
         month_start as value_month_start,
         '{{ metric }}' as metric,
         1 as side_sign,
-        {{ segment_columns[0][0] }} as tier,
-        {{ segment_columns[0][1] }} as service_model,
         {{ metric }}_term as term,
         previous_{{ metric }}_term as counterpart_term,
         movement_type,
@@ -158,8 +124,6 @@ sides as (
         previous_month_start as value_month_start,
         '{{ metric }}' as metric,
         -1 as side_sign,
-        {{ segment_columns[1][0] }} as tier,
-        {{ segment_columns[1][1] }} as service_model,
         previous_{{ metric }}_term as term,
         {{ metric }}_term as counterpart_term,
         movement_type,
@@ -170,17 +134,23 @@ sides as (
     {%- endfor %}
 ),
 
+-- each side in the segment its metric counts it in that month: ending MRR
+-- at the end of the month, monthly NRR where its movements count, TTM NRR
+-- in the cohort's segment (int_account_months_segmented)
 segmented as (
     select
         sides.*,
-        segment_types.segment_type,
-        {{ cs_metrics.segment_value(
-            'segment_types.segment_type', 'ending', 'sides', 'accounts'
-        ) }} as segment_value
+        segments.segment_type,
+        case sides.metric
+            {%- for metric, point in segment_points.items() %}
+            when '{{ metric }}' then segments.{{ point }}_segment_value
+            {%- endfor %}
+        end as segment_value
     from sides
-    left outer join accounts
-        on sides.account_id = accounts.account_id
-    cross join segment_types
+    inner join segments
+        on
+            sides.account_id = segments.account_id
+            and sides.value_month_start = segments.month_start
 ),
 
 -- a term's share of its metric: MRR as it is, NRR terms over the

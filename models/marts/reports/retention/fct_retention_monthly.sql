@@ -7,6 +7,8 @@
       month's movements, churned customers and the logo-churn denominator;
     - at the end of M-12: the trailing-twelve-month cohort.
     Ratios are ratios of sums, null when the denominator is 0.
+    Segments: int_account_months_segmented (doc block
+    account_month_segments).
     Incremental by month (doc block month_window; scope crm: segments by
     today's CRM values): a run writes the months of its window only; each
     account-month row carries its year-ago base and segments.
@@ -23,8 +25,9 @@ account_months as (
     select * from {{ ref('fct_account_months') }}
 ),
 
-accounts as (
-    select * from {{ ref('dim_accounts') }}
+segments as (
+    select * from {{ ref('int_account_months_segmented') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 -- TTM figures need M-12 on or after the first month with any MRR
@@ -32,13 +35,6 @@ data_start as (
     select min(month_start) as first_month_start
     from account_months
     where mrr > 0
-),
-
-segment_types as (
-    {% for segment_type in cs_metrics.segment_types() %}
-    select '{{ segment_type }}' as segment_type
-    {{ 'union all' if not loop.last }}
-    {% endfor %}
 ),
 
 account_month_changes as (
@@ -61,13 +57,7 @@ account_month_changes as (
         current_month.year_ago_mrr_cc,
         -- active at the end of M-1 (rates are positive)
         current_month.prev_mrr_cc > 0 as was_active,
-        current_month.mrr > 0 as is_active,
-        current_month.tier,
-        current_month.service_model,
-        current_month.movement_tier,
-        current_month.movement_service_model,
-        current_month.year_ago_tier,
-        current_month.year_ago_service_model
+        current_month.mrr > 0 as is_active
     from account_months as current_month
     where
         current_month.is_month_complete
@@ -78,27 +68,19 @@ account_month_changes as (
 
 -- each account-month once per segment type, with its segment at the end of
 -- M, where its movements count (M - 1, or M for new and reactivated
--- accounts) and at M - 12 (macro segment_value)
+-- accounts) and at M - 12 (int_account_months_segmented)
 attributed as (
     select
         account_month_changes.*,
-        segment_types.segment_type,
-        {{ cs_metrics.segment_value(
-            'segment_types.segment_type', 'ending',
-            'account_month_changes', 'accounts'
-        ) }} as ending_segment_value,
-        {{ cs_metrics.segment_value(
-            'segment_types.segment_type', 'movement',
-            'account_month_changes', 'accounts'
-        ) }} as movement_segment_value,
-        {{ cs_metrics.segment_value(
-            'segment_types.segment_type', 'year_ago',
-            'account_month_changes', 'accounts'
-        ) }} as ttm_segment_value
+        segments.segment_type,
+        segments.ending_segment_value,
+        segments.movement_segment_value,
+        segments.year_ago_segment_value as ttm_segment_value
     from account_month_changes
-    left outer join accounts
-        on account_month_changes.account_id = accounts.account_id
-    cross join segment_types
+    inner join segments
+        on
+            account_month_changes.account_id = segments.account_id
+            and account_month_changes.month_start = segments.month_start
 ),
 
 ending_by_segment as (
