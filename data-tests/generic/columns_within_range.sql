@@ -1,0 +1,42 @@
+{#-
+    Fails for every row where one of the given columns is outside
+    [min_value, max_value] (either bound may be left out), naming the
+    columns out of range (out_of_range_columns). Nulls are not checked
+    (pair with columns_not_null). One query per model, as columns_not_null.
+-#}
+{% test columns_within_range(model, column_names, min_value=none, max_value=none) %}
+
+{%- set conditions = [] -%}
+{%- for column in column_names -%}
+    {%- set bounds = [] -%}
+    {%- if min_value is not none -%}
+        {%- do bounds.append(column ~ " < " ~ min_value) -%}
+    {%- endif -%}
+    {%- if max_value is not none -%}
+        {%- do bounds.append(column ~ " > " ~ max_value) -%}
+    {%- endif -%}
+    {%- do conditions.append("(" ~ bounds | join(" or ") ~ ")") -%}
+{%- endfor -%}
+{%- set named = ["''"] -%}
+{%- for column in column_names -%}
+    {%- do named.append(
+        "case when " ~ conditions[loop.index0] ~ " then '" ~ column ~ " ' else '' end"
+    ) -%}
+{%- endfor %}
+
+with
+
+checked as (
+    select
+        *,
+        {{ dbt.concat(named) }} as out_of_range_columns
+    from {{ model }}
+)
+
+select * from checked
+where
+    {% for condition in conditions -%}
+        {{ condition }}{{ " or" if not loop.last }}
+    {% endfor %}
+
+{% endtest %}
