@@ -6,7 +6,7 @@
 -#}
 {% test columns_within_range(model, column_names, min_value=none, max_value=none) %}
 
-{%- set conditions = [] -%}
+{%- set conditions = {} -%}
 {%- for column in column_names -%}
     {%- set bounds = [] -%}
     {%- if min_value is not none -%}
@@ -15,28 +15,9 @@
     {%- if max_value is not none -%}
         {%- do bounds.append(column ~ " > " ~ max_value) -%}
     {%- endif -%}
-    {%- do conditions.append("(" ~ bounds | join(" or ") ~ ")") -%}
+    {%- do conditions.update({column: "(" ~ bounds | join(" or ") ~ ")"}) -%}
 {%- endfor -%}
-{%- set named = ["''"] -%}
-{%- for column in column_names -%}
-    {%- do named.append(
-        "case when " ~ conditions[loop.index0] ~ " then '" ~ column ~ " ' else '' end"
-    ) -%}
-{%- endfor %}
 
-with
-
-checked as (
-    select
-        *,
-        {{ dbt.concat(named) }} as out_of_range_columns
-    from {{ model }}
-)
-
-select * from checked
-where
-    {% for condition in conditions -%}
-        {{ condition }}{{ " or" if not loop.last }}
-    {% endfor %}
+{{ cs_metrics.rows_failing_by_column(model, conditions, 'out_of_range_columns') }}
 
 {% endtest %}

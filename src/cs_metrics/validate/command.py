@@ -250,8 +250,8 @@ def run(args: argparse.Namespace) -> int:
         {
             "as_of_date": None if args.marts else as_of.isoformat(),
             "source": described,
-            "cs_metrics_version": _version(),
-            "great_expectations_version": None if args.marts else _gx_version(),
+            "cs_metrics_version": _version("cs-metrics"),
+            "great_expectations_version": _version("great_expectations"),
             "chunk_rows": args.chunk_rows,
         },
         started,
@@ -316,16 +316,10 @@ def _tables(args: argparse.Namespace) -> tuple[Any, ...]:
     return tuple(t for t in tables if t.key in args.table) if args.table else tables
 
 
-def _gx_version() -> str:
-    from cs_metrics.validate.runner import GX_VERSION
-
-    return GX_VERSION
-
-
-def _version() -> str:
+def _version(package: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("cs-metrics")
+        return version(package)
     except PackageNotFoundError:  # pragma: no cover - running from a checkout
         return "unknown"

@@ -183,7 +183,9 @@ def validate_marts(warehouse: Warehouse, build: BuildTests) -> Report:
     for test in build.tests:
         result = build.results.get(test.unique_id)
         record = _record(test, result, counts.get(test.marts[0]))
-        if record.message and record.element_count is not None:
+        failed = record.message and record.element_count is not None
+        # a test whose failures are not stored (store_failures off) lists no rows
+        if failed and warehouse.has_table(test.audit_schema, test.audit_table):
             try:
                 record.examples = _failing_rows(warehouse, test)
             except WarehouseError as exc:

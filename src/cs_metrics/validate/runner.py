@@ -29,7 +29,6 @@ os.environ["GX_ANALYTICS_ENABLED"] = "false"  # before GX is imported: never sen
 import great_expectations as gx
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-GX_VERSION: str = gx.__version__
 _SEVERITY = {"error": "critical", "warning": "warning"}
 
 
