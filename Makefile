@@ -54,19 +54,19 @@ $(DEMO_PARAMS_FILE): FORCE
 # New demo data (other parameters or another generator) starts a new demo database: the
 # month close and the incremental usage keep state between builds, and the as-of date may
 # move back.
-$(DEMO_DIR)/.cs_metrics_demo: $(DEMO_PARAMS_FILE) $(wildcard src/cs_metrics/generate/*.py) src/cs_metrics/contract.py | $(BIN)/.installed
+$(DEMO_DIR)/.cs_metrics_demo: $(DEMO_PARAMS_FILE) $(wildcard src/cs_metrics/generate/*.py) src/cs_metrics/contract.py $(wildcard models/staging/*/_*__sources.yml) | $(BIN)/.installed
 	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --end $(DEMO_AS_OF) --out $(DEMO_DIR)
 	rm -f $(CS_METRICS_DB) $(CS_METRICS_DB).wal
 
 demo-data: $(DEMO_DIR)/.cs_metrics_demo ## Generate the demo raw data (data/demo; pinned end, see DEMO_END)
 
-$(FIVETRAN_DIR)/.cs_metrics_demo: $(DEMO_PARAMS_FILE) $(wildcard src/cs_metrics/generate/*.py src/cs_metrics/generate/fivetran/*.py) src/cs_metrics/contract.py | $(BIN)/.installed
+$(FIVETRAN_DIR)/.cs_metrics_demo: $(DEMO_PARAMS_FILE) $(wildcard src/cs_metrics/generate/*.py src/cs_metrics/generate/fivetran/*.py) src/cs_metrics/contract.py $(wildcard models/staging/*/_*__sources.yml) | $(BIN)/.installed
 	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --end $(DEMO_AS_OF) --out $(FIVETRAN_DIR) --layout fivetran
 	rm -f $(FIVETRAN_DB) $(FIVETRAN_DB).wal
 
 demo-fivetran-data: $(FIVETRAN_DIR)/.cs_metrics_demo ## Generate the demo company in the connector layout (data/demo-fivetran)
 
-$(HUBSPOT_DIR)/.cs_metrics_demo: $(DEMO_PARAMS_FILE) $(wildcard src/cs_metrics/generate/*.py src/cs_metrics/generate/fivetran/*.py) src/cs_metrics/contract.py | $(BIN)/.installed
+$(HUBSPOT_DIR)/.cs_metrics_demo: $(DEMO_PARAMS_FILE) $(wildcard src/cs_metrics/generate/*.py src/cs_metrics/generate/fivetran/*.py) src/cs_metrics/contract.py $(wildcard models/staging/*/_*__sources.yml) | $(BIN)/.installed
 	$(BIN)/cs-metrics generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --end $(DEMO_AS_OF) --out $(HUBSPOT_DIR) --layout fivetran --crm hubspot
 
 demo-fivetran: install demo-fivetran-data ## Build the demo from the connectors' tables (Stripe, Salesforce, Zendesk, Segment presets) into its own database

@@ -7,26 +7,11 @@
 -#}
 {% test columns_not_null(model, column_names) %}
 
-{%- set named = ["''"] -%}
+{%- set conditions = {} -%}
 {%- for column in column_names -%}
-    {%- do named.append(
-        "case when " ~ column ~ " is null then '" ~ column ~ " ' else '' end"
-    ) -%}
-{%- endfor %}
+    {%- do conditions.update({column: column ~ " is null"}) -%}
+{%- endfor -%}
 
-with
-
-checked as (
-    select
-        *,
-        {{ dbt.concat(named) }} as null_columns
-    from {{ model }}
-)
-
-select * from checked
-where
-    {% for column in column_names -%}
-        {{ column }} is null{{ " or" if not loop.last }}
-    {% endfor %}
+{{ cs_metrics.rows_failing_by_column(model, conditions, 'null_columns') }}
 
 {% endtest %}

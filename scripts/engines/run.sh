@@ -266,7 +266,7 @@ SQL
     timings+=("postgres daily run: $(elapsed $t)s")
 
     log "PostgreSQL: cs-metrics validate --marts"
-    validate postgres-marts --marts --target postgres || failed=1
+    validate postgres-marts --marts --target postgres --artifacts "$WORK/target-postgres" || failed=1
 
     log "PostgreSQL: read-only BI role"
     PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 \
@@ -354,7 +354,7 @@ if wants spark; then
     timings+=("spark daily run: $(elapsed $t)s")
 
     log "Spark: cs-metrics validate --marts"
-    validate spark-marts --marts --target spark || failed=1
+    validate spark-marts --marts --target spark --artifacts "$WORK/target-spark" || failed=1
 
     log "Spark: compare the public marts with DuckDB"
     compare_daily --spark-warehouse "$CS_METRICS_SPARK_WAREHOUSE" || failed=1

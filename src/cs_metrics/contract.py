@@ -1,13 +1,13 @@
 """The raw input contract (v1): every raw table, its columns, their types and their rules.
 
-This module is the Python side of the contract. The dbt sources
-(`models/staging/*/_*__sources.yml`) describe the same tables and columns for dbt, and
-`docs/raw-contract.md` describes them to users; `tests/unit/test_contract_sync.py` keeps the
-three in step (same tables, columns, types and required/optional status; the column tables of
-the doc are rendered from this module and the YAML descriptions by
-`scripts/render_raw_contract_doc.py`). The demo generator writes exactly these tables, the
-loader checks user data against them and `cs-metrics validate` derives its Great Expectations
-suites from them (`cs_metrics.validate.raw_suites`).
+The contract is the dbt sources YAML (`models/staging/<source>/_<source>__sources.yml`):
+each table's columns in order, their `data_type`, and in each column's `config.meta` its
+rules (below); a table's `config.meta.unique_key` names its key. This module reads it into
+`TABLES` (when imported) and is the only reader: the demo generator writes exactly these
+tables, the loader checks user data against them, `cs-metrics validate` derives its Great
+Expectations suites from them (`cs_metrics.validate.raw_suites`) and
+`scripts/render_raw_contract_doc.py` renders the column tables of `docs/raw-contract.md`
+from them (`cs_metrics.contract_doc`).
 
 Types are Arrow types; a raw column may use any physical type of the same family (text,
 integer, boolean, timestamp, date, number; see `cs_metrics.validate.contract.type_family`).
@@ -17,18 +17,24 @@ Timestamp columns accept both kinds of timestamp: `timestamp` without time zone 
 column (text, integer, ...) is an error naming the table, the column, the type found and the
 accepted types.
 
-Besides names and types, a column may carry the rules the data must follow: an enumeration
-(`values`), a range (`minimum`/`maximum`), a code format (`code`: ISO-4217 currency,
-ISO-3166 alpha-2 country), `not_future` (the time of something that has already happened:
-never after the as-of date) and a reference to another table's key (`references`). A table
-may have a unique key (`unique_key`).
+Besides names and types, a column's meta may carry the rules the data must follow:
+`required: false` (the column may be absent), `nullable: true` (nulls allowed), an
+enumeration (`values`), a range (`minimum`/`maximum`, `strict_minimum: true` to exclude the
+minimum), a code format (`code`: ISO-4217 currency, ISO-3166 alpha-2 country), `not_future:
+true` (the time of something that has already happened: never after the as-of date) and a
+reference to another table's key (`references: <source>.<table>.<column>`). An unknown key
+is a ContractError.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
+import yaml
 
 TEXT = pa.string()
 INT = pa.int64()
@@ -85,235 +91,99 @@ class Table:
         raise KeyError(f"{self.key} has no column {name}")
 
 
-def _t(source: str, name: str, *columns: Column, key: tuple[str, ...] = ()) -> Table:
-    return Table(source, name, tuple(columns), key)
+ROOT = Path(__file__).resolve().parents[2]  # the dbt project (this package's checkout)
+SOURCES: tuple[str, ...] = ("crm", "billing", "finance", "product", "support")
+_ARROW_TYPES = {"text": TEXT, "integer": INT, "boolean": BOOL, "timestamp": TS, "date": DATE}
+_DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)")
 
 
-C = Column
+class ContractError(Exception):
+    """The sources YAML does not describe a valid contract (a developer error)."""
 
-TABLES: tuple[Table, ...] = (
-    # ------------------------------------------------------------------ crm
-    _t(
-        "crm",
-        "accounts",
-        # no unique key: a CDC loader may deliver several versions of one account
-        C("account_id", TEXT),
-        C("account_name", TEXT),
-        C("parent_account_id", TEXT, True),
-        C("industry", TEXT, True),
-        C("region", TEXT, True),
-        C("country_code", TEXT, True, code=COUNTRY),
-        C("employee_count", INT, True, minimum=0),
-        C(
-            "acquisition_channel",
-            TEXT,
-            True,
-            values=("inbound", "outbound", "partner", "referral", "paid", "self_serve", "other"),
-        ),
-        C("csm_owner_id", TEXT, True, references="crm.users.user_id"),
-        C("created_at", TS, not_future=True),
-        C("updated_at", TS, not_future=True),
-        C("is_deleted", BOOL),
-        C("_loaded_at", TS, True, required=False, not_future=True),
-    ),
-    _t(
-        "crm",
-        "users",
-        C("user_id", TEXT),
-        C("full_name", TEXT),
-        C("email", TEXT, True),
-        C("role", TEXT, values=("csm", "ae", "manager", "other")),
-        C("team", TEXT, True),
-        C("is_active", BOOL),
-        key=("user_id",),
-    ),
-    _t(
-        "crm",
-        "contacts",
-        C("contact_id", TEXT),
-        C("account_id", TEXT),
-        C("full_name", TEXT, True),
-        C("email", TEXT, True),
-        C("title", TEXT, True),
-        C("is_decision_maker", BOOL),
-        C("created_at", TS, not_future=True),
-        key=("contact_id",),
-    ),
-    _t(
-        "crm",
-        "opportunities",
-        C("opportunity_id", TEXT),
-        C("account_id", TEXT),
-        C("opportunity_type", TEXT, values=("new_business", "expansion", "renewal")),
-        C("stage", TEXT),
-        C("amount", MONEY, True, minimum=0),
-        C("currency", TEXT, code=CURRENCY),
-        C("created_at", TS, not_future=True),
-        C("close_date", DATE, True),
-        C("owner_id", TEXT, True),
-        key=("opportunity_id",),
-    ),
-    _t(
-        "crm",
-        "activities",
-        C("activity_id", TEXT),
-        C("account_id", TEXT),
-        C("owner_id", TEXT, True),
-        C(
-            "activity_type",
-            TEXT,
-            values=(
-                "call",
-                "email",
-                "meeting",
-                "qbr",
-                "onboarding",
-                "training",
-                "escalation",
-                "other",
-            ),
-        ),
-        C("occurred_at", TS, not_future=True),
-        key=("activity_id",),
-    ),
-    _t(
-        "crm",
-        "nps_responses",
-        C("response_id", TEXT),
-        C("account_id", TEXT),
-        C("contact_id", TEXT, True),
-        C("score", INT, minimum=0, maximum=10),
-        C("responded_at", TS, not_future=True),
-        C("comment", TEXT, True),
-        key=("response_id",),
-    ),
-    # -------------------------------------------------------------- billing
-    _t(
-        "billing",
-        "customers",
-        C("customer_id", TEXT),
-        C("account_id", TEXT, True, references="crm.accounts.account_id"),
-        C("currency", TEXT, code=CURRENCY),
-        C("created_at", TS, not_future=True),
-        key=("customer_id",),
-    ),
-    _t(
-        "billing",
-        "plans",
-        C("plan_id", TEXT),
-        C("product_name", TEXT),
-        C("billing_interval", TEXT, values=("month", "quarter", "year")),
-        C("interval_count", INT, minimum=1),
-        C("unit_amount", MONEY, minimum=0),
-        C("currency", TEXT, code=CURRENCY),
-        C("is_per_seat", BOOL),
-        key=("plan_id",),
-    ),
-    _t(
-        "billing",
-        "subscriptions",
-        C("subscription_id", TEXT),
-        C("customer_id", TEXT, references="billing.customers.customer_id"),
-        C(
-            "status",
-            TEXT,
-            values=("trialing", "active", "past_due", "paused", "canceled", "incomplete"),
-        ),
-        C("created_at", TS, not_future=True),
-        C("started_at", TS),
-        C("trial_end_at", TS, True),
-        C("term_months", INT, minimum=1),
-        C("canceled_at", TS, True, not_future=True),
-        C("cancel_at", TS, True),
-        # may be in the future: some billing systems record the scheduled end as ended_at
-        C("ended_at", TS, True),
-        key=("subscription_id",),
-    ),
-    _t(
-        "billing",
-        "subscription_items",
-        C("subscription_item_id", TEXT),
-        C("subscription_id", TEXT, references="billing.subscriptions.subscription_id"),
-        C("plan_id", TEXT, references="billing.plans.plan_id"),
-        C("quantity", INT, minimum=0),
-        C("unit_amount", MONEY, True, minimum=0),
-        C("discount_percent", MONEY, True, minimum=0, maximum=100),
-        C("valid_from", TS),
-        C("valid_to", TS, True),
-        key=("subscription_item_id", "valid_from"),
-    ),
-    _t(
-        "billing",
-        "invoices",
-        C("invoice_id", TEXT),
-        C("customer_id", TEXT, references="billing.customers.customer_id"),
-        C("subscription_id", TEXT, True),
-        C("status", TEXT, values=("draft", "open", "paid", "void", "uncollectible")),
-        C("currency", TEXT, code=CURRENCY),
-        C("issued_at", TS, not_future=True),
-        C("due_at", TS),
-        C("paid_at", TS, True, not_future=True),
-        C("subtotal", MONEY, minimum=0),
-        C("tax", MONEY, minimum=0),
-        C("total", MONEY, minimum=0),
-        C("amount_paid", MONEY, minimum=0),
-        # optional: when a void took effect (without it, a void applies to every month)
-        C("voided_at", TS, True, required=False, not_future=True),
-        key=("invoice_id",),
-    ),
-    _t(
-        "billing",
-        "invoice_lines",
-        C("invoice_line_id", TEXT),
-        C("invoice_id", TEXT, references="billing.invoices.invoice_id"),
-        C("subscription_id", TEXT, True),
-        C("plan_id", TEXT, True),
-        C("line_type", TEXT, values=("subscription", "proration", "one_time", "usage")),
-        C("quantity", INT, True, minimum=0),
-        C("amount", MONEY),  # negative for credits
-        C("period_start", DATE),
-        C("period_end", DATE),
-        key=("invoice_line_id",),
-    ),
-    # -------------------------------------------------------------- finance
-    _t(
-        "finance",
-        "fx_rates",
-        C("rate_date", DATE),
-        C("currency", TEXT, code=CURRENCY),
-        C("rate_to_reporting", RATE, minimum=0, strict_minimum=True),
-        key=("currency", "rate_date"),
-    ),
-    # -------------------------------------------------------------- product
-    _t(
-        "product",
-        "events",
-        # no unique key: an event may be delivered twice (same event_id); staging keeps one
-        C("event_id", TEXT),
-        C("account_id", TEXT),
-        C("user_id", TEXT),
-        C("event_name", TEXT),
-        C("occurred_at", TS, not_future=True),
-        C("_loaded_at", TS, True, required=False, not_future=True),
-    ),
-    # -------------------------------------------------------------- support
-    _t(
-        "support",
-        "tickets",
-        C("ticket_id", TEXT),
-        C("account_id", TEXT),
-        C("opened_at", TS, not_future=True),
-        C("first_response_at", TS, True, not_future=True),
-        C("solved_at", TS, True, not_future=True),
-        C("priority", TEXT, values=("low", "normal", "high", "urgent")),
-        C("status", TEXT, values=("open", "pending", "solved", "closed")),
-        C("csat_score", INT, True, minimum=1, maximum=5),
-        key=("ticket_id",),
-    ),
-)
+
+def sources_path(source: str, root: Path = ROOT) -> Path:
+    """The dbt sources YAML of one source: the contract of its tables."""
+    return root / "models" / "staging" / source / f"_{source}__sources.yml"
+
+
+def load_sources(root: Path = ROOT) -> dict[str, dict[str, Any]]:
+    """Every table of the sources YAML files, by `<source>.<table>`, in file order."""
+    tables: dict[str, dict[str, Any]] = {}
+    for source in SOURCES:
+        document = yaml.safe_load(sources_path(source, root).read_text(encoding="utf-8"))
+        for entry in document.get("sources", []):
+            for table in entry.get("tables", []):
+                tables[f"{entry['name']}.{table['name']}"] = table
+    return tables
+
+
+def meta(entry: dict[str, Any]) -> dict[str, Any]:
+    """The `meta` of a YAML table or column (under config, as dbt 1.11 reads it)."""
+    return (entry.get("config") or {}).get("meta") or entry.get("meta") or {}
+
+
+def is_required(column: dict[str, Any]) -> bool:
+    """A YAML column is required unless its meta says `required: false` (as dbt reads it)."""
+    return meta(column).get("required", True) not in (False, "false")
+
+
+def arrow_type(data_type: str) -> pa.DataType:
+    """The Arrow type of a YAML `data_type` (text, integer, ..., decimal(p,s))."""
+    decimal = _DECIMAL.fullmatch(data_type.strip())
+    if decimal:
+        return pa.decimal128(int(decimal[1]), int(decimal[2]))
+    try:
+        return _ARROW_TYPES[data_type.strip()]
+    except KeyError:
+        raise ContractError(f"unknown contract data_type {data_type!r}") from None
+
+
+def _column(entry: dict[str, Any], where: str) -> Column:
+    rules = meta(entry)
+    unknown = set(rules) - _RULES
+    if unknown:
+        raise ContractError(f"{where}: unknown contract rule(s) {', '.join(sorted(unknown))}")
+    return Column(
+        name=entry["name"],
+        type=arrow_type(str(entry.get("data_type", ""))),
+        nullable=bool(rules.get("nullable", False)),
+        required=is_required(entry),
+        values=tuple(str(v) for v in rules.get("values") or ()),
+        minimum=rules.get("minimum"),
+        maximum=rules.get("maximum"),
+        strict_minimum=bool(rules.get("strict_minimum", False)),
+        code=rules.get("code"),
+        not_future=bool(rules.get("not_future", False)),
+        references=rules.get("references"),
+    )
+
+
+_RULES = {
+    "required",
+    "nullable",
+    "values",
+    "minimum",
+    "maximum",
+    "strict_minimum",
+    "code",
+    "not_future",
+    "references",
+}
+
+
+def _tables(root: Path = ROOT) -> tuple[Table, ...]:
+    tables = []
+    for key, entry in load_sources(root).items():
+        source, name = key.split(".")
+        columns = tuple(_column(c, f"{key}.{c['name']}") for c in entry.get("columns", []))
+        unique_key = tuple(meta(entry).get("unique_key") or ())
+        tables.append(Table(source, name, columns, unique_key))
+    return tuple(tables)
+
+
+TABLES: tuple[Table, ...] = _tables()
 
 BY_KEY: dict[str, Table] = {t.key: t for t in TABLES}
-SOURCES: tuple[str, ...] = ("crm", "billing", "finance", "product", "support")
 
 
 def table(source: str, name: str) -> Table:

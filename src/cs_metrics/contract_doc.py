@@ -1,18 +1,15 @@
-"""Render the column tables of `docs/raw-contract.md` from the contract and the sources YAML.
+"""Render the column tables of `docs/raw-contract.md` from the contract (the sources YAML).
 
-The raw contract lives in three places that must agree: `cs_metrics.contract` (tables,
-columns, Arrow types, required/optional, rules), the dbt sources
-(`models/staging/<source>/_<source>__sources.yml`: descriptions, `data_type`,
-`meta: {required: false}`) and `docs/raw-contract.md`. The doc's prose is written by hand;
-each table's block between
+The raw contract is the dbt sources YAML (`models/staging/<source>/_<source>__sources.yml`),
+read by `cs_metrics.contract`. The doc's prose is written by hand; each table's block between
 
     <!-- BEGIN GENERATED: <source>.<table> -->
     <!-- END GENERATED: <source>.<table> -->
 
 is rendered here: the table's description from the YAML, then one row per column (type,
-required or optional, nulls, rules from the contract, description from the YAML) and the
-checks that involve several columns or rows. `tests/unit/test_contract_sync.py` checks that
-the contract and the YAML agree and that the committed doc equals its rendering.
+required or optional, nulls, rules, description) and the checks that involve several columns
+or rows. `tests/unit/test_contract_sync.py` checks that the committed doc equals its
+rendering.
 
     .venv/bin/python scripts/render_raw_contract_doc.py          # rewrite the blocks
     .venv/bin/python scripts/render_raw_contract_doc.py --check  # exit 1 when out of date
@@ -26,13 +23,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from cs_metrics.contract import CODE_PATTERNS, SOURCES, TABLES, Column, Table, yaml_type
+from cs_metrics.contract import (
+    CODE_PATTERNS,
+    ROOT,
+    TABLES,
+    Column,
+    Table,
+    load_sources,
+    yaml_type,
+)
 from cs_metrics.validate.checks import WARNING
 from cs_metrics.validate.raw_suites import rule_level, table_rules
 
-ROOT = Path(__file__).resolve().parents[2]
 DOC = Path("docs/raw-contract.md")
 BLOCK = re.compile(
     r"<!-- BEGIN GENERATED: (?P<key>[a-z_]+\.[a-z_]+) -->\n(?P<body>.*?)"
@@ -43,25 +45,6 @@ BLOCK = re.compile(
 
 class ContractDocError(Exception):
     """The doc cannot be rendered (a table without its block, an unknown block)."""
-
-
-def is_required(column: dict[str, Any]) -> bool:
-    """A YAML column is required unless its meta says `required: false` (as dbt reads it)."""
-    config = column.get("config") or {}
-    meta = config.get("meta") or column.get("meta") or {}
-    return meta.get("required", True) not in (False, "false")
-
-
-def load_sources(root: Path = ROOT) -> dict[str, dict[str, Any]]:
-    """Every table of the sources YAML files, by `<source>.<table>`, in file order."""
-    tables: dict[str, dict[str, Any]] = {}
-    for source in SOURCES:
-        path = root / "models" / "staging" / source / f"_{source}__sources.yml"
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for entry in document.get("sources", []):
-            for table in entry.get("tables", []):
-                tables[f"{entry['name']}.{table['name']}"] = table
-    return tables
 
 
 def _text(value: str | None) -> str:

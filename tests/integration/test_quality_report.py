@@ -73,6 +73,8 @@ def validation(
             "duckdb",
             "--db",
             str(built_db),
+            "--artifacts",
+            str(built_db.parent / "target"),
             "--out",
             str(folder / "marts.json"),
         ]

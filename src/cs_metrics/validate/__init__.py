@@ -1,8 +1,9 @@
 """Checks of raw data and built marts (`cs-metrics validate`).
 
-contract.py: structure (tables, columns, type families) from metadata only; raw_suites.py and
-marts.py: the Great Expectations suites; checks.py: checks as GX expectations plus the SQL
-that finds their candidate rows; sources.py: Parquet, PostgreSQL and warehouse readers;
-runner.py: GX on streamed pandas batches; raw.py: the raw run; results.py: JSON and summary;
-command.py: the command line.
+contract.py: structure (tables, columns, type families) from metadata only; raw_suites.py:
+the Great Expectations suites of the raw tables; checks.py: checks as GX expectations plus the
+SQL that finds their candidate rows; sources.py: Parquet and PostgreSQL readers; runner.py: GX
+on streamed pandas batches; raw.py: the raw run; marts.py: the dbt tests on the marts, read
+from dbt's artifacts and the audit schema; results.py: JSON and summary; command.py: the
+command line.
 """

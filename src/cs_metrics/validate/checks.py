@@ -1,13 +1,15 @@
-"""Checks as code: each is one Great Expectations expectation plus the SQL that finds its rows.
+"""Checks as code: each is one Great Expectations expectation, the rule's only definition.
 
 A `Check` names a GX expectation class and its arguments (GX itself is imported only when a
-suite runs, see `cs_metrics.validate.runner`), a level (`error` or `warning`) and, for row
-checks, `unexpected_sql`: a SQL condition true for every row the expectation could find
-unexpected (it may be true for more rows: GX decides). The row query of a table selects its
-columns (cast to the contract's type family), adds the derived columns the checks need
-(`derived__...`: duplicate counts, foreign-key lookups, the end of earlier versions, computed
-in the database over the whole table), and keeps only the rows for which some check's
-condition holds, so GX reads the candidates instead of every row (see `query_sql`).
+suite runs, see `cs_metrics.validate.runner`) and a level (`error` or `warning`). The SQL
+condition that lists the rows a row check may find unexpected (it may hold for more rows: GX
+decides) is derived from the expectation and its arguments (`Check.condition`, one
+translation per expectation class), so GX and the failure listing read one definition. The
+row query of a table selects its columns (cast to the contract's type family), adds the
+derived columns the checks need (`derived__...`: duplicate counts, foreign-key lookups, the
+end of earlier versions, computed in the database over the whole table), and keeps only the
+rows for which some check's condition holds, so GX reads the candidates instead of every row
+(see `query_sql`).
 
 A `Suite` is the set of checks of one table: schema checks, run against a small batch with one
 row per column of the table (`column`, `type` as stored, type `family`), and row checks, run
@@ -31,7 +33,7 @@ OPEN_END = dt.datetime(9999, 12, 31)
 
 @dataclass(frozen=True)
 class Dialect:
-    """The SQL that differs between DuckDB (Parquet files, marts) and PostgreSQL."""
+    """The SQL that differs between DuckDB (Parquet files) and PostgreSQL."""
 
     name: Literal["duckdb", "postgres"]
 
@@ -214,34 +216,19 @@ class EarlierVersionsEnd:
         ]
 
 
-@dataclass(frozen=True)
-class Expression:
-    """A derived column computed from the row (and window functions over the table)."""
-
-    column: str
-    sql: str
-
-    def derived(self) -> list[str]:
-        return [f"{self.sql} as {self.column}"]
-
-
-Feature = Duplicates | Reference | EarlierVersionsEnd | Expression
+Feature = Duplicates | Reference | EarlierVersionsEnd
 
 
 # ---------------------------------------------------------------------------- checks
 
 
 @dataclass(frozen=True)
-class RegexMismatch:
-    """The condition "column does not match pattern" (regex syntax differs by dialect)."""
-
-    column: str
-    pattern: str
-
-
-@dataclass(frozen=True)
 class Check:
-    """One expectation of a suite."""
+    """One expectation of a suite: the GX expectation is the rule's only definition.
+
+    The SQL that lists the rows it may find unexpected (`condition`) is derived from the
+    expectation and its arguments, never written beside it.
+    """
 
     rule: str  # unique within the suite, e.g. "currency.iso_code"
     level: Level
@@ -249,23 +236,66 @@ class Check:
     expectation: str  # GX class in great_expectations.expectations
     kwargs: dict[str, Any]
     kind: Literal["schema", "rows"] = "rows"
-    # rows: a SQL condition true for every row GX may find unexpected
-    unexpected_sql: str | RegexMismatch | None = None
     columns: tuple[str, ...] = ()  # columns the check reads (shown in examples)
     features: tuple[Feature, ...] = ()
     aligned_key: tuple[str, ...] = ()  # all rows of one key must be in the same batch
 
     def condition(self, dialect: Dialect) -> str | None:
-        """unexpected_sql in the dialect's SQL."""
-        if isinstance(self.unexpected_sql, RegexMismatch):
-            return dialect.regex_mismatch(self.unexpected_sql.column, self.unexpected_sql.pattern)
-        return self.unexpected_sql
+        """A SQL condition true for every row the expectation may find unexpected."""
+        if self.kind != "rows":
+            return None
+        return _CONDITIONS[self.expectation](self, dialect)
 
     @property
     def expectation_type(self) -> str:
         """The GX snake_case name, e.g. expect_column_values_to_not_be_null."""
         name = self.expectation
         return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def _not_null(check: Check, dialect: Dialect) -> str:
+    return f"{check.kwargs['column']} is null"
+
+
+def _in_set(check: Check, dialect: Dialect) -> str:
+    values = ", ".join(sql_literal(v) for v in check.kwargs["value_set"])
+    return f"{check.kwargs['column']} not in ({values})"
+
+
+def _between(check: Check, dialect: Dialect) -> str:
+    column, kwargs, conditions = check.kwargs["column"], check.kwargs, []
+    if kwargs.get("min_value") is not None:
+        below = "<=" if kwargs.get("strict_min") else "<"
+        conditions.append(f"{column} {below} {sql_literal(kwargs['min_value'])}")
+    if kwargs.get("max_value") is not None:
+        above = ">=" if kwargs.get("strict_max") else ">"
+        conditions.append(f"{column} {above} {sql_literal(kwargs['max_value'])}")
+    return " or ".join(conditions)
+
+
+def _regex(check: Check, dialect: Dialect) -> str:
+    return dialect.regex_mismatch(check.kwargs["column"], check.kwargs["regex"])
+
+
+def _pair(check: Check, dialect: Dialect) -> str:
+    kwargs = check.kwargs
+    return f"{kwargs['column_A']} {'<' if kwargs['or_equal'] else '<='} {kwargs['column_B']}"
+
+
+def _unique(check: Check, dialect: Dialect) -> str:
+    duplicates = next(f for f in check.features if isinstance(f, Duplicates))
+    return f"{duplicates.column} is not null"
+
+
+_CONDITIONS = {
+    "ExpectColumnValuesToNotBeNull": _not_null,
+    "ExpectColumnValuesToBeInSet": _in_set,
+    "ExpectColumnValuesToBeBetween": _between,
+    "ExpectColumnValuesToMatchRegex": _regex,
+    "ExpectColumnPairValuesAToBeGreaterThanB": _pair,
+    "ExpectColumnValuesToBeUnique": _unique,
+    "ExpectCompoundColumnsToBeUnique": _unique,
+}
 
 
 @dataclass
@@ -317,7 +347,7 @@ def query_sql(
         f"select {select} from (select {relation.select(dialect)} from {relation.sql}) as b"
         + "".join(f" {join}" for join in joins)
     )
-    conditions = [f"({c.condition(dialect)})" for c in checks if c.unexpected_sql]
+    conditions = [f"({c.condition(dialect)})" for c in checks]
     if prefilter and conditions:
         sql = f"select * from ({sql}) as c where {' or '.join(conditions)}"
     elif prefilter:
@@ -339,7 +369,6 @@ def not_null(column: str, level: Level = ERROR) -> Check:
         description=f"{column} is never null",
         expectation="ExpectColumnValuesToNotBeNull",
         kwargs={"column": column},
-        unexpected_sql=f"{column} is null",
         columns=(column,),
     )
 
@@ -351,7 +380,6 @@ def in_set(column: str, values: tuple[str, ...], level: Level = ERROR) -> Check:
         description=f"{column} is one of {', '.join(values)}",
         expectation="ExpectColumnValuesToBeInSet",
         kwargs={"column": column, "value_set": list(values)},
-        unexpected_sql=f"{column} not in ({', '.join(sql_literal(v) for v in values)})",
         columns=(column,),
     )
 
@@ -367,14 +395,11 @@ def between(
     description: str | None = None,
 ) -> Check:
     kwargs: dict[str, Any] = {"column": column}
-    conditions = []
     if minimum is not None:
         kwargs["min_value"] = minimum
         kwargs["strict_min"] = strict_minimum
-        conditions.append(f"{column} {'<=' if strict_minimum else '<'} {sql_literal(minimum)}")
     if maximum is not None:
         kwargs["max_value"] = maximum
-        conditions.append(f"{column} > {sql_literal(maximum)}")
     if minimum is not None and maximum is not None and not strict_minimum:
         words = f"is between {_number(minimum)} and {_number(maximum)}"
     else:
@@ -390,7 +415,6 @@ def between(
         description=description or f"{column} {words}",
         expectation="ExpectColumnValuesToBeBetween",
         kwargs=kwargs,
-        unexpected_sql=" or ".join(conditions),
         columns=(column,),
     )
 
@@ -407,7 +431,6 @@ def not_after(column: str, bound: dt.datetime, as_of: dt.date, level: Level = ER
         description=f"{column} is not after the as-of date ({as_of:%Y-%m-%d})",
         expectation="ExpectColumnValuesToBeBetween",
         kwargs={"column": column, "max_value": bound, "strict_max": True},
-        unexpected_sql=f"{column} >= {sql_literal(bound)}",
         columns=(column,),
     )
 
@@ -419,7 +442,6 @@ def matches(column: str, pattern: str, name: str, level: Level = ERROR) -> Check
         description=f"{column} is an {name} code ({pattern})",
         expectation="ExpectColumnValuesToMatchRegex",
         kwargs={"column": column, "regex": pattern},
-        unexpected_sql=RegexMismatch(column, pattern),
         columns=(column,),
     )
 
@@ -447,7 +469,6 @@ def not_before(
             "or_equal": not strict,
             "ignore_row_if": "either_value_is_missing",
         },
-        unexpected_sql=f"{later} {'<=' if strict else '<'} {earlier}",
         columns=columns or (earlier, later),
         features=features,
     )
@@ -475,7 +496,6 @@ def unique(
         description=description or f"{' + '.join(key)} identifies one row",
         expectation=expectation,
         kwargs=kwargs,
-        unexpected_sql=f"{duplicates.column} is not null",
         columns=key,
         features=(duplicates,),
         aligned_key=key,

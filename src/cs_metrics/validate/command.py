@@ -104,6 +104,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         " e.g. stripe/ without billing/; docs/presets/README.md)",
     )
     val.add_argument("--db", type=Path, default=None, help="--marts: DuckDB file to read")
+    val.add_argument(
+        "--artifacts",
+        type=Path,
+        default=None,
+        help="--marts: folder of the build's run_results.json and manifest.json (default:"
+        " target/ of the project, or its last_build/ copy)",
+    )
     val.add_argument("--project-dir", type=Path, default=None, help="dbt project directory")
     val.add_argument("--profiles-dir", type=Path, default=None, help="directory of profiles.yml")
     val.add_argument(
@@ -181,6 +188,7 @@ def _raw_source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
 
 def run(args: argparse.Namespace) -> int:
     from cs_metrics.load.project import LoadError
+    from cs_metrics.quality.artifacts import ArtifactsError
     from cs_metrics.warehouse import WarehouseError
 
     if args.marts and args.raw_dir is not None:
@@ -196,38 +204,38 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     try:
         if args.marts:
-            from cs_metrics.validate.marts import marts
-            from cs_metrics.validate.sources import WarehouseSource
+            from cs_metrics.load.project import find_project_dir
+            from cs_metrics.validate.marts import read_build_tests
             from cs_metrics.warehouse import default_target, open_warehouse
 
             target = args.target or default_target()
+            build = read_build_tests(
+                args.artifacts or find_project_dir(args.project_dir) / "target"
+            )
             # a database without any mart was never built: one line; a mart missing is
             # reported with the others
-            source: Any = WarehouseSource(
-                open_warehouse(
-                    target,
-                    profiles_dir=args.profiles_dir,
-                    duckdb_path=args.db,
-                    required=[mart.name for mart in marts()],
-                    every=False,
-                )
+            source: Any = open_warehouse(
+                target,
+                profiles_dir=args.profiles_dir,
+                duckdb_path=args.db,
+                schemas=build.schemas,
+                required=list(build.marts),
+                every=False,
             )
-            described = {"kind": "warehouse", "target": target, "engine": source.dialect.name}
+            described = {"kind": "warehouse", "target": target, "engine": source.engine}
         else:
             source, described = _raw_source(args)
             described["presets"] = args.presets
-    except (LoadError, WarehouseError) as exc:
+    except (LoadError, WarehouseError, ArtifactsError) as exc:
         return _fail(str(exc))
     except ImportError as exc:
         return _fail(f"{exc}; install the project with `make install` (pinned dependencies).")
-
-    from cs_metrics.validate.runner import GX_VERSION
 
     try:
         if args.marts:
             from cs_metrics.validate.marts import validate_marts
 
-            report = validate_marts(source, chunk_rows=args.chunk_rows)
+            report = validate_marts(source, build)
         else:
             from cs_metrics.validate.raw import validate_raw
 
@@ -242,8 +250,8 @@ def run(args: argparse.Namespace) -> int:
         {
             "as_of_date": None if args.marts else as_of.isoformat(),
             "source": described,
-            "cs_metrics_version": _version(),
-            "great_expectations_version": GX_VERSION,
+            "cs_metrics_version": _version("cs-metrics"),
+            "great_expectations_version": _version("great_expectations"),
             "chunk_rows": args.chunk_rows,
         },
         started,
@@ -308,10 +316,10 @@ def _tables(args: argparse.Namespace) -> tuple[Any, ...]:
     return tuple(t for t in tables if t.key in args.table) if args.table else tables
 
 
-def _version() -> str:
+def _version(package: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("cs-metrics")
+        return version(package)
     except PackageNotFoundError:  # pragma: no cover - running from a checkout
         return "unknown"

@@ -1,344 +1,196 @@
-"""Expectation suites of the built marts (`cs-metrics validate --marts`), read through
-`cs_metrics.warehouse` on any target.
+"""`cs-metrics validate --marts`: the data tests dbt ran on the marts, read back.
 
-One suite per mart, `marts.<model>`; every expectation is an error (a failure means the
-figures cannot be trusted):
-
-- primary keys unique and not null;
-- money signs (doc blocks revenue_mrr, lifecycle_cmrr): mrr, arr and cmrr ≥ 0 (cmrr = mrr −
-  scheduled churn + signed not live, where the scheduled churn is part of the counted mrr);
-  new, expansion and reactivation ≥ 0; contraction and churned ≤ 0; fx_impact has either sign;
-- ratios: logo churn, GRR and logo retention in [0, 1]; NRR ≥ 0;
-- identities to 0.01: each month's MRR bridge (ending = starting + movements, per account
-  and per month), each month starts where the previous one ended, arr = 12 × mrr, and the
-  customer bridge (ending = starting + new + reactivated − churned);
-- health: every component and score in [0, 100], health_status in its enumeration.
+Every rule on the built marts is a dbt data test: the generic tests of the marts' YAML
+(keys, not-null columns, money signs, ratios in [0, 1], health in [0, 100], arr = 12 × mrr,
+enumerations) and the singular tests of data-tests/ that read a mart (the MRR bridge
+identity, GRR ≤ 1, account-month MRR = the counted items, ...). dbt keeps each test's
+failing rows in a table of the audit schema (`store_failures`, dbt_project.yml). This reads
+which tests read a mart (manifest.json), their status (run_results.json of the last `dbt
+build` or `dbt test`, or the copy `make build` keeps in target/last_build) and up to ten
+failing rows of each failing test from the warehouse. One record per test, in the suite
+`marts.<model>` of the mart it tests.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-import pandas as pd
+from cs_metrics.quality.artifacts import ArtifactsError, find_build_artifacts
+from cs_metrics.validate.results import MAX_EXAMPLES, Record, Report, json_value
+from cs_metrics.warehouse import BUILD_HINT, Warehouse, WarehouseError
 
-from cs_metrics.validate.checks import (
-    DERIVED,
-    Check,
-    Expression,
-    Suite,
-    between,
-    in_set,
-    not_before,
-    not_null,
-    unique,
-)
-from cs_metrics.validate.execute import RowProgress, record, run_rows, run_schema
-from cs_metrics.validate.raw_suites import schema_checks
-from cs_metrics.validate.results import Report
-from cs_metrics.validate.runner import Runner
-from cs_metrics.validate.sources import SourceError, WarehouseSource
-from cs_metrics.warehouse import MARTS_SCHEMA
-
-MONEY_TOLERANCE = 0.01
-HEALTH_STATUSES = ("green", "yellow", "red", "unknown")
-HEALTH_COLUMNS = (
-    "utilization_score",
-    "usage_trend_score",
-    "feature_breadth_score",
-    "payment_score",
-    "nps_score",
-    "support_score",
-    "outcome_score",
-    "experience_score",
-    "health_score",
-)
-GAINS = ("new_mrr", "reactivation_mrr", "expansion_mrr")
-LOSSES = ("contraction_mrr", "churned_mrr")
-MOVEMENTS = (*GAINS, *LOSSES, "fx_impact_mrr")
+MARTS_LAYER = "marts"  # the models/ folder of the public marts
+_LEVELS = {"error": "error", "warn": "warning"}
 
 
 @dataclass(frozen=True)
-class Mart:
-    """A mart suite: its model, key and checks (columns are numbers unless listed)."""
+class MartTest:
+    """A data test that reads a mart: where dbt stored its failing rows, what it says."""
 
+    unique_id: str
     name: str
-    key: tuple[str, ...]
-    checks: tuple[Check, ...]
-    text: tuple[str, ...] = ()  # text columns
-    dates: tuple[str, ...] = ()  # date columns
+    description: str
+    kind: str  # the generic test (not_null, columns_within_range, ...) or "singular"
+    kwargs: dict[str, Any]
+    marts: tuple[str, ...]  # the marts it reads, the tested one first (not other models)
+    audit_schema: str
+    audit_table: str
+    level: str
 
-    def families(self) -> dict[str, str]:
-        used = dict.fromkeys(
-            c for check in self.checks for c in (*self.key, *check.columns) if c in self.names()
-        )
-        return {c: self.family(c) for c in used}
-
-    def names(self) -> set[str]:
-        return {
-            c
-            for check in self.checks
-            for c in (*self.key, *check.columns)
-            if not c.startswith(DERIVED)
-        }
-
-    def family(self, column: str) -> str:
-        if column in self.text:
-            return "text"
-        if column in self.dates:
-            return "date"
-        return "number"
+    @property
+    def table(self) -> str:
+        return ", ".join(f"{MARTS_LAYER}.{mart}" for mart in self.marts)
 
 
-def _signs(columns_min0: tuple[str, ...], columns_max0: tuple[str, ...]) -> list[Check]:
-    checks = [between(c, minimum=0) for c in columns_min0]
-    checks += [between(c, maximum=0) for c in columns_max0]
-    return checks
+@dataclass(frozen=True)
+class BuildTests:
+    """The mart tests of a build, their run results by unique_id and where they were read."""
+
+    tests: list[MartTest]
+    results: dict[str, dict[str, Any]]
+    marts: dict[str, str]  # the schema of every mart a test reads, by name
+    folder: Path
+    note: str | None
+
+    @property
+    def schemas(self) -> tuple[str, ...]:
+        """The schemas a reader needs: the marts' and the audit schema(s)."""
+        audit = (test.audit_schema for test in self.tests)
+        return tuple(dict.fromkeys([*self.marts.values(), *audit]))
 
 
-def _identity(column: str, sql: str, description: str, columns: tuple[str, ...]) -> Check:
-    derived = f"{DERIVED}{column}"
-    check = between(
-        derived,
-        -MONEY_TOLERANCE,
-        MONEY_TOLERANCE,
-        rule=f"{column}.within_0.01",
-        description=description,
-    )
-    return replace(
-        check,
-        columns=(*columns, derived),
-        features=(Expression(derived, sql),),
-        unexpected_sql=f"abs({derived}) > {MONEY_TOLERANCE}",
-    )
+def _read(path: Path) -> dict[str, Any]:
+    import json
 
-
-def _key_checks(key: tuple[str, ...]) -> list[Check]:
-    return [*(not_null(c) for c in key), unique(key)]
-
-
-def _account_months() -> Mart:
-    movements = " + ".join(MOVEMENTS)
-    return Mart(
-        name="fct_account_months",
-        key=("account_id", "month_start"),
-        text=("account_id", "health_status"),
-        dates=("month_start",),
-        checks=(
-            *_key_checks(("account_id", "month_start")),
-            *_signs(("mrr", "arr", "cmrr", *GAINS), LOSSES),
-            _identity(
-                "bridge_difference",
-                f"b.mrr - (coalesce(lag(b.mrr) over (partition by b.account_id order by"
-                f" b.month_start), 0) + {movements})",
-                "mrr = previous month's mrr + movements (to 0.01)",
-                ("mrr", *MOVEMENTS),
-            ),
-            _identity(
-                "arr_difference",
-                "b.arr - 12 * b.mrr",
-                "arr = 12 × mrr (to 0.01)",
-                ("arr", "mrr"),
-            ),
-            *(between(c, 0, 100) for c in HEALTH_COLUMNS),
-            in_set("health_status", HEALTH_STATUSES),
-        ),
-    )
-
-
-def _dim_accounts() -> Mart:
-    return Mart(
-        name="dim_accounts",
-        key=("account_id",),
-        text=("account_id", "current_health_status"),
-        checks=(
-            *_key_checks(("account_id",)),
-            *_signs(("current_mrr", "current_arr"), ()),
-            between("current_health_score", 0, 100),
-            in_set("current_health_status", HEALTH_STATUSES),
-        ),
-    )
-
-
-def _bridge() -> Mart:
-    movements = " + ".join(MOVEMENTS)
-    return Mart(
-        name="fct_mrr_bridge_monthly",
-        key=("month_start",),
-        dates=("month_start",),
-        checks=(
-            *_key_checks(("month_start",)),
-            *_signs(("starting_mrr", "ending_mrr", *GAINS), LOSSES),
-            _identity(
-                "bridge_difference",
-                f"b.ending_mrr - (b.starting_mrr + {movements})",
-                "ending_mrr = starting_mrr + movements (to 0.01)",
-                ("starting_mrr", "ending_mrr", *MOVEMENTS),
-            ),
-            _identity(
-                "start_difference",
-                "b.starting_mrr - coalesce(lag(b.ending_mrr) over (order by b.month_start), 0)",
-                "starting_mrr = the previous month's ending_mrr (to 0.01)",
-                ("starting_mrr", "ending_mrr"),
-            ),
-            _identity(
-                "customer_difference",
-                "b.ending_customers - (b.starting_customers + b.new_customers"
-                " + b.reactivated_customers - b.churned_customers)",
-                "ending_customers = starting + new + reactivated − churned",
-                (
-                    "starting_customers",
-                    "new_customers",
-                    "reactivated_customers",
-                    "churned_customers",
-                    "ending_customers",
-                ),
-            ),
-        ),
-    )
-
-
-def _retention() -> Mart:
-    key = ("month_start", "segment_type", "segment_value")
-    return Mart(
-        name="fct_retention_monthly",
-        key=key,
-        text=("segment_type", "segment_value"),
-        dates=("month_start",),
-        checks=(
-            *_key_checks(key),
-            in_set(
-                "segment_type",
-                (
-                    "all",
-                    "tier",
-                    "service_model",
-                    "region",
-                    "industry",
-                    "acquisition_channel",
-                    "csm_owner",
-                ),
-            ),
-            *_signs(("starting_mrr_cc", "ending_mrr", *GAINS), LOSSES),
-            *(
-                between(c, 0, 1)
-                for c in (
-                    "logo_churn_rate",
-                    "gross_mrr_churn_rate",
-                    "monthly_grr",
-                    "grr_ttm",
-                    "logo_retention_ttm",
-                )
-            ),
-            between("monthly_nrr", minimum=0),
-            between("nrr_ttm", minimum=0),
-        ),
-    )
-
-
-def _cohorts() -> Mart:
-    key = ("cohort_month", "months_since_start")
-    retained = between("retained_customers", minimum=0)
-    return Mart(
-        name="fct_cohort_retention",
-        key=key,
-        dates=("cohort_month",),
-        checks=(
-            *_key_checks(key),
-            retained,
-            not_before(
-                "cohort_customers",
-                "retained_customers",
-                rule="retained_customers.not_above_cohort_customers",
-                description="retained_customers ≤ cohort_customers",
-            ),
-            between("logo_retention", 0, 1),
-            between("revenue_retention", minimum=0),
-            *_signs(("cohort_starting_mrr", "cohort_mrr"), ()),
-        ),
-    )
-
-
-def marts() -> list[Mart]:
-    """Every mart suite."""
-    return [_account_months(), _dim_accounts(), _bridge(), _retention(), _cohorts()]
-
-
-def mart_suite(mart: Mart) -> Suite:
-    """The suite of a mart: a schema part (every column used exists) and its row checks."""
-    schema = schema_checks(f"{MARTS_SCHEMA}.{mart.name}", list(mart.families()), {})
-    return Suite(
-        name=f"marts.{mart.name}",
-        table=f"{MARTS_SCHEMA}.{mart.name}",
-        key=mart.key,
-        checks=[*schema, *mart.checks],
-    )
-
-
-def validate_marts(
-    source: WarehouseSource,
-    *,
-    chunk_rows: int = 200_000,
-    prefilter: bool = True,
-    runner: Runner | None = None,
-) -> Report:
-    """Run every mart suite against a `WarehouseSource`."""
-    runner = runner or Runner()
-    items = [(mart, mart_suite(mart)) for mart in marts()]
-    report = Report(kind="marts", tables=len(items))
-    stored = {mart.name: source.describe_mart(MARTS_SCHEMA, mart.name) for mart, _ in items}
-    counts = {}
-    for name, table in stored.items():
-        if table.sql is not None:
-            try:
-                counts[name] = source.count(table.sql)
-            except SourceError as exc:
-                table.sql, table.problem = None, f"{table.key}: cannot be read: {exc}"
-    progress = RowProgress(sum(counts.values()), "validate marts")
     try:
-        for mart, suite in items:
-            table = stored[mart.name]
-            if table.problem:
-                report.problems.append(table.problem)
-            frame = pd.DataFrame(
-                [{"column": c, "type": t, "family": "-"} for c, (_, t, _) in table.columns.items()],
-                columns=["column", "type", "family"],
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ArtifactsError(f"cannot read {path}: {exc}") from exc
+
+
+def _mart_test(node: dict[str, Any], models: dict[str, dict[str, Any]]) -> MartTest | None:
+    parents = [
+        p
+        for p in (node.get("depends_on") or {}).get("nodes") or []
+        if p in models and models[p]["fqn"][1:2] == [MARTS_LAYER]
+    ]
+    if not parents:
+        return None
+    attached = node.get("attached_node")
+    if attached in parents:
+        parents = [attached, *(p for p in parents if p != attached)]
+    metadata = node.get("test_metadata") or {}
+    kwargs = {
+        k: v for k, v in (metadata.get("kwargs") or {}).items() if k != "model" and v is not None
+    }
+    config = node.get("config") or {}
+    return MartTest(
+        unique_id=node["unique_id"],
+        name=node["name"],
+        description=" ".join((node.get("description") or "").split())
+        or _describe(metadata.get("name"), kwargs, node["name"]),
+        kind=metadata.get("name") or "singular",
+        kwargs=kwargs,
+        marts=tuple(models[p]["name"] for p in parents),
+        audit_schema=node["schema"],
+        audit_table=node.get("alias") or node["name"],
+        level=_LEVELS.get(str(config.get("severity", "error")).lower(), "error"),
+    )
+
+
+def _describe(kind: str | None, kwargs: dict[str, Any], name: str) -> str:
+    """Words for a test without a description: the generic test and its columns."""
+    if not kind:
+        return name  # a singular test: its name says what it asserts
+    columns = kwargs.get("column_names") or kwargs.get("combination_of_columns") or []
+    if kwargs.get("column_name"):
+        columns = [kwargs["column_name"], *columns]
+    words = f"{kind}: {', '.join(map(str, columns))}" if columns else kind
+    if kwargs.get("values"):
+        words += f" in ({', '.join(map(str, kwargs['values']))})"
+    return words
+
+
+def read_build_tests(artifacts: Path) -> BuildTests:
+    """The mart tests of the last build whose artifacts are in `artifacts` (target/)."""
+    folder, note = find_build_artifacts(artifacts)
+    manifest = _read(folder / "manifest.json")
+    run_results = _read(folder / "run_results.json")
+    nodes = manifest.get("nodes", {})
+    models = {k: v for k, v in nodes.items() if v.get("resource_type") == "model"}
+    tests = [
+        test
+        for node in nodes.values()
+        if node.get("resource_type") == "test" and (node.get("config") or {}).get("enabled", True)
+        for test in [_mart_test(node, models)]
+        if test is not None
+    ]
+    results = {str(r.get("unique_id")): r for r in run_results.get("results", [])}
+    tests.sort(key=lambda t: (t.marts, t.name))
+    by_name = {model["name"]: model["schema"] for model in models.values()}
+    marts = {mart: by_name[mart] for test in tests for mart in test.marts}
+    return BuildTests(tests, results, marts, folder, note)
+
+
+def _failing_rows(warehouse: Warehouse, test: MartTest) -> list[dict[str, Any]]:
+    """Up to MAX_EXAMPLES rows of the test's stored failures."""
+    relation = f'"{test.audit_schema}"."{test.audit_table}"'
+    rows = warehouse.rows(f"select * from {relation} limit {MAX_EXAMPLES}")
+    return [{k: json_value(v) for k, v in row.items()} for row in rows]
+
+
+def _record(test: MartTest, result: dict[str, Any] | None, rows: int | None) -> Record:
+    status = str((result or {}).get("status") or "not run")
+    failures = (result or {}).get("failures")
+    record = Record(
+        suite=f"{MARTS_LAYER}.{test.marts[0]}",
+        table=test.table,
+        rule=test.name,
+        description=test.description,
+        expectation_type=f"dbt test: {test.kind}",
+        kwargs=test.kwargs,
+        level="warning" if status == "warn" else test.level,
+        success=status == "pass",
+        element_count=rows,
+        unexpected_count=None if failures is None else int(failures),
+    )
+    if record.unexpected_count is not None and rows:
+        record.unexpected_percent = round(100.0 * record.unexpected_count / rows, 6)
+    if status in ("fail", "warn"):
+        counted = f"{record.unexpected_count:,} of {rows:,}" if rows else f"{failures:,}"
+        record.message = f"{test.table}: {counted} rows break: {test.description}."
+    elif not record.success:
+        detail = (result or {}).get("message") or "the last build did not run it"
+        record.message = f"{test.table}: dbt test {test.name} {status}: {detail}"
+        record.element_count = None
+    return record
+
+
+def validate_marts(warehouse: Warehouse, build: BuildTests) -> Report:
+    """One record per mart test of the build, its failing rows read from the warehouse."""
+    report = Report(kind="marts", tables=len(build.marts))
+    counts: dict[str, int | None] = {}
+    for mart, schema in build.marts.items():
+        if not warehouse.has_table(schema, mart):
+            report.problems.append(
+                f"{schema}.{mart} not found on target {warehouse.target}: build the project"
+                f" first ({BUILD_HINT})."
             )
-            outcomes = run_schema(runner, suite, suite.schema_checks, frame)
-            failed = [o for o in outcomes if not o.success]
-            for outcome in outcomes:
-                message = None
-                outcome.observed_value = None
-                if not outcome.success:
-                    missing = [c for c in mart.families() if c not in table.columns]
-                    outcome.examples = [{"column": c} for c in missing]
-                    message = table.problem or (
-                        f"{suite.table}: missing column(s) {', '.join(missing)}: rebuild the"
-                        " project with this version of cs_metrics."
-                    )
-                report.records.append(record(suite, outcome, None, message))
-            if table.sql is None or failed:
-                report.skipped.append(
-                    {"table": suite.table, "reason": table.problem or "missing columns"}
-                )
-                continue
+            continue
+        counts[mart] = int(warehouse.scalar(f'select count(*) from "{schema}"."{mart}"'))
+    for test in build.tests:
+        result = build.results.get(test.unique_id)
+        record = _record(test, result, counts.get(test.marts[0]))
+        failed = record.message and record.element_count is not None
+        # a test whose failures are not stored (store_failures off) lists no rows
+        if failed and warehouse.has_table(test.audit_schema, test.audit_table):
             try:
-                records = run_rows(
-                    runner,
-                    source,
-                    suite,
-                    suite.row_checks,
-                    table.relation(mart.families()),
-                    {},
-                    rows=counts[mart.name],
-                    chunk_rows=chunk_rows,
-                    prefilter=prefilter,
-                    progress=progress.table(suite.table, counts[mart.name]),
+                record.examples = _failing_rows(warehouse, test)
+            except WarehouseError as exc:
+                report.problems.append(
+                    f"{test.table}: the failing rows of {test.name} cannot be read: {exc}"
                 )
-            except SourceError as exc:
-                report.problems.append(f"{suite.table}: the rows could not be checked: {exc}")
-                report.skipped.append({"table": suite.table, "reason": "unreadable"})
-                continue
-            report.records.extend(records)
-    finally:
-        progress.close()
+        report.records.append(record)
     return report

@@ -126,7 +126,6 @@ def _column_checks(table: Table, column: Column, as_of: dt.date) -> list[Check]:
                 description=f"{column.name} exists in {source}.{name}.{parent_column}",
                 expectation="ExpectColumnValuesToBeInSet",
                 kwargs={"column": reference.derived_column, "value_set": [True]},
-                unexpected_sql=f"{reference.derived_column} = false",
                 columns=(column.name,),
                 features=(reference,),
             )
@@ -195,7 +194,6 @@ def _table_checks(table: Table, present: set[str]) -> list[Check]:
                 description="copies of an event agree on occurred_at",
                 expectation="ExpectColumnValuesToBeBetween",
                 kwargs={"column": values, "max_value": 1},
-                unexpected_sql=f"{values} > 1",
                 columns=("occurred_at", values),
                 features=delivered_once.features,
                 aligned_key=("event_id",),

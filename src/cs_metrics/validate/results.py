@@ -58,12 +58,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sys
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
+import pandas as pd
+
 SCHEMA_VERSION = 1
+MAX_EXAMPLES = 10  # failing rows kept per expectation
 
 
 @dataclass
@@ -224,3 +230,26 @@ def print_summary(report: Report, *, show_passed: bool = False, out: TextIO | No
         f" {summary['failed_warnings']} warnings failed.",
         file=out,
     )
+
+
+def json_value(value: Any) -> Any:
+    """A JSON-friendly form of a value from pandas, numpy or GX."""
+    if isinstance(value, tuple | list):
+        return [json_value(v) for v in value]
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, dt.date):  # datetime, date and pandas Timestamp
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)

@@ -13,26 +13,22 @@ every row of a key together (uniqueness), the batches are cut only between keys.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cs_metrics.validate.checks import Check
+from cs_metrics.validate.results import MAX_EXAMPLES, json_value
 
 os.environ["GX_ANALYTICS_ENABLED"] = "false"  # before GX is imported: never send analytics
 
 import great_expectations as gx
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-GX_VERSION: str = gx.__version__
-MAX_EXAMPLES = 10
 _SEVERITY = {"error": "critical", "warning": "warning"}
 
 
@@ -145,29 +141,6 @@ def _merge(outcome: Outcome, item: Any, frame: pd.DataFrame, key: tuple[str, ...
     elif room > 0 and not item.success:
         for value in (result.get("partial_unexpected_list") or [])[:room]:
             outcome.examples.append({"value": json_value(value)})
-
-
-def json_value(value: Any) -> Any:
-    """A JSON-friendly form of a value from pandas, numpy or GX."""
-    if isinstance(value, tuple | list):
-        return [json_value(v) for v in value]
-    if isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    elif isinstance(value, np.generic):
-        value = value.item()
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
-    if isinstance(value, dt.date):  # datetime, date and pandas Timestamp
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return str(value)
 
 
 def key_aligned(frames: Iterable[pd.DataFrame], key: tuple[str, ...]) -> Iterator[pd.DataFrame]:

@@ -1,4 +1,4 @@
-"""Where `cs-metrics validate` reads: Parquet files, PostgreSQL raw schemas, built marts.
+"""Where `cs-metrics validate` reads raw data: Parquet files or PostgreSQL raw schemas.
 
 Every source answers three questions with small results — which columns a table has (and
 their physical types), how many rows it has, and which rows a check may find unexpected —
@@ -9,9 +9,9 @@ and streams the last as pandas batches of at most `chunk_rows` rows:
   removed on close) and results stream with `to_arrow_reader`, so memory stays bounded on
   tens of millions of rows;
 - `PostgresSource`: the raw schemas of a PostgreSQL target (vars `<source>_schema`), in one
-  read-only transaction with a server-side cursor;
-- `WarehouseSource`: the marts of any dbt target through `cs_metrics.warehouse` (pages of
-  `limit`/`offset`).
+  read-only transaction with a server-side cursor.
+
+(`cs-metrics validate --marts` reads dbt's test results instead: `cs_metrics.validate.marts`.)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -38,9 +38,6 @@ from cs_metrics.validate.contract import (
     table_path,
     type_family,
 )
-
-if TYPE_CHECKING:
-    from cs_metrics.warehouse import Warehouse
 
 Progress = Callable[[float], None]  # fraction (0..1) of the current query done
 
@@ -292,53 +289,3 @@ class PostgresSource:
     def close(self) -> None:
         self.connection.rollback()
         self.connection.close()
-
-
-class WarehouseSource:
-    """The marts of a dbt target, read through `cs_metrics.warehouse`."""
-
-    storage = "warehouse"
-
-    def __init__(self, warehouse: Warehouse) -> None:
-        self.warehouse = warehouse
-        self.dialect = Dialect("postgres" if warehouse.engine == "postgres" else "duckdb")
-
-    def describe_mart(self, schema: str, name: str) -> StoredTable:
-        location = f"{schema}.{name}"
-        stored = StoredTable(location, location, None)
-        if not self.warehouse.has_table(schema, name):
-            stored.problem = (
-                f"{location} not found on target {self.warehouse.target}: build the project"
-                " first (`make build`, or `dbt build --profiles-dir profiles`)."
-            )
-            return stored
-        relation = f"{self.dialect.quote(schema)}.{self.dialect.quote(name)}"
-        table = self.warehouse.query(f"select * from {relation} where 1 = 0")
-        for column in table.schema:
-            stored.columns[column.name.lower()] = (column.name, str(column.type), None)
-        stored.sql = relation
-        return stored
-
-    def count(self, sql: str) -> int:
-        try:
-            return int(self.warehouse.scalar(f"select count(*) from {sql}"))
-        except Exception as exc:  # duckdb.Error or psycopg2.Error, by engine
-            raise SourceError(str(exc).strip()) from exc
-
-    def stream(
-        self, sql: str, chunk_rows: int, progress: Progress | None = None
-    ) -> Iterator[pd.DataFrame]:
-        offset = 0
-        while True:
-            try:
-                page = self.warehouse.query(f"{sql} limit {chunk_rows} offset {offset}")
-            except Exception as exc:  # duckdb.Error or psycopg2.Error, by engine
-                raise SourceError(str(exc).strip()) from exc
-            if page.num_rows or offset == 0:
-                yield page.to_pandas()
-            if page.num_rows < chunk_rows:
-                return
-            offset += chunk_rows
-
-    def close(self) -> None:
-        self.warehouse.close()
