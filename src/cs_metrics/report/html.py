@@ -1,8 +1,11 @@
 """Assemble the visual report: one self-contained HTML page (tiles, charts, tables, print CSS).
 
-The page loads nothing from anywhere: Plotly's JavaScript is inlined once in <head>, every
-figure is a `Plotly.newPlot` call on inline JSON, fonts are the reader's system fonts, and
-there are no images, links to stylesheets or MathJax.
+This module gathers what the page shows (tiles, sections, tables of formatted text with the
+exact mart values beside); the markup is the autoescaped template
+cs_metrics/pages/templates/report.html.j2, the stylesheet pages/static/page.css. The page loads
+nothing from anywhere: Plotly's JavaScript is inlined once in <head>, every figure is a
+`Plotly.newPlot` call on inline JSON, fonts are the reader's system fonts, and there are no
+images, links to stylesheets or MathJax.
 """
 
 from __future__ import annotations
