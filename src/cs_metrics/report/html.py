@@ -1,8 +1,11 @@
 """Assemble the visual report: one self-contained HTML page (tiles, charts, tables, print CSS).
 
-The page loads nothing from anywhere: Plotly's JavaScript is inlined once in <head>, every
-figure is a `Plotly.newPlot` call on inline JSON, fonts are the reader's system fonts, and
-there are no images, links to stylesheets or MathJax.
+This module gathers what the page shows (tiles, sections, tables of formatted text with the
+exact mart values beside); the markup is the autoescaped template
+cs_metrics/pages/templates/report.html.j2, the stylesheet pages/static/page.css. The page loads
+nothing from anywhere: Plotly's JavaScript is inlined once in <head>, every figure is a
+`Plotly.newPlot` call on inline JSON, fonts are the reader's system fonts, and there are no
+images, links to stylesheets or MathJax.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
 from typing import Any
 
 import plotly.graph_objects as go
+from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from cs_metrics.pages.formats import count, money, percent, points, score, signed
+from cs_metrics.pages.render import render_page
 from cs_metrics.report import charts
 from cs_metrics.report.charts import label, last_months, month_label
 from cs_metrics.report.data import (
@@ -42,54 +47,10 @@ PLOTLY_CONFIG = {
 }
 
 
-# ------------------------------------------------------------------------------- formatting
-def money(value: Any, decimals: int = 0) -> str:
-    """1234567.891 -> '1,234,568' (thousands separators; 'n/a' for None)."""
-    if value is None:
-        return "n/a"
-    text = f"{Decimal(value):,.{decimals}f}"
-    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # no "-0"
-
-
-def percent(value: Any, decimals: int = 1) -> str:
-    return "n/a" if value is None else f"{100 * float(value):.{decimals}f}%"
-
-
-def count(value: Any) -> str:
-    return "n/a" if value is None else f"{int(value):,}"
-
-
-def score(value: Any) -> str:
-    """A 0-100 score with one decimal ('n/a' for None)."""
-    return "n/a" if value is None else f"{float(value):.1f}"
-
-
-def points(value: Any, decimals: int = 2) -> str:
-    """A ratio change in percentage points, signed: 0.0123 -> '+1.23'."""
-    if value is None:
-        return "n/a"
-    text = f"{100 * float(value):+.{decimals}f}"
-    return text.replace("-0.00", "0.00").replace("+0.00", "0.00") if decimals == 2 else text
-
-
-def signed(value: Any, decimals: int = 1) -> str:
-    """A signed number: -12.34 -> '-12.3'."""
-    return "n/a" if value is None else f"{float(value):+.{decimals}f}"
-
-
-def arrow(before: str, after: str) -> str:
-    return f"{before} → {after}"
-
-
 def statuses_text(settings: Settings) -> str:
     """The counted health statuses: 'green', 'green or yellow'."""
     names = list(settings.north_star_health_statuses)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def _attr(value: Any) -> str:
-    """The exact value of a mart number for a data-value attribute ('' for None)."""
-    return "" if value is None else escape(str(value))
 
 
 # ----------------------------------------------------------------------------- page parts
@@ -112,38 +73,6 @@ class Table:
     total_values: Sequence[Any] | None = None
     empty_message: str = "none"
 
-    def html(self) -> str:
-        def cells(texts: Sequence[str], tag: str, raw: Sequence[Any] | None = None) -> str:
-            out = []
-            for i, text in enumerate(texts):
-                kind = "num" if i >= self.numeric_from else "txt"
-                value = raw[i] if raw is not None and i < len(raw) else None
-                attr = "" if value is None else f' data-value="{_attr(value)}"'
-                out.append(f'<{tag} class="{kind}"{attr}>{escape(text)}</{tag}>')
-            return "".join(out)
-
-        values = self.values or [None] * len(self.rows)
-        body = "".join(
-            f"<tr>{cells(row, 'td', raw)}</tr>" for row, raw in zip(self.rows, values, strict=True)
-        )
-        foot = (
-            f'<tfoot><tr class="total">{cells(self.total, "td", self.total_values)}</tr></tfoot>'
-            if self.total
-            else ""
-        )
-        empty = (
-            f'<tr><td colspan="{len(self.headers)}" class="txt empty">'
-            f"{escape(self.empty_message)}</td></tr>"
-            if not self.rows
-            else ""
-        )
-        name = f' data-table="{self.name}"' if self.name else ""
-        caption = f"<h3>{escape(self.caption)}</h3>" if self.caption else ""
-        return (
-            f'{caption}<table class="numbers"{name}><thead><tr>{cells(self.headers, "th")}</tr>'
-            f"</thead><tbody>{body}{empty}</tbody>{foot}</table>"
-        )
-
 
 @dataclass
 class Chart:
@@ -161,36 +90,20 @@ class Chart:
     more: Sequence[Table] = ()  # further tables beside the chart, under the first
     below: Sequence[Table] = ()  # full-width tables under the chart
 
-    def html(self) -> str:
+    @property
+    def plot(self) -> Markup | None:
+        """The figure as Plotly's <div> and Plotly.newPlot script (None: no figure)."""
         if self.figure is None:
-            body = f'<div class="chart-empty">{escape(self.empty_message)}</div>'
-        else:
-            body = self.figure.to_html(
+            return None
+        return Markup(
+            self.figure.to_html(
                 full_html=False,
                 include_plotlyjs=False,
                 include_mathjax=False,
                 div_id=f"chart-{self.name}",
                 config=PLOTLY_CONFIG,
             )
-        side = "".join(table.html() for table in (self.table, *self.more))
-        below = "".join(f'<div class="below">{table.html()}</div>' for table in self.below)
-        return (
-            f'<section class="block" id="{self.name}" data-chart="{self.name}">'
-            f"{_heading(self.title, self.note, self.lead, self.definition)}"
-            f'<div class="row"><div class="chart">{body}</div>'
-            f'<div class="side">{side}'
-            f'<p class="source">Source: {escape(self.source)}</p></div></div>'
-            f"{below}</section>"
         )
-
-
-def _heading(title: str, note: str, lead: str, definition: str) -> str:
-    return (
-        f"<h2>{escape(title)}</h2>"
-        + (f'<p class="asof">{escape(note)}</p>' if note else "")
-        + (f'<p class="lead">{escape(lead)}</p>' if lead else "")
-        + f'<p class="definition">{escape(definition)}</p>'
-    )
 
 
 @dataclass
@@ -207,15 +120,6 @@ class TablesBlock:
 
     figure = None  # no chart: not counted as one
 
-    def html(self) -> str:
-        parts = "".join(f'<div class="mover">{table.html()}</div>' for table in self.tables)
-        return (
-            f'<section class="block movers" id="{self.name}" data-block="{self.name}">'
-            f"{_heading(self.title, self.note, self.lead, self.definition)}"
-            f'<div class="row">{parts}</div>'
-            f'<p class="source">Source: {escape(self.source)}</p></section>'
-        )
-
 
 @dataclass
 class Tile:
@@ -226,21 +130,6 @@ class Tile:
     note: str
     # figures shown beside the value: (name, label, exact value, text), e.g. the scores
     beside: Sequence[tuple[str, str, Any, str]] = ()
-
-    def html(self) -> str:
-        beside = "".join(
-            f'<span class="tile-part" data-part="{name}" data-value="{_attr(value)}">'
-            f"{escape(text_label)} <b>{escape(text)}</b></span>"
-            for name, text_label, value, text in self.beside
-        )
-        return (
-            f'<div class="tile{" star" if beside else ""}" data-metric="{self.metric}"'
-            f' data-value="{_attr(self.value)}" title="{escape(self.note)}">'
-            f'<div class="tile-title">{escape(self.title)}</div>'
-            f'<div class="tile-value">{escape(self.shown)}</div>'
-            + (f'<div class="tile-parts">{beside}</div>' if beside else "")
-            + f'<div class="tile-note">{escape(self.note)}</div></div>'
-        )
 
 
 # --------------------------------------------------------------------------------- content
@@ -884,7 +773,7 @@ def _renewal_risk(data: ReportData, settings: Settings) -> Chart:
     )
 
 
-def _movers_table(rows: list[dict[str, Any]], column: str, settings: Settings) -> Table:
+def _movers_table(rows: list[dict[str, Any]], column: str, caption: str) -> Table:
     return Table(
         ["account", "tier", "MRR before", "change", "MRR after", "health before"],
         [
@@ -904,28 +793,27 @@ def _movers_table(rows: list[dict[str, Any]], column: str, settings: Settings) -
             for r in rows
         ],
         numeric_from=2,
+        caption=caption,
     )
 
 
-def movers_html(data: ReportData, settings: Settings) -> str:
+def movers(data: ReportData, settings: Settings) -> TablesBlock:
+    """The month's largest expansions and churns, side by side."""
     m = month_label(data.month)
     previous = month_label(add_months(data.month, -1))
-    parts = []
-    for title, rows, column in (
-        (f"Top expansion, {m}", data.top_expansion, "expansion_mrr"),
-        (f"Top churn, {m}", data.top_churn, "churned_mrr"),
-    ):
-        table = _movers_table(rows, column, settings).html()
-        parts.append(f'<div class="mover"><h3>{escape(title)}</h3>{table}</div>')
-    return (
-        '<section class="block movers" id="top_accounts">'
-        "<h2>Top expansion and churn accounts of the month</h2>"
-        f'<p class="definition">Expansion = MRR of {m} − MRR of {previous} in constant currency'
-        " when both are above 0; churn = the MRR of the month before lost when MRR reaches 0"
-        f" ({settings.currency}); health at the end of {previous}.</p>"
-        f'<div class="row">{"".join(parts)}</div>'
-        '<p class="source">Source: fct_account_months (expansion_mrr, churned_mrr), dim_accounts'
-        " (account_name)</p></section>"
+    return TablesBlock(
+        name="top_accounts",
+        title="Top expansion and churn accounts of the month",
+        definition=(
+            f"Expansion = MRR of {m} − MRR of {previous} in constant currency when both are above"
+            " 0; churn = the MRR of the month before lost when MRR reaches 0"
+            f" ({settings.currency}); health at the end of {previous}."
+        ),
+        tables=[
+            _movers_table(data.top_expansion, "expansion_mrr", f"Top expansion, {m}"),
+            _movers_table(data.top_churn, "churned_mrr", f"Top churn, {m}"),
+        ],
+        source="fct_account_months (expansion_mrr, churned_mrr), dim_accounts (account_name)",
     )
 
 
@@ -944,69 +832,6 @@ def build_charts(data: ReportData, settings: Settings) -> list[tuple[str, list[C
 
 
 # ------------------------------------------------------------------------------------ page
-CSS = """
-:root { --ink: #212529; --muted: #6c757d; --rule: #dee2e6; --accent: #1d3557; }
-* { box-sizing: border-box; }
-body { margin: 0; background: #f4f5f7; color: var(--ink);
-  font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-  sans-serif; }
-.page { width: 1060px; margin: 0 auto; padding: 20px 20px 40px; background: #fff; }
-header h1 { margin: 0 0 2px; font-size: 22px; color: var(--accent); }
-header .meta { color: var(--muted); margin: 0 0 14px; }
-h2 { font-size: 16px; margin: 0 0 2px; color: var(--accent); }
-h3 { font-size: 13px; margin: 0 0 4px; }
-.group-title { font-size: 12px; text-transform: uppercase; letter-spacing: .08em;
-  color: var(--muted);
-  border-bottom: 2px solid var(--accent); margin: 22px 0 8px; padding-bottom: 2px; }
-.tiles { display: grid; grid-template-columns: repeat(7, 1fr); gap: 8px; }
-.tile { border: 1px solid var(--rule); border-top: 3px solid var(--accent); border-radius: 4px;
-  padding: 8px 8px 6px; }
-.tile-title { font-size: 11px; text-transform: uppercase; letter-spacing: .04em;
-  color: var(--muted); }
-.tile-value { font-size: 18px; font-weight: 650; margin: 2px 0; white-space: nowrap;
-  font-variant-numeric: tabular-nums; }
-.tile-note { font-size: 10.5px; color: var(--muted); line-height: 1.25; }
-.tile.star { border-top-color: #2b9348; background: #f3faf5; }
-.tile-parts { font-size: 11px; margin: 0 0 3px; display: flex; gap: 8px; flex-wrap: wrap; }
-.tile-parts b { font-variant-numeric: tabular-nums; }
-.lead { font-size: 14px; font-weight: 600; margin: 2px 0 4px; }
-.asof { display: inline-block; background: #fff3cd; color: #664d03; border-radius: 3px;
-  padding: 1px 6px; margin: 2px 0 4px; font-size: 11.5px; }
-.below { margin-top: 8px; }
-.side h3 { margin-top: 10px; }
-.block { margin: 16px 0 8px; padding-top: 6px; border-top: 1px solid var(--rule); }
-.definition { color: #495057; margin: 0 0 6px; font-size: 12px; }
-.row { display: flex; gap: 14px; align-items: flex-start; }
-.chart { flex: 0 0 620px; min-height: 60px; }
-.chart-empty { width: 620px; padding: 40px 10px; text-align: center; color: var(--muted);
-  border: 1px dashed var(--rule); }
-.side { flex: 1 1 auto; min-width: 0; }
-.movers .row > .mover { flex: 1 1 50%; min-width: 0; }
-table.numbers { border-collapse: collapse; width: 100%; font-size: 11px;
-  font-variant-numeric: tabular-nums; }
-table.numbers th { text-align: right; border-bottom: 1px solid #adb5bd; padding: 2px 4px;
-  font-weight: 600; color: #495057; }
-table.numbers td { padding: 1px 4px; border-bottom: 1px solid #f1f3f5; }
-table.numbers .txt { text-align: left; }
-table.numbers .num { text-align: right; white-space: nowrap; }
-table.numbers tr.total td { border-top: 1px solid #adb5bd; font-weight: 600; }
-table.numbers td.empty { color: var(--muted); font-style: italic; }
-.source { color: var(--muted); font-size: 10.5px; margin: 4px 0 0; }
-footer { margin-top: 24px; border-top: 1px solid var(--rule); padding-top: 8px; color: var(--muted);
-  font-size: 11px; }
-/* Print: A4 portrait, the 1,020 px page scaled to the 190 mm between the margins. */
-@page { size: A4 portrait; margin: 10mm; }
-@media print {
-  body { background: #fff; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  .page { width: 1020px; margin: 0; padding: 0; zoom: 0.7; }
-  .modebar, .modebar-container { display: none !important; }
-  .block, .tiles, .tile, table.numbers tr { break-inside: avoid; page-break-inside: avoid; }
-  .group-title { break-after: avoid; page-break-after: avoid; }
-  .block h2, .definition { break-after: avoid; page-break-after: avoid; }
-}
-"""
-
-
 def render_html(
     data: ReportData,
     settings: Settings,
@@ -1015,42 +840,26 @@ def render_html(
 ) -> str:
     """The complete report page (sections: from build_charts, built here when not given)."""
     m = month_label(data.month)
-    sections = sections if sections is not None else build_charts(data, settings)
-    parts = [
-        f'<div class="group-title">{escape(title)}</div>' + "".join(c.html() for c in group)
-        for title, group in sections
-    ]
     note = (
         ""
         if data.month == data.latest_complete_month
-        else (f" (latest complete month: {month_label(data.latest_complete_month)})")
+        else f" (latest complete month: {month_label(data.latest_complete_month)})"
     )
     meta = (
         f"Month {m}{note} · snapshot {data.snapshot:%Y-%m-%d %H:%M} · reporting currency"
         f" {settings.currency} · data from {month_label(data.first_month)} · target"
         f" {data.target} ({data.engine}) · generated {generated_at:%Y-%m-%d %H:%M} UTC"
     )
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>Customer-success metrics — {m}</title>",
-            f"<style>{CSS}</style>",
-            "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>",
-            f"<script>{get_plotlyjs()}</script>",
-            '</head><body><div class="page">',
-            f"<header><h1>Customer-success metrics — {escape(m)}</h1>"
-            f'<p class="meta" data-month="{m}">{escape(meta)}</p></header>',
-            f'<div class="tiles">{"".join(t.html() for t in tiles(data, settings))}</div>',
-            *parts,
-            f'<div class="group-title">Accounts</div>{movers_html(data, settings)}',
-            "<footer>Definitions: each section's definition above, and the cs_metrics dbt docs"
-            " (<code>make docs</code> writes target/static_index.html: every mart, column and"
-            " metric); every number comes from the public marts (schema"
-            f" {escape(MARTS_SCHEMA)}). Money in {escape(settings.currency)}, at each month's"
-            " exchange rates unless stated. Renewal risk: as of the build's as-of date; bridge:"
-            f" up to {BRIDGE_MONTHS} months; trends: up to {TREND_MONTHS} months.</footer>",
-            "</div></body></html>",
-        ]
+    return render_page(
+        "report.html.j2",
+        month=m,
+        meta=meta,
+        plotly_js=Markup(get_plotlyjs()),
+        tiles=tiles(data, settings),
+        sections=sections if sections is not None else build_charts(data, settings),
+        movers=movers(data, settings),
+        marts_schema=MARTS_SCHEMA,
+        currency=settings.currency,
+        bridge_months=BRIDGE_MONTHS,
+        trend_months=TREND_MONTHS,
     )

@@ -1,0 +1,1 @@
+"""The HTML pages' shared parts: number formats, the Jinja2 templates, their CSS and JavaScript."""
