@@ -13,7 +13,11 @@ reads (models/connectors/stripe/_stripe__sources.yml), as Stripe records the sam
   the billing period, a cancellation at the period's end as `cancel_at_period_end`;
 - subscription_items -> `subscription_item` (each item's current state; items removed before
   their subscription ended are gone, as in Stripe), `coupon` and `discount` (a coupon per
-  discount percent, applied to the item, or to the subscription when it has only that item);
+  discount percent, applied to the item, or to the subscription when it has only that item;
+  one discount - a whole item's only one, its quantity and price constant and never prorated,
+  whose percent of quantity x unit price is a whole amount in the smallest unit, in a
+  zero-decimal currency first - as an amount-off coupon of that amount instead, which the
+  preset turns back into the same percent);
 - invoices, invoice_lines -> `invoice`, `invoice_line_item`: amounts in the smallest currency
   unit, before discounts (Stripe's amount); service periods as timestamps (the billing
   anchor's time of day; a proration from the instant of the change); each line names the
@@ -22,7 +26,8 @@ reads (models/connectors/stripe/_stripe__sources.yml), as Stripe records the sam
 Stripe has rows the contract layout has no counterpart for, added here and listed by the
 preset in fct_data_quality_issues (`extra_rows`): a test-mode customer with its subscription,
 item, invoice and line, a deleted customer, a deleted price, a deleted draft invoice and an
-amount-off coupon applied to a subscription.
+amount-off coupon in the ISO test currency (xts) applied to a subscription (the preset cannot
+apply it: not its currency).
 
 Amounts: a contract line amount is after its discount; the Stripe amount A is the one whose
 discounted value, rounded half up to the smallest unit, is the contract amount

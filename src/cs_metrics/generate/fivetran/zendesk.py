@@ -230,8 +230,7 @@ def _users(con: duckdb.DuckDBPyConnection) -> pa.Table:
 def reply_minutes(opened_at: str, first_response_at: str) -> str:
     """SQL: Zendesk's first reply time, whole calendar minutes rounded up (null: no reply)."""
     return (
-        f"cast(ceil(date_diff('microsecond', {opened_at}, {first_response_at}) / 60e6)"
-        " as bigint)"
+        f"cast(ceil(date_diff('microsecond', {opened_at}, {first_response_at}) / 60e6) as bigint)"
     )
 
 
