@@ -213,11 +213,27 @@ def test_stripe_staging_differs_only_where_stripe_cannot_express_the_contract(
       named by the item instead of plan + unit_amount override (the same price);
     - an item of a subscription that ends after the as-of date ends with it (the contract
       leaves its last version open: the end is its subscription's either way).
+
+    A contract discount given as an amount-off coupon comes back as the same discount_percent
+    (compared with every item version below), so the rule is covered here.
     """
     if layout_build.case.vars.get("billing_source") != "stripe":
         pytest.skip("the layout reads billing from the contract")
     c, s = built_db.stem, layout_build.db_path.stem
     assert c != s
+    import pyarrow.parquet as pq
+
+    stripe_dir = layout_build.raw_dir / "stripe"
+    amount_off = {
+        c["id"]
+        for c in pq.read_table(stripe_dir / "coupon.parquet").to_pylist()
+        if c["amount_off"] is not None and c["currency"] != "xts"
+    }
+    discounted = [
+        d for d in pq.read_table(stripe_dir / "discount.parquet").to_pylist()
+        if d["coupon_id"] in amount_off
+    ]  # fmt: skip
+    assert len(amount_off) == len(discounted) == 1
     con = _staging(built_db, layout_build.db_path)
     try:
 
