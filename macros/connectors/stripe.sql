@@ -60,16 +60,42 @@
 
 
 {#-
-    The body of a CTE: every row of `rows` (a CTE name) with percent_off,
-    the percent-off discount applying to its subscription item at the
-    instant `at_column` (0 when none): the item's own discount, else its
-    subscription's; among several, the one that started last. `key_columns`
-    identify a row of `rows`. Discounts: stripe__percent_discounts.
+    The body of a CTE: every row of `rows` (a CTE name) with the discount
+    applying to its subscription item at the instant `at_column`: the
+    item's own discount, else its subscription's; among several, the one
+    that started last (stripe__discounts, those applied). Adds
+      percent_off       a percent-off coupon's percent (0 otherwise);
+      amount_off_share  the share an amount-off coupon takes off the row's
+                        quantity x unit price (both in the smallest unit):
+                        least(amount_off, base) / base, 0 when the base is
+                        0 or there is no such coupon;
+      discount_rank     keep 1.
+    An amount-off coupon applies only to rows of its currency.
 -#}
-{% macro stripe_discount_at(rows, key_columns, item_column, subscription_column, at_column) -%}
+{% macro stripe_discount_at(
+    rows, key_columns, item_column, subscription_column, at_column,
+    quantity_column, unit_amount_column, currency_column
+) -%}
+    {%- set base = rows ~ '.' ~ quantity_column ~ ' * ' ~ rows ~ '.'
+        ~ unit_amount_column -%}
     select
         {{ rows }}.*,
-        coalesce(discounts.percent_off, 0) as percent_off,
+        case
+            when discounts.amount_off is null
+                then coalesce(discounts.percent_off, 0)
+            else 0
+        end as percent_off,
+        case
+            when discounts.amount_off is not null and {{ base }} > 0
+                then cast(
+                    case
+                        when discounts.amount_off < {{ base }}
+                            then discounts.amount_off
+                        else {{ base }}
+                    end as {{ dbt.type_float() }}
+                ) / ({{ base }})
+            else 0
+        end as amount_off_share,
         row_number() over (
             partition by
                 {%- for column in key_columns %}
@@ -81,7 +107,7 @@
                 discounts.discount_id asc
         ) as discount_rank
     from {{ rows }}
-    left outer join {{ ref('stripe__percent_discounts') }} as discounts
+    left outer join {{ ref('stripe__discounts') }} as discounts
         on
             (
                 discounts.subscription_item_id = {{ rows }}.{{ item_column }}
@@ -91,6 +117,11 @@
                     and discounts.subscription_id
                     = {{ rows }}.{{ subscription_column }}
                 )
+            )
+            and discounts.not_applied_reason is null
+            and (
+                discounts.amount_off is null
+                or discounts.currency = lower({{ rows }}.{{ currency_column }})
             )
             and discounts.starts_at <= {{ rows }}.{{ at_column }}
             and (

@@ -213,11 +213,27 @@ def test_stripe_staging_differs_only_where_stripe_cannot_express_the_contract(
       named by the item instead of plan + unit_amount override (the same price);
     - an item of a subscription that ends after the as-of date ends with it (the contract
       leaves its last version open: the end is its subscription's either way).
+
+    A contract discount given as an amount-off coupon comes back as the same discount_percent
+    (compared with every item version below), so the rule is covered here.
     """
     if layout_build.case.vars.get("billing_source") != "stripe":
         pytest.skip("the layout reads billing from the contract")
     c, s = built_db.stem, layout_build.db_path.stem
     assert c != s
+    import pyarrow.parquet as pq
+
+    stripe_dir = layout_build.raw_dir / "stripe"
+    amount_off = {
+        c["id"]
+        for c in pq.read_table(stripe_dir / "coupon.parquet").to_pylist()
+        if c["amount_off"] is not None and c["currency"] != "xts"
+    }
+    discounted = [
+        d for d in pq.read_table(stripe_dir / "discount.parquet").to_pylist()
+        if d["coupon_id"] in amount_off
+    ]  # fmt: skip
+    assert len(amount_off) == len(discounted) == 1
     con = _staging(built_db, layout_build.db_path)
     try:
 
@@ -342,6 +358,9 @@ def test_zendesk_staging_differs_only_where_zendesk_cannot_express_the_contract(
     - a priority Zendesk does not have (p2) arrives as no priority: the same flag
       (unknown priority) and the same SLA (var support_default_priority);
     - a rating is good or bad: csat_score 4-5 is 5, 1-3 is 1;
+    - a first reply time is whole minutes (ticket_metric): first_response_at is opened_at plus
+      the contract's reply time rounded up to a minute, but for the tickets without a
+      ticket_metric row (every METRICLESS-th), whose comments give the contract's instant;
     - the Zendesk-only tickets without a CRM account are there, with no account.
     """
     if "zendesk" not in layout_build.case.vars.values():
@@ -358,7 +377,6 @@ def test_zendesk_staging_differs_only_where_zendesk_cannot_express_the_contract(
         same = (
             "account_id",
             "opened_at",
-            "first_response_at",
             "solved_at",
             "status",
             "is_response_time_valid",
@@ -370,6 +388,7 @@ def test_zendesk_staging_differs_only_where_zendesk_cannot_express_the_contract(
             select
                 c.priority, z.priority, c.csat_score, z.csat_score,
                 c.ticket_id is null, z.ticket_id is null, z.account_id,
+                c.zendesk_id, c.opened_at, c.first_response_at, z.first_response_at,
                 ({", ".join(f"c.{name}" for name in same)})
                     is not distinct from ({", ".join(f"z.{name}" for name in same)})
             from (
@@ -385,15 +404,29 @@ def test_zendesk_staging_differs_only_where_zendesk_cannot_express_the_contract(
     known = {"urgent", "high", "normal", "low"}
     extra = {r[1] for r in zendesk.extra_rows() if r[2] == "ticket_without_account"}
     assert len(rows) == len(ids) + len(extra)
-    for c_priority, z_priority, c_csat, z_csat, only_z, only_c, z_account, rest in rows:
+    rounded = 0
+    for row in rows:
+        c_priority, z_priority, c_csat, z_csat, only_z, only_c, z_account = row[:7]
+        number, opened_at, c_reply, z_reply, rest = row[7:]
         assert not only_c
         if only_z:
             assert z_account is None
             continue
         assert rest, (c_priority, z_priority)
+        if c_reply is None or int(number) % zendesk.METRICLESS == 0:
+            assert z_reply == c_reply, number
+        else:
+            # whole minutes, rounded up, computed here from the contract's instants
+            seconds = (c_reply - opened_at) / dt.timedelta(seconds=1)
+            minutes = -(-seconds // 60)
+            assert z_reply == opened_at + dt.timedelta(minutes=minutes), number
+            rounded += z_reply != c_reply
         assert z_priority == (c_priority if c_priority in known else None)
         assert z_csat == (None if c_csat is None else 5 if c_csat >= 4 else 1)
     assert any(c_priority not in known for c_priority, *_ in rows if c_priority is not None)
+    # both rules ran: tickets rounded to the minute, and the fallback's exact instants
+    assert rounded > 0
+    assert any(r[7] is not None and int(r[7]) % zendesk.METRICLESS == 0 and r[9] for r in rows)
     assert {r[2] for r in rows if r[2] is not None} == {1, 2, 3, 4, 5}
 
 

@@ -259,6 +259,8 @@ def test_validate_checks_the_connector_tables_and_names_what_is_missing(
         "salesforce.account",
         "crm.nps_responses",
         "zendesk.ticket",
+        "zendesk.ticket_metric",
+        "stripe.coupon",
         "segment.tracks",
     } <= checked
     assert not checked & {"billing.invoices", "crm.accounts", "support.tickets", "product.events"}
@@ -271,6 +273,108 @@ def test_validate_checks_the_connector_tables_and_names_what_is_missing(
         assert f"stripe.customer: missing required column(s): metadata in {path}" in err
     finally:
         pq.write_table(table, path)
+
+
+def test_validate_names_a_missing_reply_time_and_coupon_currency(
+    fivetran_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Zendesk first reply (ticket_metric) and the currency of an amount-off coupon are
+    required columns of their connector tables: validate names them when they are missing."""
+    out = tmp_path / "results.json"
+    for table_key, column in (
+        ("zendesk.ticket_metric", "reply_time_in_minutes_calendar"),
+        ("stripe.coupon", "currency"),
+    ):
+        connector, name = table_key.split(".")
+        path = fivetran_dir / connector / f"{name}.parquet"
+        table = pq.read_table(path)
+        pq.write_table(table.drop_columns([column]), path)
+        try:
+            args = ["validate", str(fivetran_dir), "--as-of", SMALL_AS_OF, "--out", str(out)]
+            assert main([*args, "--table", table_key]) == 1
+            err = capsys.readouterr().err
+            assert f"{table_key}: missing required column(s): {column} in {path}" in err
+        finally:
+            pq.write_table(table, path)
+
+
+def test_zendesk_reply_times_are_whole_minutes_rounded_up() -> None:
+    """ticket_metric from the contract's tickets, hand-computed: 30 min exactly is 30; one
+    second more is 31; 59.5 s is 1; no reply yet is null; ticket 13 (every METRICLESS-th) has
+    no row, so the preset reads its comments."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from cs_metrics.generate.fivetran import zendesk
+
+    at = dt.datetime(2024, 3, 1, 9, 0, 0)
+    rows = [
+        ("tkt_0000001", at + dt.timedelta(minutes=30)),
+        ("tkt_0000002", at + dt.timedelta(minutes=30, seconds=1)),
+        ("tkt_0000003", at + dt.timedelta(seconds=59.5)),
+        ("tkt_0000004", None),
+        ("tkt_0000013", at + dt.timedelta(hours=2)),
+    ]
+    tickets = pa.table(
+        {
+            "ticket_id": [r[0] for r in rows],
+            "account_id": ["acc_1"] * len(rows),
+            "priority": ["normal"] * len(rows),
+            "status": ["open"] * len(rows),
+            "csat_score": pa.array([None] * len(rows), pa.int64()),
+            "opened_at": pa.array([at] * len(rows), pa.timestamp("us")),
+            "first_response_at": pa.array([r[1] for r in rows], pa.timestamp("us")),
+            "solved_at": pa.array([None] * len(rows), pa.timestamp("us")),
+        }
+    )
+    assert zendesk.METRICLESS == 13
+    metrics = zendesk.convert({"support.tickets": tickets})["ticket_metric"]
+    got = dict(
+        zip(
+            metrics.column("ticket_id").to_pylist(),
+            metrics.column("reply_time_in_minutes_calendar").to_pylist(),
+            strict=True,
+        )
+    )
+    assert got == {1: 30, 2: 31, 3: 1, 4: None}
+
+
+def test_stripe_amount_off_coupon_is_a_contract_discount_in_the_smallest_unit(
+    fivetran_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The demo's amount-off coupon (amount_off_<amount>_<currency>) takes off, each period,
+    exactly the contract discount of the item it replaces: quantity x unit price (smallest
+    unit) x discount_percent / 100, recomputed here from the contract layout of the same
+    company, with the item's quantity and price constant over the discount."""
+    from cs_metrics.generate import catalog as cat
+    from cs_metrics.generate.core import generate
+
+    contract_dir = tmp_path_factory.mktemp("contract") / "demo"
+    generate(
+        out_dir=contract_dir, accounts=40, start=SMALL_START, end=SMALL_END, seed=SMALL_SEED,
+    )  # fmt: skip
+    coupons = pq.read_table(fivetran_dir / "stripe" / "coupon.parquet").to_pylist()
+    discounts = pq.read_table(fivetran_dir / "stripe" / "discount.parquet").to_pylist()
+    applied = [c for c in coupons if c["amount_off"] is not None and c["currency"] != "xts"]
+    assert len(applied) == 1
+    coupon = applied[0]
+    (discount,) = [d for d in discounts if d["coupon_id"] == coupon["id"]]
+    item_id = discount["id"].removeprefix("di_").rsplit("_", 1)[0]
+    items = pq.read_table(contract_dir / "billing" / "subscription_items.parquet").to_pylist()
+    plans = {
+        p["plan_id"]: p
+        for p in pq.read_table(contract_dir / "billing" / "plans.parquet").to_pylist()
+    }
+    versions = [i for i in items if i["subscription_item_id"] == item_id]
+    assert len({(v["quantity"], v["unit_amount"], v["discount_percent"]) for v in versions}) == 1
+    version = versions[0]
+    plan = plans[version["plan_id"]]
+    minor = dict(zip(cat.CURRENCIES, cat.MINOR_PER_MAJOR, strict=True))[plan["currency"]]
+    unit = (version["unit_amount"] or plan["unit_amount"]) * minor
+    expected = version["quantity"] * unit * version["discount_percent"] / 100
+    assert coupon["amount_off"] == expected and coupon["currency"] == plan["currency"].lower()
+    assert coupon["id"] == f"amount_off_{coupon['amount_off']}_{coupon['currency']}"
 
 
 def test_validate_preset_option_overrides_the_detection(

@@ -2,9 +2,10 @@
     billing.invoice_lines from the Stripe invoice lines the preset keeps
     (stripe__invoice_lines_kept: live lines of kept invoices, with their
     line_type; docs/presets/stripe.md). amount is after the line's
-    percent-off discount (stripe__percent_discounts at the start of its
-    period; Stripe's amount is before discounts), rounded to the currency's
-    smallest unit, in major units. The service period's dates are the UTC
+    discount (stripe__discounts at the start of its period; Stripe's amount
+    is before discounts): a percent off, or the share of quantity x unit
+    price an amount-off coupon takes off (a full period's line: exactly the
+    amount off), rounded to the currency's smallest unit, in major units. The service period's dates are the UTC
     dates of Stripe's period timestamps.
 -#}
 
@@ -24,7 +25,8 @@ lines as (
 discounted as (
     {{ cs_metrics.stripe_discount_at(
         'lines', ['invoice_line_id'], 'subscription_item_id',
-        'subscription_id', 'period_start_at'
+        'subscription_id', 'period_start_at',
+        'quantity', 'unit_amount', 'currency'
     ) }}
 ),
 
@@ -37,9 +39,13 @@ final as (
         cast(line_type as {{ dbt.type_string() }}) as line_type,
         cast(quantity as {{ dbt.type_bigint() }}) as quantity,
         -- the discounted amount, rounded half away from zero to the
-        -- smallest unit (decimal arithmetic: exact)
+        -- smallest unit (a percent: decimal arithmetic, exact)
         {{ cs_metrics.stripe_major_units(
-            'round(amount * (100 - percent_off) * 0.01, 0)', 'currency'
+            'case when amount_off_share > 0'
+            ~ ' then round(cast(amount - amount * amount_off_share as '
+            ~ cs_metrics.type_money() ~ '), 0)'
+            ~ ' else round(amount * (100 - percent_off) * 0.01, 0) end',
+            'currency'
         ) }} as amount,
         cast(period_start_at as date) as period_start,
         cast(period_end_at as date) as period_end

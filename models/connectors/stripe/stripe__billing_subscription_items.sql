@@ -16,8 +16,10 @@
         stop while its subscription is billed on was removed at the end of
         its last period; otherwise the last version ends with the
         subscription (ended_at);
-      - a version also starts where a percent-off discount of the item (or
-        of its subscription) starts or ends (stripe__percent_discounts).
+      - a version also starts where a discount of the item (or of its
+        subscription) starts or ends (stripe__discounts); an amount-off
+        coupon is the share it takes off quantity x unit price, as
+        discount_percent (4 decimals), so it changes with the quantity.
     Consecutive versions with the same price, quantity and discount are one.
     A negotiated price is a Stripe price (a plan) of its own, so
     unit_amount is always null. Metered (usage) prices are billed in arrears
@@ -52,7 +54,8 @@ subscriptions as (
 ),
 
 discounts as (
-    select * from {{ ref('stripe__percent_discounts') }}
+    select * from {{ ref('stripe__discounts') }}
+    where not_applied_reason is null
 ),
 
 renamed_items as (
@@ -315,11 +318,46 @@ filled as (
     from bounded
 ),
 
+-- the price's unit amount and currency: the base of an amount-off coupon
+filled_priced as (
+    select
+        filled.*,
+        cast(prices.unit_amount as {{ dbt.type_bigint() }}) as unit_amount,
+        lower(cast(prices.currency as {{ dbt.type_string() }})) as currency
+    from filled
+    left outer join prices
+        on filled.plan_id = prices.id
+),
+
 discounted as (
     {{ cs_metrics.stripe_discount_at(
-        'filled', ['subscription_item_id', 'changed_at', 'kind'],
-        'subscription_item_id', 'subscription_id', 'changed_at'
+        'filled_priced', ['subscription_item_id', 'changed_at', 'kind'],
+        'subscription_item_id', 'subscription_id', 'changed_at',
+        'quantity', 'unit_amount', 'currency'
     ) }}
+),
+
+-- the percent in force: a percent-off coupon's, or the share an amount-off
+-- coupon takes off quantity x unit price as a percent (4 decimals, the
+-- contract's precision)
+effective as (
+    select
+        subscription_item_id,
+        subscription_id,
+        plan_id,
+        quantity,
+        case
+            when amount_off_share > 0
+                then round(cast(
+                    100 * amount_off_share as {{ cs_metrics.type_money() }}
+                ), 4)
+            else percent_off
+        end as percent_off,
+        changed_at,
+        kind,
+        item_ended_at
+    from discounted
+    where discount_rank = 1
 ),
 
 states as (
@@ -348,8 +386,7 @@ states as (
             partition by subscription_item_id
             order by changed_at asc, kind asc
         ) as point_rank
-    from discounted
-    where discount_rank = 1
+    from effective
 ),
 
 versions as (

@@ -2,9 +2,9 @@
     The Stripe rows the preset leaves out, in the shape of
     int_data_quality_issues_unioned (which lists them in
     fct_data_quality_issues): rows of test mode (livemode = false) and
-    deleted rows (is_deleted = true), one row per Stripe record, and
-    discounts whose coupon takes an amount off (not a percent): MRR and the
-    invoice lines leave them out.
+    deleted rows (is_deleted = true), one row per Stripe record, and the
+    amount-off discounts the preset cannot apply (stripe__discounts
+    not_applied_reason): MRR and the invoice lines are before them.
 -#}
 
 {{ config(enabled=cs_metrics.preset_selected('stripe')) }}
@@ -45,32 +45,19 @@ with
 
 {% endfor %}
 discounts as (
-    select * from {{ source('stripe', 'discount') }}
+    select * from {{ ref('stripe__discounts') }}
 ),
 
-coupons as (
-    select * from {{ source('stripe', 'coupon') }}
-),
-
-amount_off_discounts as (
+discounts_not_applied as (
     select
         'stripe.discount' as source_table,
-        cast(discounts.id as {{ dbt.type_string() }}) as record_id,
+        discount_id as record_id,
         'amount_off_coupon_not_applied' as issue_type,
-        {{ dbt.concat([
-            "'coupon '", 'cast(coupons.id as ' ~ dbt.type_string() ~ ')',
-            "' takes an amount off, not a percent: MRR and invoice line'",
-            "' amounts are before this discount'",
-        ]) }} as issue_description,
+        not_applied_reason as issue_description,
         cast(null as {{ dbt.type_string() }}) as account_id,
         'mrr' as affected_metric
     from discounts
-    inner join coupons
-        on discounts.coupon_id = coupons.id
-    where
-        coupons.percent_off is null
-        and coupons.amount_off is not null
-        and coalesce(coupons.livemode, true)
+    where not_applied_reason is not null
 ),
 
 unioned as (
@@ -78,7 +65,7 @@ unioned as (
     select * from {{ table }}_left_out
     union all
     {% endfor %}
-    select * from amount_off_discounts
+    select * from discounts_not_applied
 ),
 
 final as (

@@ -6,7 +6,8 @@
     contract line_type (proration lines: proration; lines of a metered
     price: usage; other lines of a subscription item: subscription; invoice
     items: one_time), the invoice's currency, the amount before discounts in
-    the smallest unit, and the service period as UTC instants.
+    the smallest unit, its price's unit amount (the base of an amount-off
+    coupon), and the service period as UTC instants.
 -#}
 
 {{ config(enabled=cs_metrics.preset_selected('stripe')) }}
@@ -63,6 +64,7 @@ final as (
         end as line_type,
         renamed.quantity,
         renamed.amount,
+        cast(prices.unit_amount as {{ dbt.type_bigint() }}) as unit_amount,
         invoices.currency,
         renamed.period_start_at,
         renamed.period_end_at

@@ -2,12 +2,15 @@
     support.tickets from Zendesk (docs/presets/zendesk.md): every ticket
     not deleted, its account from its organization (the column named by var
     zendesk_organization_account_id_column), the first reply from its
-    comments, solved_at from its status changes and csat_score from its
-    satisfaction rating.
-      first_response_at  the first public comment by an agent or admin
-                         after the ticket's first comment (the request
-                         itself is never a reply; internal notes and
-                         deleted comments are not replies);
+    ticket metrics, solved_at from its status changes and csat_score from
+    its satisfaction rating.
+      first_response_at  created_at + the ticket_metric row's
+                         reply_time_in_minutes_calendar (null: no reply
+                         yet); a ticket without a ticket_metric row: the
+                         first public comment by an agent or admin after
+                         the ticket's first comment (the request itself is
+                         never a reply; internal notes and deleted comments
+                         are not replies);
       solved_at          for a solved or closed ticket, the last time its
                          status became solved (a ticket closed without
                          being solved, e.g. merged: when it was closed);
@@ -25,6 +28,7 @@
 {%- set organizations_relation = source('zendesk', 'organization') -%}
 {%- set comments_relation = source('zendesk', 'ticket_comment') -%}
 {%- set history_relation = source('zendesk', 'ticket_field_history') -%}
+{%- set metrics_relation = source('zendesk', 'ticket_metric') -%}
 
 with
 
@@ -50,6 +54,10 @@ users as (
     select * from {{ source('zendesk', 'user') }}
 ),
 
+ticket_metrics as (
+    select * from {{ metrics_relation }}
+),
+
 field_history as (
     select * from {{ history_relation }}
     where field_name in ('status', 'satisfaction_score')
@@ -67,7 +75,20 @@ organization_accounts as (
     from organizations
 ),
 
--- the first comment of a ticket is its request, never a reply
+-- Zendesk's first reply time: one row per ticket (should a ticket have
+-- several, the shortest reply time)
+metric_replies as (
+    select
+        ticket_id,
+        min(cast(
+            reply_time_in_minutes_calendar as {{ dbt.type_bigint() }}
+        )) as reply_minutes
+    from ticket_metrics
+    group by ticket_id
+),
+
+-- the fallback for a ticket without a ticket_metric row: its comments.
+-- The first comment of a ticket is its request, never a reply
 comments_numbered as (
     select
         ticket_id,
@@ -150,13 +171,23 @@ renamed as (
             as priority,
         lower(trim(cast(tickets.status as {{ dbt.type_string() }})))
             as zendesk_status,
-        first_replies.first_response_at,
+        case
+            when metric_replies.ticket_id is not null
+                then {{ dbt.dateadd(
+                    'minute',
+                    'metric_replies.reply_minutes',
+                    cs_metrics.utc_timestamp(tickets_relation, 'created_at'),
+                ) }}
+            else first_replies.first_response_at
+        end as first_response_at,
         status_dates.last_solved_at,
         status_dates.first_closed_at,
         ratings_ranked.csat_score
     from tickets
     left outer join organization_accounts
         on tickets.organization_id = organization_accounts.organization_id
+    left outer join metric_replies
+        on tickets.id = metric_replies.ticket_id
     left outer join first_replies
         on tickets.id = first_replies.ticket_id
     left outer join status_dates

@@ -13,7 +13,11 @@ reads (models/connectors/stripe/_stripe__sources.yml), as Stripe records the sam
   the billing period, a cancellation at the period's end as `cancel_at_period_end`;
 - subscription_items -> `subscription_item` (each item's current state; items removed before
   their subscription ended are gone, as in Stripe), `coupon` and `discount` (a coupon per
-  discount percent, applied to the item, or to the subscription when it has only that item);
+  discount percent, applied to the item, or to the subscription when it has only that item;
+  one discount - a whole item's only one, its quantity and price constant and never prorated,
+  whose percent of quantity x unit price is a whole amount in the smallest unit, in a
+  zero-decimal currency first - as an amount-off coupon of that amount instead, which the
+  preset turns back into the same percent);
 - invoices, invoice_lines -> `invoice`, `invoice_line_item`: amounts in the smallest currency
   unit, before discounts (Stripe's amount); service periods as timestamps (the billing
   anchor's time of day; a proration from the instant of the change); each line names the
@@ -22,7 +26,8 @@ reads (models/connectors/stripe/_stripe__sources.yml), as Stripe records the sam
 Stripe has rows the contract layout has no counterpart for, added here and listed by the
 preset in fct_data_quality_issues (`extra_rows`): a test-mode customer with its subscription,
 item, invoice and line, a deleted customer, a deleted price, a deleted draft invoice and an
-amount-off coupon applied to a subscription.
+amount-off coupon in the ISO test currency (xts) applied to a subscription (the preset cannot
+apply it: not its currency).
 
 Amounts: a contract line amount is after its discount; the Stripe amount A is the one whose
 discounted value, rounded half up to the smallest unit, is the contract amount
@@ -237,6 +242,7 @@ def convert(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
     """The Stripe tables of the contract billing tables (keys "billing.<table>")."""
     con = _connection(tables)
     _check_lines(con)
+    con.execute(_DISCOUNT_RUNS_SQL)
     out = {
         "customer": _customers(con),
         "product": _products(con),
@@ -502,71 +508,115 @@ def _lines(con: duckdb.DuckDBPyConnection) -> pa.Table:
     ).to_arrow_table()
 
 
+_DISCOUNT_RUNS_SQL = """
+create temp table discount_runs as
+with
+runs as (
+    -- consecutive versions of an item with the same discount are one discount
+    select *,
+        sum(case when bp is distinct from previous_bp then 1 else 0 end) over (
+            partition by subscription_item_id order by valid_from
+        ) as run_no
+    from (
+        select *, lag(bp) over (
+            partition by subscription_item_id order by valid_from
+        ) as previous_bp
+        from versions
+    )
+),
+run_bounds as (
+    select subscription_item_id, subscription_id, run_no, min(bp) as bp,
+        min(valid_from) as starts_at,
+        min(quantity) as quantity, max(quantity) as max_quantity,
+        min(unit_minor) as unit_minor, max(unit_minor) as max_unit_minor,
+        min(plan_currency) as currency, min(plan_minor) as minor
+    from runs group by all
+),
+discounts as (
+    select *,
+        lead(starts_at) over (
+            partition by subscription_item_id order by run_no
+        ) as ends_at,
+        count(*) over (partition by subscription_item_id) as item_runs
+    from run_bounds
+),
+-- a subscription with a single item (and no metered usage) gets the
+-- discount as a subscription-wide one
+single_item as (
+    select subscription_id
+    from versions group by subscription_id
+    having count(distinct subscription_item_id) = 1
+    except
+    select subscription_id from stripe_lines where line_type = 'usage'
+),
+-- the discount given as an amount off instead of a percent: a whole item's
+-- only discount, its price and quantity constant and never prorated, whose
+-- percent of quantity x unit price is a whole amount in the smallest unit
+-- (a zero-decimal currency first)
+amount_off as (
+    select subscription_item_id, run_no
+    from discounts
+    where bp > 0 and item_runs = 1 and quantity = max_quantity and quantity > 0
+        and unit_minor = max_unit_minor
+        and quantity * unit_minor * bp % 10000 = 0
+        and subscription_item_id not in (
+            select subscription_item_id from stripe_lines
+            where line_type = 'proration' and subscription_item_id is not null
+        )
+    order by minor = 1 desc, subscription_item_id
+    limit 1
+)
+select
+    d.*,
+    d.subscription_id in (select subscription_id from single_item) as is_single_item,
+    a.subscription_item_id is not null as is_amount_off,
+    case when a.subscription_item_id is not null
+        then d.quantity * d.unit_minor * d.bp // 10000 end as amount_off
+from discounts as d
+left join amount_off as a using (subscription_item_id, run_no);
+"""
+
+
 def _coupons(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
-        """
+        f"""
         select
             'pct_' || cast(bp as varchar) as id,
             cast(bp as double) / 100 as percent_off,
             cast(null as bigint) as amount_off,
+            cast(null as varchar) as currency,
             true as livemode
         from (select distinct bp from versions where bp > 0)
         union all
-        select 'amount_off_1000', null, 1000, true
+        select {_AMOUNT_OFF_COUPON}, null, amount_off, lower(currency), true
+        from discount_runs where is_amount_off
+        union all
+        -- in the ISO test currency: no subscription is billed in it
+        select 'amount_off_1000', null, 1000, 'xts', true
         order by id
         """
     ).to_arrow_table()
 
 
+# the id of the amount-off coupon of a discount run: amount_off_<amount>_<currency>
+_AMOUNT_OFF_COUPON = "'amount_off_' || cast(amount_off as varchar) || '_' || lower(currency)"
+
+
 def _discounts(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.execute(
-        """
-        with
-        runs as (
-            -- consecutive versions of an item with the same discount are one discount
-            select *,
-                sum(case when bp is distinct from previous_bp then 1 else 0 end) over (
-                    partition by subscription_item_id order by valid_from
-                ) as run_no
-            from (
-                select *, lag(bp) over (
-                    partition by subscription_item_id order by valid_from
-                ) as previous_bp
-                from versions
-            )
-        ),
-        run_bounds as (
-            select subscription_item_id, subscription_id, run_no, min(bp) as bp,
-                min(valid_from) as starts_at
-            from runs group by all
-        ),
-        discounts as (
-            select *,
-                lead(starts_at) over (
-                    partition by subscription_item_id order by run_no
-                ) as ends_at
-            from run_bounds
-        ),
-        -- a subscription with a single item (and no metered usage) gets the
-        -- discount as a subscription-wide one
-        single_item as (
-            select subscription_id
-            from versions group by subscription_id
-            having count(distinct subscription_item_id) = 1
-            except
-            select subscription_id from stripe_lines where line_type = 'usage'
-        )
+        f"""
         select
             'di_' || subscription_item_id || '_' || cast(run_no as varchar) as id,
-            case when subscription_id in (select subscription_id from single_item)
-                then 'subscription' else 'subscription_item' end as type,
-            case when subscription_id in (select subscription_id from single_item)
-                then subscription_id else subscription_item_id end as type_id,
+            case when is_single_item then 'subscription' else 'subscription_item' end
+                as type,
+            case when is_single_item then subscription_id else subscription_item_id end
+                as type_id,
             subscription_id,
-            'pct_' || cast(bp as varchar) as coupon_id,
+            case when is_amount_off then {_AMOUNT_OFF_COUPON}
+                else 'pct_' || cast(bp as varchar) end as coupon_id,
             starts_at as start,
             ends_at as "end"
-        from discounts
+        from discount_runs
         where bp > 0
         union all
         select 'di_amount_off_0001', 'subscription', min(subscription_id), min(subscription_id),
