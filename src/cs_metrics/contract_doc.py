@@ -29,8 +29,7 @@ from typing import Any
 import yaml
 
 from cs_metrics.contract import CODE_PATTERNS, SOURCES, TABLES, Column, Table, yaml_type
-from cs_metrics.validate.checks import WARNING
-from cs_metrics.validate.raw_suites import rule_level, table_rules
+from cs_metrics.validate import WARNING, rule_level, table_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = Path("docs/raw-contract.md")

@@ -21,7 +21,6 @@ from typing import Any
 import pyarrow as pa
 
 from cs_metrics.contract import Table, yaml_type
-from cs_metrics.validate.checks import sql_literal
 
 FORMATS = (".parquet", ".csv")
 
@@ -49,6 +48,8 @@ def csv_type(data_type: str) -> str:
 
 def reader_sql(path: Path, types: dict[str, str] | None = None) -> str:
     """DuckDB's reader of one raw file (types: file column name -> DuckDB type, CSV only)."""
+    from cs_metrics.validate.checks import sql_literal  # its home until checks.py moves it
+
     literal = sql_literal(str(path))
     if not is_csv(path):
         return f"read_parquet({literal})"
@@ -152,6 +153,8 @@ def csv_to_parquet(path: Path, table: Table, out: Path) -> Path:
     Raises ValueError with one line (read_problem) when a value does not convert.
     """
     import duckdb
+
+    from cs_metrics.validate.checks import sql_literal  # its home until checks.py moves it
 
     out.parent.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect(":memory:")

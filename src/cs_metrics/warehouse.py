@@ -32,10 +32,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from cs_metrics.load.project import LoadError, find_project_dir, read_target
-
-# the marts schema, after the optional developer prefix (macros/generate_schema_name.sql)
-MARTS_SCHEMA = os.environ.get("CS_METRICS_SCHEMA_PREFIX", "") + "marts"
+from cs_metrics.project import (
+    MARTS_SCHEMA,
+    ProjectError,
+    connect_postgres,
+    find_project_dir,
+    read_target,
+)
 
 
 class WarehouseError(Exception):
@@ -260,7 +263,7 @@ def _open(
     try:
         project_dir = find_project_dir()
         output = read_target(profiles_dir or project_dir / "profiles", target)
-    except LoadError as exc:
+    except ProjectError as exc:
         raise WarehouseError(str(exc)) from exc
     engine = str(output.get("type"))
     if engine == "duckdb":
@@ -283,11 +286,9 @@ def _open(
             raise WarehouseError(duckdb_problem(path, exc)) from exc
         return Warehouse(target, engine, connection, duckdb_path=path)
     if engine == "postgres":
-        from cs_metrics.load.postgres import connect
-
         try:
-            connection = connect(output)
-        except LoadError as exc:
+            connection = connect_postgres(output)
+        except ProjectError as exc:
             raise WarehouseError(str(exc)) from exc
         connection.set_session(readonly=True, autocommit=True)
         return Warehouse(target, engine, connection)

@@ -17,6 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from cs_metrics.project import MARTS_SCHEMA
 from cs_metrics.report import charts
 from cs_metrics.report.charts import label, last_months, month_label
 from cs_metrics.report.data import (
@@ -32,7 +33,6 @@ from cs_metrics.report.data import (
     Settings,
     add_months,
 )
-from cs_metrics.warehouse import MARTS_SCHEMA
 
 PLOTLY_CONFIG = {
     "displaylogo": False,

@@ -216,10 +216,10 @@ class PostgresSource:
     dialect = Dialect("postgres")
 
     def __init__(self, settings: dict[str, Any], schemas: dict[str, str]) -> None:
-        from cs_metrics.load.postgres import connect
+        from cs_metrics.project import connect_postgres
 
         self.schemas = schemas
-        self.connection = connect(settings)
+        self.connection = connect_postgres(settings)
         self.connection.set_session(readonly=True, autocommit=False)
         with self.connection.cursor() as cursor:
             cursor.execute("set time zone 'UTC'")
