@@ -15,6 +15,7 @@ and `cs-metrics load` read the same files the same way:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,7 @@ def file_schema(path: Path, table: Table) -> pa.Schema:
         connection.close()
 
 
-def no_table_problem(raw_dir: Path, tables: tuple[Table, ...]) -> str | None:
+def no_table_problem(raw_dir: Path, tables: Sequence[Table]) -> str | None:
     """One line when raw_dir holds none of the tables (a wrong folder or layout), else None."""
     if any(table_file(raw_dir, table).is_file() for table in tables):
         return None

@@ -105,7 +105,9 @@ class Warehouse:
                 cursor.execute(sql, parameters or None)
                 names = [column.name.lower() for column in cursor.description]
                 rows = cursor.fetchall()
-            columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+            columns: list[Sequence[Any]] = (
+                list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+            )
             return pa.table(
                 {name: list(values) for name, values in zip(names, columns, strict=True)}
             )

@@ -66,7 +66,7 @@ def _north_star_lines(wh: Warehouse, month: dt.date) -> list[str]:
     if row is None:
         return []
 
-    def score(value: object) -> str:
+    def score(value: Any) -> str:
         return "n/a" if value is None else f"{float(value):.1f}"
 
     return [

@@ -147,7 +147,7 @@ class ParquetSource:
         import duckdb
 
         try:
-            return int(self.connection.execute(f"select count(*) from {sql}").fetchone()[0])
+            return int(self.connection.execute(f"select count(*) from {sql}").fetchall()[0][0])
         except duckdb.Error as exc:
             raise SourceError(_problem(exc)) from exc
 
