@@ -111,8 +111,7 @@ def write_report(
 
 def run(args: argparse.Namespace) -> int:
     """The `report` command; returns a process exit code."""
-    from cs_metrics.console import fail
-    from cs_metrics.console import shown_path as _shown
+    from cs_metrics.console import fail, shown_path
     from cs_metrics.project import ProjectError
     from cs_metrics.report.data import ReportError
     from cs_metrics.report.pdf import PdfError, print_pdf
@@ -129,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         return fail("report", exc)
     print(
         f"Report for {result.month:%Y-%m} ({result.charts} charts, "
-        f"{result.size_bytes / 1e6:.1f} MB, {result.seconds:.1f} s): {_shown(result.path)}"
+        f"{result.size_bytes / 1e6:.1f} MB, {result.seconds:.1f} s): {shown_path(result.path)}"
     )
     if args.pdf:
         say("Printing the PDF with headless Chromium ...")
@@ -140,6 +139,6 @@ def run(args: argparse.Namespace) -> int:
             return fail("report", exc)
         print(
             f"PDF ({pdf.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - started:.1f} s):"
-            f" {_shown(pdf)}"
+            f" {shown_path(pdf)}"
         )
     return 0
