@@ -29,7 +29,7 @@ DEMO_PARAMS_FILE := target/.demo_params
 export CS_METRICS_DB ?= target/cs_metrics.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install demo demo-data demo-fivetran demo-fivetran-data build validate docs docs-figures semantic lint check test pytest test-engines bench clean FORCE
+.PHONY: help install demo demo-data demo-fivetran demo-fivetran-data build validate docs docs-figures semantic lint typecheck check test pytest test-engines bench clean FORCE
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -120,13 +120,16 @@ lint: install demo-data demo-fivetran-data $(HUBSPOT_DIR)/.cs_metrics_demo ## ru
 	$(BIN)/sqlfluff lint models/connectors --config .sqlfluff-presets
 	$(BIN)/sqlfluff lint models/connectors/hubspot --config .sqlfluff-hubspot
 
+typecheck: install ## mypy on src/ (configured in pyproject.toml)
+	$(BIN)/mypy
+
 pytest: install ## pytest suites (generator, pipeline, metrics recomputed in Python)
 	$(BIN)/pytest
 
 test-engines: install ## The project on PostgreSQL and Spark (apt-installs them when missing), compared with DuckDB
 	bash scripts/engines/run.sh
 
-check: build semantic lint pytest ## The quick loop (a few minutes): DuckDB build, semantic layer, lint and pytest on small data
+check: build semantic lint typecheck pytest ## The quick loop (a few minutes): DuckDB build, semantic layer, lint, type check and pytest on small data
 
 test: check test-engines ## Everything CI checks: make check, then PostgreSQL and Spark
 

@@ -16,29 +16,6 @@
 
 
 {#-
-    `expression` matches the regular expression `pattern` (a SQL string
-    literal, e.g. "'^[A-Z]{3}$'") anywhere, as a boolean.
--#}
-{% macro regexp_like(expression, pattern) %}
-    {{ return(adapter.dispatch('regexp_like', 'cs_metrics')(
-        expression, pattern
-    )) }}
-{% endmacro %}
-
-{% macro default__regexp_like(expression, pattern) -%}
-    regexp_matches({{ expression }}, {{ pattern }})
-{%- endmacro %}
-
-{% macro postgres__regexp_like(expression, pattern) -%}
-    ({{ expression }} ~ {{ pattern }})
-{%- endmacro %}
-
-{% macro spark__regexp_like(expression, pattern) -%}
-    ({{ expression }} rlike {{ pattern }})
-{%- endmacro %}
-
-
-{#-
     Cast text to a number, or null when it is not one (dbt.safe_cast is a
     plain, failing cast on PostgreSQL and DuckDB).
 -#}

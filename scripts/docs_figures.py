@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cs_metrics.calibrate.command import CalibrationResult
+    from cs_metrics.calibrate.calibration import CalibrationResult
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
@@ -177,7 +177,7 @@ def calibration_report(result: CalibrationResult) -> str:
 
 def render(demo: Demo) -> dict[str, str]:
     """Every figure, by block name (the text between its markers); the home of the names."""
-    from cs_metrics.calibrate.command import calibrate
+    from cs_metrics.calibrate.calibration import calibrate
 
     calibration = functools.cache(
         lambda: calibrate(target="duckdb", duckdb_path=demo.db, project_dir=ROOT)

@@ -452,10 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"comparing {len(marts)} public marts with DuckDB ({args.duckdb})")
     differences = 0
     if args.postgres_target:
-        from cs_metrics.load.postgres import connect
-        from cs_metrics.load.project import read_target
+        from cs_metrics.project import connect_postgres, read_target
 
-        connection = connect(read_target(args.profiles_dir, args.postgres_target))
+        connection = connect_postgres(read_target(args.profiles_dir, args.postgres_target))
         try:
             differences += compare_engine(
                 marts,

@@ -112,7 +112,7 @@ def _build_parser() -> argparse.ArgumentParser:
         " (Stripe billing, Salesforce CRM, Zendesk support, Segment events), read with the vars"
         " it prints",
     )
-    from cs_metrics.generate.fivetran.registry import CRMS
+    from cs_metrics.generate import CRMS
 
     gen.add_argument(
         "--crm",
@@ -126,11 +126,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write into a non-empty directory that was not made by this generator",
     )
 
-    from cs_metrics.validate.command import add_parser as add_validate_parser
+    from cs_metrics.validate import add_parser as add_validate_parser
 
     add_validate_parser(sub)
 
-    from cs_metrics.load.command import add_parser as add_load_parser
+    from cs_metrics.load import add_parser as add_load_parser
 
     add_load_parser(sub)
 
@@ -158,15 +158,15 @@ def _build_parser() -> argparse.ArgumentParser:
         " target/cs_metrics.duckdb)",
     )
 
-    from cs_metrics.report.command import add_parser as add_report_parser
+    from cs_metrics.report import add_parser as add_report_parser
 
     add_report_parser(sub)
 
-    from cs_metrics.quality.command import add_parser as add_quality_parser
+    from cs_metrics.quality import add_parser as add_quality_parser
 
     add_quality_parser(sub)
 
-    from cs_metrics.calibrate.command import add_parser as add_calibrate_parser
+    from cs_metrics.calibrate import add_parser as add_calibrate_parser
 
     add_calibrate_parser(sub)
 
@@ -183,7 +183,7 @@ def _subcommand_parser(parser: argparse.ArgumentParser, command: str) -> argpars
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from cs_metrics.generate.core import DemoDirectoryError, GenerateArgumentError, generate
+    from cs_metrics.generate import DemoDirectoryError, GenerateArgumentError, generate
 
     end = args.end or dt.datetime.now(dt.UTC).date()
     start = args.start or dt.date(end.year - 3, end.month, 1)
@@ -210,7 +210,7 @@ def _generate(args: argparse.Namespace) -> int:
         f"in {stats['seconds']:.1f} s -> {args.out}"
     )
     if args.layout != "contract":
-        from cs_metrics.generate.fivetran.registry import layout_vars
+        from cs_metrics.generate import layout_vars
 
         selected = ", ".join(f"{k}: {v}" for k, v in layout_vars(args.layout, args.crm).items())
         print(f"Build it with --vars '{{raw_data_dir: {args.out}, {selected}}}'")
@@ -221,27 +221,27 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "generate":
         return _generate(args)
     if args.command == "validate":
-        from cs_metrics.validate.command import run as run_validate
+        from cs_metrics.validate import run as run_validate
 
         return run_validate(args)
     if args.command == "load":
-        from cs_metrics.load.command import run as run_load
+        from cs_metrics.load import run as run_load
 
         return run_load(args)
     if args.command == "summary":
-        from cs_metrics.report.summary import print_summary
+        from cs_metrics.report import print_summary
 
         return print_summary(args.db, target=args.target)
     if args.command == "report":
-        from cs_metrics.report.command import run as run_report
+        from cs_metrics.report import run as run_report
 
         return run_report(args)
     if args.command == "calibrate":
-        from cs_metrics.calibrate.command import run as run_calibrate
+        from cs_metrics.calibrate import run as run_calibrate
 
         return run_calibrate(args)
     if args.command == "quality-report":
-        from cs_metrics.quality.command import run as run_quality_report
+        from cs_metrics.quality import run as run_quality_report
 
         return run_quality_report(args)
     return fail("", f"unknown command {args.command!r}", EXIT_USAGE)
@@ -249,10 +249,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _unexpected(command: str, exc: Exception) -> int:
     """One line for an error no command handled itself (the last resort, never a traceback)."""
-    from cs_metrics.load.project import LoadError
+    from cs_metrics.project import ProjectError
     from cs_metrics.warehouse import WarehouseError
 
-    if isinstance(exc, WarehouseError | LoadError):
+    if isinstance(exc, WarehouseError | ProjectError):
         return fail(command, exc)
     if isinstance(exc, OSError) and exc.filename is not None:
         return fail(command, f"{exc.filename}: {exc.strerror or exc}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from pathlib import Path
 from typing import TextIO
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -67,3 +68,13 @@ def fail(command: str, message: object, code: int = EXIT_FAILED) -> int:
     prefix = f"cs-metrics {command}: " if command else "cs-metrics: "
     echo(prefix + str(message).strip(), err=True)
     return code
+
+
+def shown_path(path: Path) -> str:
+    """A path as commands print it: relative to the current directory when it lies below it,
+    else absolute."""
+    path = path.resolve()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -32,8 +32,7 @@ from cs_metrics.contract import (
     load_sources,
     yaml_type,
 )
-from cs_metrics.validate.checks import WARNING
-from cs_metrics.validate.raw_suites import rule_level, table_rules
+from cs_metrics.validate import WARNING, rule_level, table_rules
 
 DOC = Path("docs/raw-contract.md")
 BLOCK = re.compile(

@@ -11,6 +11,7 @@ connector's tables.
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -209,3 +210,13 @@ def detect_presets(raw_dir: Path, project_dir: Path) -> dict[str, str]:
         else:
             found[name] = CONTRACT
     return found
+
+
+def preset_option(value: str) -> tuple[str, str]:
+    """argparse type of --preset DOMAIN=PRESET (validate, load): (domain, preset)."""
+    domain, sep, preset = value.partition("=")
+    if not sep or not domain.strip() or not preset.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected DOMAIN=PRESET (e.g. billing=stripe), got {value!r}"
+        )
+    return domain.strip().lower(), preset.strip().lower()

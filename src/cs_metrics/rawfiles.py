@@ -15,13 +15,13 @@ and `cs-metrics load` read the same files the same way:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from cs_metrics.contract import Table, yaml_type
-from cs_metrics.validate.checks import sql_literal
 
 FORMATS = (".parquet", ".csv")
 
@@ -49,6 +49,8 @@ def csv_type(data_type: str) -> str:
 
 def reader_sql(path: Path, types: dict[str, str] | None = None) -> str:
     """DuckDB's reader of one raw file (types: file column name -> DuckDB type, CSV only)."""
+    from cs_metrics.validate.checks import sql_literal  # its home until checks.py moves it
+
     literal = sql_literal(str(path))
     if not is_csv(path):
         return f"read_parquet({literal})"
@@ -129,7 +131,7 @@ def file_schema(path: Path, table: Table) -> pa.Schema:
         connection.close()
 
 
-def no_table_problem(raw_dir: Path, tables: tuple[Table, ...]) -> str | None:
+def no_table_problem(raw_dir: Path, tables: Sequence[Table]) -> str | None:
     """One line when raw_dir holds none of the tables (a wrong folder or layout), else None."""
     if any(table_file(raw_dir, table).is_file() for table in tables):
         return None
@@ -152,6 +154,8 @@ def csv_to_parquet(path: Path, table: Table, out: Path) -> Path:
     Raises ValueError with one line (read_problem) when a value does not convert.
     """
     import duckdb
+
+    from cs_metrics.validate.checks import sql_literal  # its home until checks.py moves it
 
     out.parent.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect(":memory:")

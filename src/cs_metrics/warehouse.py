@@ -32,12 +32,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from cs_metrics.load.project import LoadError, find_project_dir, read_target
-
-# the marts schema, after the optional developer prefix (macros/generate_schema_name.sql)
-MARTS_SCHEMA = os.environ.get("CS_METRICS_SCHEMA_PREFIX", "") + "marts"
-# the intermediate models' schema (the same rule): the health calibration reads its outcomes
-INTERMEDIATE_SCHEMA = os.environ.get("CS_METRICS_SCHEMA_PREFIX", "") + "intermediate"
+from cs_metrics.project import (
+    MARTS_SCHEMA,
+    ProjectError,
+    connect_postgres,
+    find_project_dir,
+    read_target,
+)
 
 
 class WarehouseError(Exception):
@@ -104,7 +105,9 @@ class Warehouse:
                 cursor.execute(sql, parameters or None)
                 names = [column.name.lower() for column in cursor.description]
                 rows = cursor.fetchall()
-            columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+            columns: list[Sequence[Any]] = (
+                list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+            )
             return pa.table(
                 {name: list(values) for name, values in zip(names, columns, strict=True)}
             )
@@ -262,7 +265,7 @@ def _open(
     try:
         project_dir = find_project_dir()
         output = read_target(profiles_dir or project_dir / "profiles", target)
-    except LoadError as exc:
+    except ProjectError as exc:
         raise WarehouseError(str(exc)) from exc
     engine = str(output.get("type"))
     if engine == "duckdb":
@@ -285,11 +288,9 @@ def _open(
             raise WarehouseError(duckdb_problem(path, exc)) from exc
         return Warehouse(target, engine, connection, duckdb_path=path)
     if engine == "postgres":
-        from cs_metrics.load.postgres import connect
-
         try:
-            connection = connect(output)
-        except LoadError as exc:
+            connection = connect_postgres(output)
+        except ProjectError as exc:
             raise WarehouseError(str(exc)) from exc
         connection.set_session(readonly=True, autocommit=True)
         return Warehouse(target, engine, connection)

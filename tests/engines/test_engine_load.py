@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from cs_metrics import contract
-from cs_metrics.load.plan import plan_load
+from cs_metrics.load.plan import LoadError, plan_load
 from cs_metrics.load.postgres import csv_batches, postgres_type
-from cs_metrics.load.project import LoadError, read_target, source_schemas
+from cs_metrics.project import ProjectError, read_target, source_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = {source: source for source in contract.SOURCES}
@@ -105,7 +105,7 @@ def test_csv_batches_keep_nulls_and_empty_strings_apart(raw_dir: Path) -> None:
 def test_schemas_default_to_the_dbt_vars_and_can_be_overridden() -> None:
     assert source_schemas(ROOT) == SCHEMAS
     assert source_schemas(ROOT, {"billing": "stripe"})["billing"] == "stripe"
-    with pytest.raises(LoadError, match="unknown source 'hubspot'"):
+    with pytest.raises(ProjectError, match="unknown source 'hubspot'"):
         source_schemas(ROOT, {"hubspot": "x"})
 
 
@@ -120,7 +120,7 @@ def test_the_target_comes_from_the_dbt_profile(monkeypatch: pytest.MonkeyPatch) 
     )
     spark = read_target(ROOT / "profiles", "spark")["server_side_parameters"]
     assert spark["spark.driver.bindAddress"] == "127.0.0.1"
-    with pytest.raises(LoadError, match="known targets"):
+    with pytest.raises(ProjectError, match="known targets"):
         read_target(ROOT / "profiles", "snowflake")
 
 

@@ -23,7 +23,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from conftest import run_dbt
-from cs_metrics.calibrate.command import CalibrationResult, calibrate, result_verdict
+from cs_metrics.calibrate.calibration import CalibrationResult, calibrate, result_verdict
 from cs_metrics.calibrate.data import COMPONENTS, month_date, month_index
 from cs_metrics.calibrate.intervals import LEVEL, RESAMPLES, SEED, paired_intervals
 from cs_metrics.calibrate.metrics import (

@@ -97,21 +97,47 @@ def test_optional_columns_may_be_absent(raw_copy: Path, tmp_path: Path) -> None:
     assert voided == 0
 
 
+def _staged(tmp_path: Path, model: str, key: str) -> tuple[int, int, list[str]]:
+    """Rows, distinct keys and column names of a built staging model."""
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "contract.duckdb"), read_only=True)
+    try:
+        rows, keys = con.execute(
+            f"select count(*), count(distinct {key}) from staging.{model}"
+        ).fetchone()
+        columns = [row[0] for row in con.execute(f"describe staging.{model}").fetchall()]
+    finally:
+        con.close()
+    return rows, keys, columns
+
+
 def test_extra_columns_are_ignored(raw_copy: Path, tmp_path: Path) -> None:
     path = raw_copy / "billing" / "customers.parquet"
     table = pq.read_table(path)
     pq.write_table(table.append_column("erp_reference", table.column("customer_id")), path)
     _run(["run", "--select", "stg_billing__customers"], raw_copy, tmp_path)
+    rows, keys, columns = _staged(tmp_path, "stg_billing__customers", "customer_id")
+    # every customer is there once, and the extra column is not carried along
+    assert rows == keys == len(set(table.column("customer_id").to_pylist())) > 0
+    assert "erp_reference" not in columns
 
 
 def test_check_can_be_switched_off(raw_copy: Path, tmp_path: Path) -> None:
     (raw_copy / "support" / "tickets.parquet").unlink()
+    # with the check on, the missing table stops the run before anything is built ...
+    with pytest.raises(AssertionError, match=r"Raw table support\.tickets not found"):
+        _run(["run", "--select", "stg_crm__users"], raw_copy, tmp_path)
+    # ... switched off, the models that do not read it build from the other tables
     _run(
         ["run", "--select", "stg_crm__users"],
         raw_copy,
         tmp_path,
         check_raw_contract=False,
     )
+    users = pq.read_table(raw_copy / "crm" / "users.parquet").column("user_id").to_pylist()
+    rows, keys, _ = _staged(tmp_path, "stg_crm__users", "user_id")
+    assert rows == keys == len(set(users)) > 0
 
 
 def test_empty_raw_dir_gives_one_message_about_the_directory(tmp_path: Path) -> None:

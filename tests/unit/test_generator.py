@@ -250,8 +250,21 @@ def test_an_interrupted_demo_run_can_be_redone(tmp_path: Path) -> None:
 
 def test_empty_or_missing_directory_is_fine(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    generate(tmp_path / "empty", 10, SMALL_START, SMALL_END, seed=1, progress=False)
-    generate(tmp_path / "new" / "nested", 10, SMALL_START, SMALL_END, seed=1, progress=False)
+    empty, nested = tmp_path / "empty", tmp_path / "new" / "nested"
+    written = [
+        generate(out, 10, SMALL_START, SMALL_END, seed=1, progress=False) for out in (empty, nested)
+    ]
+    for out, stats in zip((empty, nested), written, strict=True):
+        # a complete data set: every contract table, the rows it reports, the marker last
+        assert (out / MARKER).is_file() and not (out / PARTIAL_MARKER).exists()
+        for definition in TABLES:
+            path = out / definition.source / f"{definition.name}.parquet"
+            assert pq.read_metadata(path).num_rows == stats["rows"][definition.key]
+        assert stats["rows"]["crm.accounts"] > 0
+    # the same seed into either directory: the same data
+    for definition in TABLES:
+        relative = Path(definition.source) / f"{definition.name}.parquet"
+        assert pq.read_table(empty / relative).equals(pq.read_table(nested / relative))
 
 
 def test_rejects_a_start_that_is_not_a_month_start(tmp_path: Path) -> None:

@@ -425,7 +425,7 @@ def test_load_plans_each_connector_table_into_its_connector_schema(
     fivetran_dir: Path, tmp_path: Path
 ) -> None:
     from cs_metrics.load.plan import plan_load
-    from cs_metrics.load.project import source_schemas
+    from cs_metrics.project import source_schemas
 
     presets = detect_presets(fivetran_dir, ROOT)
     connectors = [p for p in presets.values() if p != "contract"]

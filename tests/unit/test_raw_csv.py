@@ -118,7 +118,7 @@ def test_a_value_that_does_not_convert_is_one_line(
     )
     assert "Traceback" not in err and "Original Line" not in err
 
-    from cs_metrics.load.project import LoadError
+    from cs_metrics.load.plan import LoadError
 
     with pytest.raises(LoadError, match=r"line 3, column interval_count: 'twelve' is not a whole"):
         plan_load(broken, {source: source for source in SOURCES}, workdir=tmp_path / "work")

@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
-from cs_metrics.warehouse import INTERMEDIATE_SCHEMA, MARTS_SCHEMA, Warehouse
+from cs_metrics.project import INTERMEDIATE_SCHEMA, MARTS_SCHEMA, project_vars
+from cs_metrics.warehouse import Warehouse
 
 COMPONENTS = ("utilization", "usage_trend", "feature_breadth", "payment", "nps", "support")
 COMPONENT_COLUMNS = tuple(f"{component}_score" for component in COMPONENTS)
@@ -89,8 +89,7 @@ class Settings:
 
 def read_settings(project_dir: Path) -> Settings:
     """The vars health_weight_*, health_green_min, health_yellow_min and bi_role."""
-    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
-    dbt_vars: dict[str, Any] = project.get("vars") or {}
+    dbt_vars = project_vars(project_dir)
 
     def number(name: str, default: float) -> float:
         value = dbt_vars.get(name)

@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cs_metrics.calibrate.command import (
+from cs_metrics.calibrate.calibration import (
     CONFIGURED,
     PROPOSED,
     CalibrationResult,
@@ -39,7 +39,7 @@ from cs_metrics.calibrate.data import (
     month_label,
 )
 from cs_metrics.calibrate.intervals import LEVEL, RESAMPLES, SEED, Interval, level_label
-from cs_metrics.warehouse import MARTS_SCHEMA
+from cs_metrics.project import MARTS_SCHEMA
 
 TABLE_NAME = "health_calibration"
 REPORT_WIDTH = 100  # prose lines of the text report are wrapped here
@@ -413,7 +413,7 @@ def write_outputs(
     """Write the Parquet file, the JSON, the report and (unless write_table is False) the
     warehouse table. When the table cannot be written, the files still are and
     Written.table_error says why."""
-    from cs_metrics.load.project import find_project_dir
+    from cs_metrics.project import find_project_dir
 
     say = progress or (lambda _message: None)
     project = find_project_dir(project_dir)
@@ -478,12 +478,11 @@ def write_warehouse_table(result: CalibrationResult, table: pa.Table, project_di
 
 
 def _write_postgres(result: CalibrationResult, table: pa.Table, project_dir: Path) -> str:
-    from cs_metrics.load.postgres import connect
-    from cs_metrics.load.project import LoadError, read_target
+    from cs_metrics.project import ProjectError, connect_postgres, read_target
 
     try:
-        connection = connect(read_target(project_dir / "profiles", result.target))
-    except LoadError as exc:
+        connection = connect_postgres(read_target(project_dir / "profiles", result.target))
+    except ProjectError as exc:
         raise CalibrationError(str(exc)) from exc
     import psycopg2
     from psycopg2.extras import execute_values

@@ -21,7 +21,7 @@ import json
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -214,10 +214,10 @@ def generate(
 
     rows: dict[str, int] = {}
 
-    def put(source: str, name: str, data: Sequence[tuple] | dict[str, object]) -> None:
+    def put(source: str, name: str, data: Sequence[tuple] | Mapping[str, object]) -> None:
         """Write rows (named tuples in column order) or named columns as one contract table."""
         definition = table(source, name)
-        if isinstance(data, dict):
+        if isinstance(data, Mapping):
             arrow = w.columns_table(definition, data)
         else:
             arrow = w.rows_table(definition, data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -137,7 +138,7 @@ def build_accounts(
     for e in range(n):
         created = int(prof.created[e])
         csm = int(users.csm[e])
-        base = {
+        base: dict[str, Any] = {
             "name": names[e],
             "parent": account_id(int(prof.parent[e])) if prof.parent[e] >= 0 else None,
             "industry": None if null_u[e, 0] < 0.04 else cat.INDUSTRIES[int(industry[e])],
@@ -333,9 +334,19 @@ def build_activities(
 
 
 # ---------------------------------------------------------------------------- NPS
+class NpsColumns(TypedDict):
+    """NPS responses as columns, in response order."""
+
+    entity: np.ndarray
+    contact: np.ndarray
+    score: np.ndarray
+    responded: np.ndarray
+    comment: list[str | None]
+
+
 def build_nps(
     rng: np.random.Generator, prof: pf.Profiles, am: AccountMonths, contacts: Contacts
-) -> dict[str, np.ndarray | list]:
+) -> NpsColumns:
     """Semi-annual NPS waves; scores follow health. A few anonymous and out-of-range answers."""
     offset = rng.integers(0, 6, prof.n)
     rows = np.flatnonzero(

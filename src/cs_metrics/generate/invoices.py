@@ -217,7 +217,8 @@ class Invoicer:
                 status, paid = "open", None
                 amount_paid = total // 2 if s.chance(0.03) else 0
             reissue = sub is not None and issued + 3 * DAY < H
-            if status == "paid" and reissue and s.chance(VOID_REISSUE):
+            # (paid is set when status is paid)
+            if status == "paid" and paid is not None and reissue and s.chance(VOID_REISSUE):
                 # Issued with a mistake: voided and re-issued a few days later.
                 reissued = issued + s.randint(1, 3) * DAY
                 # voided when its replacement is issued

@@ -161,7 +161,9 @@ def build_profiles(
         idx = np.flatnonzero(segment == s)
         ow = np.array([o[2] for o in INTERVAL_OPTIONS[s]])
         opt[idx] = rng.choice(len(ow), size=idx.size, p=ow / ow.sum())
-    monthly = np.array([INTERVAL_OPTIONS[s][o][1] == 1 for s, o in zip(segment, opt, strict=True)])
+    monthly = np.array(
+        [INTERVAL_OPTIONS[int(s)][o][1] == 1 for s, o in zip(segment, opt, strict=True)]
+    )
     trial_p = np.select([segment == cat.SMB, segment == cat.MID], [0.45, 0.10], 0.0)
     trial = monthly & (rng.random(n) < trial_p)
 

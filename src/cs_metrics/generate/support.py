@@ -6,6 +6,8 @@ arrive spelled the way help desks export them ('High ', 'URGENT', 'p2').
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 
 from cs_metrics.generate import catalog as cat
@@ -18,9 +20,21 @@ RESOLUTION_MEDIAN_HOURS = (6.0, 18.0, 40.0, 72.0)  # urgent, high, normal, low
 WEIRD_SHARE = 0.006
 
 
+class TicketColumns(TypedDict):
+    """Support tickets as columns (seconds for timestamps, -1 for null)."""
+
+    entity: np.ndarray
+    opened: np.ndarray
+    first_response: np.ndarray
+    solved: np.ndarray
+    priority: list[str]
+    status: list[str]
+    csat: np.ndarray
+
+
 def build_tickets(
     rng: np.random.Generator, cal: Calendar, prof: Profiles, am: AccountMonths
-) -> dict[str, np.ndarray | list]:
+) -> TicketColumns:
     """Ticket columns (seconds for timestamps, -1 for null)."""
     H = cal.horizon
     rows = np.flatnonzero(am.in_service & (am.entity < prof.n_crm))

@@ -10,7 +10,7 @@ half-written table behind.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,7 @@ def _int_and_mask(values: Sequence[int | None]) -> tuple[np.ndarray, np.ndarray 
         return np.array(values, dtype=np.int64), None
     except TypeError:  # holds None
         objects = np.array(values, dtype=object)
-        mask = np.equal(objects, None)
+        mask = np.array([value is None for value in values], dtype=bool)
         objects[mask] = 0
         return objects.astype(np.int64), mask
 
@@ -121,14 +121,14 @@ def rows_table(definition: Table, rows: Sequence[tuple]) -> pa.Table:
     return columns_table(definition, dict(zip(names, columns, strict=True)))
 
 
-def columns_table(definition: Table, columns: dict[str, object]) -> pa.Table:
+def columns_table(definition: Table, columns: Mapping[str, object]) -> pa.Table:
     """A contract table from named columns (lists, numpy arrays or Arrow arrays)."""
     types = {c.name: c.type for c in definition.columns}
     arrays = {
         name: column_array(types[name], values) if name in types else values
         for name, values in columns.items()
     }
-    return build_table(definition, arrays)  # type: ignore[arg-type]
+    return build_table(definition, arrays)
 
 
 def build_table(definition: Table, columns: dict[str, pa.Array]) -> pa.Table:

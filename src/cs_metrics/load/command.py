@@ -7,16 +7,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from cs_metrics.validate.command import preset_option
-
-
-def _schema_override(value: str) -> tuple[str, str]:
-    source, sep, schema = value.partition("=")
-    if not sep or not source or not schema:
-        raise argparse.ArgumentTypeError(
-            f"expected SOURCE=SCHEMA (e.g. crm=raw_crm), got {value!r}"
-        )
-    return source.strip(), schema.strip()
+from cs_metrics.presets import preset_option
+from cs_metrics.project import schema_override
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     load.add_argument(
         "--schema",
-        type=_schema_override,
+        type=schema_override,
         action="append",
         default=[],
         metavar="SOURCE=SCHEMA",
@@ -79,7 +71,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _refuse_csv_under_spark_tables(raw_dir: Path, tables: tuple) -> None:
     """Spark tables over the files need Parquet files: name the CSV ones in one line."""
-    from cs_metrics.load.project import LoadError
+    from cs_metrics.load.plan import LoadError
     from cs_metrics.rawfiles import is_csv, table_file
 
     csv = [table_file(raw_dir, table) for table in tables if is_csv(table_file(raw_dir, table))]
@@ -93,9 +85,9 @@ def _refuse_csv_under_spark_tables(raw_dir: Path, tables: tuple) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_metrics.load.plan import plan_load
-    from cs_metrics.load.project import LoadError, find_project_dir, read_target, source_schemas
+    from cs_metrics.load.plan import LoadError, plan_load
     from cs_metrics.presets import PresetError, choose_presets, raw_tables
+    from cs_metrics.project import ProjectError, find_project_dir, read_target, source_schemas
 
     try:
         project_dir = find_project_dir(args.project_dir)
@@ -128,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
                 from cs_metrics.load.spark import load_spark
 
                 loaded = load_spark(plan, settings, copy=args.spark_copy)
-    except LoadError as exc:
+    except ProjectError as exc:
         from cs_metrics.console import fail
 
         return fail("load", exc)

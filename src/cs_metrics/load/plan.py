@@ -14,9 +14,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from cs_metrics.contract import TABLES, Column, Table
-from cs_metrics.load.project import LoadError
+from cs_metrics.project import ProjectError
 from cs_metrics.rawfiles import csv_to_parquet, is_csv
-from cs_metrics.validate.contract import table_path, validate_raw_dir
+from cs_metrics.validate import table_path, validate_raw_dir
+
+
+class LoadError(ProjectError):
+    """A problem the user has to fix before loading (shown without a traceback)."""
 
 
 @dataclass(frozen=True)

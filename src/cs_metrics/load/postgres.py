@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from cs_metrics.load.plan import TableFile
-from cs_metrics.load.project import LoadError
+from cs_metrics.project import connect_postgres
 
 
 def postgres_type(data_type: pa.DataType) -> str:
@@ -67,30 +67,6 @@ def _plain(array: pa.Array) -> pa.Array:
     if pa.types.is_timestamp(array.type) and array.type.tz is not None:
         array = array.cast(pa.timestamp(array.type.unit))  # keeps the UTC instant's value
     return array
-
-
-def connect(settings: dict[str, Any]):  # -> psycopg2 connection
-    """A psycopg2 connection from a rendered dbt postgres target."""
-    import psycopg2
-
-    try:
-        return psycopg2.connect(
-            host=settings.get("host"),
-            port=int(settings.get("port") or 5432),
-            user=settings.get("user"),
-            password=settings.get("password") or None,
-            dbname=settings.get("dbname") or settings.get("database"),
-            sslmode=settings.get("sslmode") or "prefer",
-            connect_timeout=int(settings.get("connect_timeout") or 10),
-            application_name="cs-metrics load",
-        )
-    except psycopg2.OperationalError as exc:
-        raise LoadError(
-            f"cannot connect to PostgreSQL at {settings.get('host')}:{settings.get('port')} "
-            f"as {settings.get('user')}: {str(exc).strip()}\n"
-            "Set CS_METRICS_PG_HOST, CS_METRICS_PG_PORT, CS_METRICS_PG_USER, "
-            "CS_METRICS_PG_PASSWORD and CS_METRICS_PG_DATABASE (see profiles/profiles.yml)."
-        ) from exc
 
 
 _TIMESTAMP = "timestamp without time zone"
@@ -142,7 +118,7 @@ def load_postgres(
     from psycopg2 import sql
 
     loaded: dict[str, int] = {}
-    connection = connect(settings)
+    connection = connect_postgres(settings)
     try:
         with (
             connection,

@@ -15,8 +15,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from cs_metrics.load.plan import TableFile
-from cs_metrics.load.project import LoadError
+from cs_metrics.load.plan import LoadError, TableFile
 
 
 def spark_session(settings: dict[str, Any]):  # -> pyspark.sql.SparkSession

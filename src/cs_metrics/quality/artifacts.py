@@ -95,7 +95,7 @@ def command_label(which: str) -> str:
 
 
 def _shown(path: Path) -> str:
-    from cs_metrics.report.command import _shown as shown
+    from cs_metrics.console import shown_path as shown
 
     return shown(path)
 

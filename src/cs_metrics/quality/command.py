@@ -10,9 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import yaml
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cs_metrics.warehouse import Warehouse
@@ -85,15 +83,9 @@ class QualityResult:
     tests_not_passed: int
 
 
-def project_vars(project_dir: Path, build_vars: dict[str, Any]) -> dict[str, Any]:
-    """The dbt vars of the build: dbt_project.yml's defaults overlaid with the build's --vars."""
-    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
-    return {**(project.get("vars") or {}), **build_vars}
-
-
 def _file(path: Path) -> str:
     """A file's path, size and modification time for the provenance table."""
-    from cs_metrics.report.command import _shown
+    from cs_metrics.console import shown_path as _shown
 
     if not path.exists():
         return f"{_shown(path)} (not found)"
@@ -138,14 +130,14 @@ def write_quality_report(
 
     Raises ArtifactsError, WarehouseError or QualityDataError with a message saying what to run.
     """
-    from cs_metrics.load.project import find_project_dir
+    from cs_metrics.console import shown_path as _shown
+    from cs_metrics.project import INTERMEDIATE_SCHEMA, MARTS_SCHEMA, find_project_dir, project_vars
     from cs_metrics.quality import reconcile
     from cs_metrics.quality.artifacts import load_build_results
-    from cs_metrics.quality.data import INTERMEDIATE_SCHEMA, REQUIRED_MARTS, load_quality_data
+    from cs_metrics.quality.data import REQUIRED_MARTS, load_quality_data
     from cs_metrics.quality.expectations import VALIDATION_FILES, load_validation
     from cs_metrics.quality.html import QualityReport, render_html
-    from cs_metrics.report.command import _shown
-    from cs_metrics.warehouse import MARTS_SCHEMA, open_warehouse
+    from cs_metrics.warehouse import open_warehouse
 
     say = progress or (lambda _message: None)
     started = time.perf_counter()
@@ -253,10 +245,10 @@ def write_quality_report(
 def run(args: argparse.Namespace) -> int:
     """The `quality-report` command; returns a process exit code."""
     from cs_metrics.console import fail
-    from cs_metrics.load.project import LoadError
+    from cs_metrics.console import shown_path as _shown
+    from cs_metrics.project import ProjectError
     from cs_metrics.quality.artifacts import ArtifactsError
     from cs_metrics.quality.data import QualityDataError
-    from cs_metrics.report.command import _shown
     from cs_metrics.warehouse import WarehouseError
 
     def say(message: str) -> None:
@@ -271,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
             validation=args.validation,
             progress=say,
         )
-    except (ArtifactsError, WarehouseError, QualityDataError, LoadError) as exc:
+    except (ArtifactsError, WarehouseError, QualityDataError, ProjectError) as exc:
         return fail("quality-report", exc)
     failing = ", ".join(result.failing_checks) or "none"
     print(

@@ -27,15 +27,14 @@ the amounts per reason and the account-months that are not reconciled.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from cs_metrics.warehouse import MARTS_SCHEMA, Warehouse
+from cs_metrics.project import INTERMEDIATE_SCHEMA, MARTS_SCHEMA
+from cs_metrics.warehouse import Warehouse
 
 M = MARTS_SCHEMA
-INTERMEDIATE_SCHEMA = os.environ.get("CS_METRICS_SCHEMA_PREFIX", "") + "intermediate"
 COUNTED_ITEMS = "int_subscription_items_counted_monthly"
 REQUIRED_MARTS = (
     "fct_mrr_bridge_monthly",

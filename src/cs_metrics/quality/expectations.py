@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cs_metrics.validate.results import SCHEMA_VERSION
+from cs_metrics.validate import SCHEMA_VERSION
 
 # kind -> (file name, the command that writes it)
 VALIDATION_FILES = {

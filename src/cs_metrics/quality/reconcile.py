@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from cs_metrics.report.data import add_months
+from cs_metrics.report import add_months
 
 MONEY_TOLERANCE = Decimal("0.01")
 BRIDGE_MOVEMENTS = (

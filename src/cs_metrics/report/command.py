@@ -78,7 +78,7 @@ def write_report(
     progress: Callable[[str], None] | None = None,
 ) -> ReportResult:
     """Read the marts and write the HTML report; raises WarehouseError or ReportError."""
-    from cs_metrics.load.project import find_project_dir
+    from cs_metrics.project import find_project_dir
     from cs_metrics.report.data import REQUIRED_MARTS, load_report_data, read_settings
     from cs_metrics.report.html import build_charts, render_html
     from cs_metrics.warehouse import open_warehouse
@@ -109,19 +109,10 @@ def write_report(
     )
 
 
-def _shown(path: Path) -> str:
-    """The path relative to the current directory when it lies below it, else absolute."""
-    path = path.resolve()
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def run(args: argparse.Namespace) -> int:
     """The `report` command; returns a process exit code."""
-    from cs_metrics.console import fail
-    from cs_metrics.load.project import LoadError
+    from cs_metrics.console import fail, shown_path
+    from cs_metrics.project import ProjectError
     from cs_metrics.report.data import ReportError
     from cs_metrics.report.pdf import PdfError, print_pdf
     from cs_metrics.warehouse import WarehouseError
@@ -133,11 +124,11 @@ def run(args: argparse.Namespace) -> int:
         result = write_report(
             args.out, month=args.month, target=args.target, duckdb_path=args.db, progress=say
         )
-    except (WarehouseError, ReportError, LoadError) as exc:
+    except (WarehouseError, ReportError, ProjectError) as exc:
         return fail("report", exc)
     print(
         f"Report for {result.month:%Y-%m} ({result.charts} charts, "
-        f"{result.size_bytes / 1e6:.1f} MB, {result.seconds:.1f} s): {_shown(result.path)}"
+        f"{result.size_bytes / 1e6:.1f} MB, {result.seconds:.1f} s): {shown_path(result.path)}"
     )
     if args.pdf:
         say("Printing the PDF with headless Chromium ...")
@@ -148,6 +139,6 @@ def run(args: argparse.Namespace) -> int:
             return fail("report", exc)
         print(
             f"PDF ({pdf.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - started:.1f} s):"
-            f" {_shown(pdf)}"
+            f" {shown_path(pdf)}"
         )
     return 0

@@ -14,9 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from cs_metrics.warehouse import MARTS_SCHEMA, Warehouse
+from cs_metrics.project import MARTS_SCHEMA, project_vars
+from cs_metrics.warehouse import Warehouse
 
 M = MARTS_SCHEMA
 
@@ -82,8 +81,7 @@ class Settings:
 
 def read_settings(project_dir: Path) -> Settings:
     """The reporting currency and thresholds from the vars of dbt_project.yml."""
-    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
-    dbt_vars: dict[str, Any] = project.get("vars") or {}
+    dbt_vars = project_vars(project_dir)
     defaults = Settings()
 
     def number(name: str) -> Decimal:

@@ -22,6 +22,7 @@ from plotly.offline import get_plotlyjs
 
 from cs_metrics.pages.formats import count, money, percent, points, score, signed
 from cs_metrics.pages.render import render_page
+from cs_metrics.project import MARTS_SCHEMA
 from cs_metrics.report import charts
 from cs_metrics.report.charts import label, last_months, month_label
 from cs_metrics.report.data import (
@@ -37,7 +38,6 @@ from cs_metrics.report.data import (
     Settings,
     add_months,
 )
-from cs_metrics.warehouse import MARTS_SCHEMA
 
 PLOTLY_CONFIG = {
     "displaylogo": False,

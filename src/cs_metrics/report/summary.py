@@ -12,8 +12,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from cs_metrics.project import MARTS_SCHEMA
 from cs_metrics.report.data import ReportError, build_as_of_date, sql_date
-from cs_metrics.warehouse import MARTS_SCHEMA, Warehouse
+from cs_metrics.warehouse import Warehouse
 
 MARTS = MARTS_SCHEMA
 REQUIRED_MARTS = ("fct_mrr_bridge_monthly", "fct_account_months")
@@ -65,7 +66,7 @@ def _north_star_lines(wh: Warehouse, month: dt.date) -> list[str]:
     if row is None:
         return []
 
-    def score(value: object) -> str:
+    def score(value: Any) -> str:
         return "n/a" if value is None else f"{float(value):.1f}"
 
     return [
@@ -213,7 +214,7 @@ def print_summary(
 ) -> int:
     """Print the summary; returns a process exit code (1 with one line when nothing shows)."""
     from cs_metrics.console import echo, fail
-    from cs_metrics.load.project import LoadError, find_project_dir
+    from cs_metrics.project import ProjectError, find_project_dir
     from cs_metrics.report.data import read_settings
     from cs_metrics.warehouse import WarehouseError, open_warehouse
 
@@ -224,7 +225,7 @@ def print_summary(
             lines = summary_lines(wh, currency)
         finally:
             wh.close()
-    except (WarehouseError, ReportError, LoadError) as exc:
+    except (WarehouseError, ReportError, ProjectError) as exc:
         return fail("summary", exc)
     echo("\n".join(lines))
     return 0

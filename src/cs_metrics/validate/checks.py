@@ -486,6 +486,7 @@ def unique(
 ) -> Check:
     """No two rows share the key (GX unique on batches that keep each key together)."""
     duplicates = Duplicates(key, "_".join(key), extra, extra_columns, nullable)
+    kwargs: dict[str, Any]
     if len(key) == 1:
         expectation, kwargs = "ExpectColumnValuesToBeUnique", {"column": key[0]}
     else:

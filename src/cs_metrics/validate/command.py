@@ -37,7 +37,8 @@ def _positive(value: str) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from cs_metrics.load.command import _schema_override
+    from cs_metrics.presets import preset_option
+    from cs_metrics.project import schema_override
 
     val = sub.add_parser(
         "validate",
@@ -80,7 +81,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     val.add_argument(
         "--schema",
-        type=_schema_override,
+        type=schema_override,
         action="append",
         default=[],
         metavar="SOURCE=SCHEMA",
@@ -124,16 +125,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     val.add_argument("--show-passed", action="store_true", help="list passed expectations too")
 
 
-def preset_option(value: str) -> tuple[str, str]:
-    """argparse type of --preset DOMAIN=PRESET (validate, load): (domain, preset)."""
-    domain, sep, preset = value.partition("=")
-    if not sep or not domain.strip() or not preset.strip():
-        raise argparse.ArgumentTypeError(
-            f"expected DOMAIN=PRESET (e.g. billing=stripe), got {value!r}"
-        )
-    return domain.strip().lower(), preset.strip().lower()
-
-
 def _fail(message: object) -> int:
     from cs_metrics.console import fail
 
@@ -142,25 +133,25 @@ def _fail(message: object) -> int:
 
 def _raw_source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """The source to check and its description for the results file."""
-    from cs_metrics.load.project import LoadError, find_project_dir, read_target, source_schemas
+    from cs_metrics.project import ProjectError, find_project_dir, read_target, source_schemas
     from cs_metrics.validate.contract import missing_dir_problem
 
     if args.raw_dir is not None:
         if args.target:
-            raise LoadError("give either DIR (Parquet files) or --target, not both")
+            raise ProjectError("give either DIR (Parquet files) or --target, not both")
         if not args.raw_dir.is_dir():
-            raise LoadError(missing_dir_problem(args.raw_dir))
+            raise ProjectError(missing_dir_problem(args.raw_dir))
         from cs_metrics.rawfiles import no_table_problem
 
         nothing = no_table_problem(args.raw_dir, args.raw_tables)
         if nothing:  # a wrong folder or layout: one line, not one per table
-            raise LoadError(nothing)
+            raise ProjectError(nothing)
         from cs_metrics.validate.sources import ParquetSource
 
         source = ParquetSource(args.raw_dir, memory_limit=args.memory_limit)
         return source, {"kind": "parquet", "path": str(args.raw_dir)}
     if not args.target:
-        raise LoadError(
+        raise ProjectError(
             "give DIR (a directory of <source>/<table>.parquet files), --target postgres"
             " (raw schemas on PostgreSQL) or --marts (the built marts)."
         )
@@ -174,7 +165,7 @@ def _raw_source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             "spark": "on Spark the raw tables are tables over your Parquet files: run"
             " `cs-metrics validate DIR` on those files",
         }.get(str(kind), "only postgres targets hold raw schemas to check")
-        raise LoadError(f"target {args.target!r} is of type {kind!r}; {hint}.")
+        raise ProjectError(f"target {args.target!r} is of type {kind!r}; {hint}.")
     connectors = [p for p in args.presets.values() if p != "contract"]
     schemas = source_schemas(project_dir, dict(args.schema), extra_sources=connectors)
     from cs_metrics.validate.sources import PostgresSource
@@ -187,8 +178,8 @@ def _raw_source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_metrics.load.project import LoadError
-    from cs_metrics.quality.artifacts import ArtifactsError
+    from cs_metrics.project import ProjectError
+    from cs_metrics.quality import ArtifactsError
     from cs_metrics.warehouse import WarehouseError
 
     if args.marts and args.raw_dir is not None:
@@ -200,11 +191,11 @@ def run(args: argparse.Namespace) -> int:
     as_of = args.as_of or started.date()
     try:
         tables = _tables(args)
-    except (ValueError, LoadError) as exc:
+    except (ValueError, ProjectError) as exc:
         return _fail(str(exc))
     try:
         if args.marts:
-            from cs_metrics.load.project import find_project_dir
+            from cs_metrics.project import find_project_dir
             from cs_metrics.validate.marts import read_build_tests
             from cs_metrics.warehouse import default_target, open_warehouse
 
@@ -226,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             source, described = _raw_source(args)
             described["presets"] = args.presets
-    except (LoadError, WarehouseError, ArtifactsError) as exc:
+    except (ProjectError, WarehouseError, ArtifactsError) as exc:
         return _fail(str(exc))
     except ImportError as exc:
         return _fail(f"{exc}; install the project with `make install` (pinned dependencies).")
@@ -300,8 +291,8 @@ def _tables(args: argparse.Namespace) -> tuple[Any, ...]:
     Sets args.presets ({domain: preset}): the contract, a detected connector folder of DIR,
     or --preset.
     """
-    from cs_metrics.load.project import find_project_dir
     from cs_metrics.presets import choose_presets, raw_tables
+    from cs_metrics.project import find_project_dir
 
     args.presets, args.raw_tables = {}, ()
     if args.marts:

@@ -94,7 +94,12 @@ def run_schema(
     runner: Runner, suite: Suite, checks: list[Check], frame: pd.DataFrame
 ) -> list[Outcome]:
     """Schema checks on the schema batch: one row per column (column, type, family)."""
-    return runner.run(f"{suite.name}:schema", checks, [frame], example_columns=tuple(frame))
+    return runner.run(
+        f"{suite.name}:schema",
+        checks,
+        [frame],
+        example_columns=tuple(str(column) for column in frame.columns),
+    )
 
 
 def run_rows(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cs_metrics.quality.artifacts import ArtifactsError, find_build_artifacts
+from cs_metrics.quality import ArtifactsError, find_build_artifacts
 from cs_metrics.validate.results import MAX_EXAMPLES, Record, Report, json_value
 from cs_metrics.warehouse import BUILD_HINT, Warehouse, WarehouseError
 

@@ -144,7 +144,7 @@ class ParquetSource:
         import duckdb
 
         try:
-            return int(self.connection.execute(f"select count(*) from {sql}").fetchone()[0])
+            return int(self.connection.execute(f"select count(*) from {sql}").fetchall()[0][0])
         except duckdb.Error as exc:
             raise SourceError(_problem(exc)) from exc
 
@@ -213,10 +213,10 @@ class PostgresSource:
     dialect = Dialect("postgres")
 
     def __init__(self, settings: dict[str, Any], schemas: dict[str, str]) -> None:
-        from cs_metrics.load.postgres import connect
+        from cs_metrics.project import connect_postgres
 
         self.schemas = schemas
-        self.connection = connect(settings)
+        self.connection = connect_postgres(settings)
         self.connection.set_session(readonly=True, autocommit=False)
         with self.connection.cursor() as cursor:
             cursor.execute("set time zone 'UTC'")

@@ -120,7 +120,7 @@ def _connection(tables: Mapping[str, pa.Table]) -> duckdb.DuckDBPyConnection:
     con.execute(
         _SQL.format(agents=AGENTS, organization_base=ORGANIZATION_BASE, end_user_base=END_USER_BASE)
     )
-    if con.execute("select count(*) from t").fetchone()[0] != tickets.num_rows:
+    if con.execute("select count(*) from t").fetchall()[0][0] != tickets.num_rows:
         raise ValueError("tickets without an account_id: Zendesk would need an organization")
     return con
 
