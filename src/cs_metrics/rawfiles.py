@@ -14,6 +14,7 @@ and `cs-metrics load` read the same files the same way:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,10 +48,23 @@ def csv_type(data_type: str) -> str:
     return "timestamptz" if data_type.lower() == "timestamp" else data_type
 
 
+def sql_literal(value: Any) -> str:
+    """A SQL literal for a string, number, boolean or datetime."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return f"timestamp '{value:%Y-%m-%d %H:%M:%S}'"
+    if isinstance(value, dt.date):
+        return f"date '{value:%Y-%m-%d}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def reader_sql(path: Path, types: dict[str, str] | None = None) -> str:
     """DuckDB's reader of one raw file (types: file column name -> DuckDB type, CSV only)."""
-    from cs_metrics.validate.checks import sql_literal  # its home until checks.py moves it
-
     literal = sql_literal(str(path))
     if not is_csv(path):
         return f"read_parquet({literal})"
@@ -154,8 +168,6 @@ def csv_to_parquet(path: Path, table: Table, out: Path) -> Path:
     Raises ValueError with one line (read_problem) when a value does not convert.
     """
     import duckdb
-
-    from cs_metrics.validate.checks import sql_literal  # its home until checks.py moves it
 
     out.parent.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect(":memory:")

@@ -22,6 +22,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cs_metrics.rawfiles import sql_literal
+
 Level = Literal["error", "warning"]
 ERROR: Level = "error"
 WARNING: Level = "warning"
@@ -69,21 +71,6 @@ class Dialect:
             return None
         hashed = f"hash({', '.join(keys)})"
         return f"{hashed} in (select {hashed} from {relation} group by 1 having count(*) > 1)"
-
-
-def sql_literal(value: Any) -> str:
-    """A SQL literal for a string, number, boolean or datetime."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        return f"timestamp '{value:%Y-%m-%d %H:%M:%S}'"
-    if isinstance(value, dt.date):
-        return f"date '{value:%Y-%m-%d}'"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 # ---------------------------------------------------------------------------- table access

@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cs_metrics.contract import Table
-from cs_metrics.rawfiles import csv_reader_sql, is_csv, read_problem, reader_sql
-from cs_metrics.validate.checks import ColumnRef, Dialect, Relation, sql_literal
+from cs_metrics.rawfiles import csv_reader_sql, is_csv, read_problem, reader_sql, sql_literal
+from cs_metrics.validate.checks import ColumnRef, Dialect, Relation
 from cs_metrics.validate.contract import (
     missing_file_problem,
     postgres_type_family,
