@@ -91,3 +91,20 @@
 {% macro spark__json_text_value(expression, key) -%}
     get_json_object(cast({{ expression }} as string), '$.{{ key }}')
 {%- endmacro %}
+
+{#-
+    `not materialized` after a CTE's `as` where the engine reads it: DuckDB
+    and PostgreSQL materialize a CTE referenced more than once (DuckDB holds
+    it in memory, spilling), which for tens of millions of events costs more
+    than scanning them again; Spark inlines CTEs and has no such keyword.
+-#}
+{% macro inline_cte() -%}
+    {{ return(adapter.dispatch('inline_cte', 'cs_metrics')()) }}
+{%- endmacro %}
+
+{% macro default__inline_cte() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__inline_cte() -%}
+{%- endmacro %}

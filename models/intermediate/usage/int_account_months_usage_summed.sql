@@ -19,7 +19,7 @@
 
 with
 
-events as (
+events as {{ cs_metrics.inline_cte() }} (
     select * from {{ ref('int_product_events_deduplicated') }}
     where
         not is_contract_violation
@@ -39,7 +39,9 @@ core_events as (
     where is_core
 ),
 
-keyed_events as (
+-- read by three counts (macro usage_summed_ctes): each scans the events
+-- again rather than holding them all in memory
+keyed_events as {{ cs_metrics.inline_cte() }} (
     select
         events.account_id,
         {{ cs_metrics.month_start_of('events.activity_date') }} as month_start,
@@ -51,7 +53,9 @@ keyed_events as (
         on events.event_name = core_events.event_name
 ),
 
-{{ cs_metrics.usage_summed_ctes('keyed_events', ['account_id', 'month_start']) }},
+{{ cs_metrics.usage_summed_ctes(
+    'keyed_events', ['account_id', 'month_start']
+) }},
 
 final as (
     select

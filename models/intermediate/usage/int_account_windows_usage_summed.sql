@@ -12,7 +12,7 @@
 
 with
 
-events as (
+events as {{ cs_metrics.inline_cte() }} (
     select * from {{ ref('int_product_events_deduplicated') }}
     where
         not is_contract_violation
@@ -40,7 +40,9 @@ core_events as (
     where is_core
 ),
 
-keyed_events as (
+-- read by three counts (macro usage_summed_ctes): each scans the events
+-- again rather than holding them all in memory
+keyed_events as {{ cs_metrics.inline_cte() }} (
     select
         events.account_id,
         windows.window_offset,
@@ -56,7 +58,9 @@ keyed_events as (
         on events.event_name = core_events.event_name
 ),
 
-{{ cs_metrics.usage_summed_ctes('keyed_events', ['account_id', 'window_offset']) }},
+{{ cs_metrics.usage_summed_ctes(
+    'keyed_events', ['account_id', 'window_offset']
+) }},
 
 final as (
     select
