@@ -78,7 +78,20 @@
 ) -%}
     {%- set base = rows ~ '.' ~ quantity_column ~ ' * ' ~ rows ~ '.'
         ~ unit_amount_column -%}
-    select
+    {#- the conditions every match meets, besides its key -#}
+    {%- set in_force -%}
+            discounts.not_applied_reason is null
+            and (
+                discounts.amount_off is null
+                or discounts.currency = lower({{ rows }}.{{ currency_column }})
+            )
+            and discounts.starts_at <= {{ rows }}.{{ at_column }}
+            and (
+                discounts.ends_at is null
+                or discounts.ends_at > {{ rows }}.{{ at_column }}
+            )
+    {%- endset -%}
+    {%- set matched_columns -%}
         {{ rows }}.*,
         case
             when discounts.amount_off is null
@@ -96,36 +109,56 @@
                 ) / ({{ base }})
             else 0
         end as amount_off_share,
+        discounts.is_item_level as discount_is_item_level,
+        discounts.starts_at as discount_starts_at,
+        discounts.discount_id as discount_id_matched
+    {%- endset -%}
+    {#- three disjoint sets of candidates, each found by an equality join
+        (an "or" in a join condition is a nested loop over every pair):
+        the item's own discounts, its subscription's, and no discount, which
+        ranks last -#}
+    select
+        candidates.*,
         row_number() over (
             partition by
                 {%- for column in key_columns %}
-                {{ rows }}.{{ column }}{{ ',' if not loop.last }}
+                candidates.{{ column }}{{ ',' if not loop.last }}
                 {%- endfor %}
             order by
-                discounts.is_item_level desc nulls last,
-                discounts.starts_at desc nulls last,
-                discounts.discount_id asc
+                candidates.discount_is_item_level desc nulls last,
+                candidates.discount_starts_at desc nulls last,
+                candidates.discount_id_matched asc
         ) as discount_rank
-    from {{ rows }}
-    left outer join {{ ref('stripe__discounts') }} as discounts
-        on
-            (
+    from (
+        select
+            {{ matched_columns }}
+        from {{ rows }}
+        inner join {{ ref('stripe__discounts') }} as discounts
+            on
                 discounts.subscription_item_id = {{ rows }}.{{ item_column }}
-                or (
-                    discounts.subscription_item_id is null
-                    and {{ rows }}.{{ item_column }} is not null
-                    and discounts.subscription_id
-                    = {{ rows }}.{{ subscription_column }}
-                )
-            )
-            and discounts.not_applied_reason is null
-            and (
-                discounts.amount_off is null
-                or discounts.currency = lower({{ rows }}.{{ currency_column }})
-            )
-            and discounts.starts_at <= {{ rows }}.{{ at_column }}
-            and (
-                discounts.ends_at is null
-                or discounts.ends_at > {{ rows }}.{{ at_column }}
-            )
+                and {{ in_force }}
+
+        union all
+
+        select
+            {{ matched_columns }}
+        from {{ rows }}
+        inner join {{ ref('stripe__discounts') }} as discounts
+            on
+                discounts.subscription_id = {{ rows }}.{{ subscription_column }}
+                and discounts.subscription_item_id is null
+                and {{ rows }}.{{ item_column }} is not null
+                and {{ in_force }}
+
+        union all
+
+        select
+            {{ rows }}.*,
+            cast(0 as {{ cs_metrics.type_raw_money() }}) as percent_off,
+            cast(0 as {{ dbt.type_float() }}) as amount_off_share,
+            cast(null as {{ dbt.type_boolean() }}) as discount_is_item_level,
+            cast(null as {{ dbt.type_timestamp() }}) as discount_starts_at,
+            cast(null as {{ dbt.type_string() }}) as discount_id_matched
+        from {{ rows }}
+    ) as candidates
 {%- endmacro %}

@@ -263,6 +263,8 @@ points as (
 
     union all
 
+    -- the item's own discounts, then its subscription's (two equality
+    -- joins: an "or" in a join condition is a nested loop over every pair)
     select
         item_bounds.subscription_item_id,
         item_bounds.subscription_id,
@@ -275,10 +277,21 @@ points as (
         on
             item_bounds.subscription_item_id
             = discount_edges.subscription_item_id
-            or (
-                discount_edges.subscription_item_id is null
-                and item_bounds.subscription_id = discount_edges.subscription_id
-            )
+
+    union all
+
+    select
+        item_bounds.subscription_item_id,
+        item_bounds.subscription_id,
+        discount_edges.changed_at,
+        3 as kind,
+        cast(null as {{ dbt.type_string() }}) as plan_id,
+        cast(null as {{ dbt.type_bigint() }}) as quantity
+    from item_bounds
+    inner join discount_edges
+        on
+            item_bounds.subscription_id = discount_edges.subscription_id
+            and discount_edges.subscription_item_id is null
 ),
 
 bounded as (
