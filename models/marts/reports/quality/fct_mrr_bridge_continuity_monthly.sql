@@ -17,7 +17,7 @@ bridge as (
     select * from {{ ref('fct_mrr_bridge_monthly') }}
 ),
 
-previous as (
+bridge_with_previous as (
     select
         month_start,
         coalesce(starting_mrr, 0) as starting_mrr,
@@ -59,7 +59,7 @@ final as (
 
         ---------- dates
         previous_month_start
-    from previous
+    from bridge_with_previous
 )
 
 select * from final

@@ -31,6 +31,16 @@ summed as (
     from bridge
 ),
 
+computed as (
+    select
+        month_start,
+        starting_mrr,
+        movements_mrr,
+        starting_mrr + movements_mrr as computed_ending_mrr,
+        ending_mrr
+    from summed
+),
+
 final as (
     select
         ---------- keys
@@ -39,16 +49,14 @@ final as (
         ---------- numerics
         cast(starting_mrr as {{ money }}) as starting_mrr,
         cast(movements_mrr as {{ money }}) as movements_mrr,
-        cast(starting_mrr + movements_mrr as {{ money }}) as computed_ending_mrr,
+        cast(computed_ending_mrr as {{ money }}) as computed_ending_mrr,
         cast(ending_mrr as {{ money }}) as ending_mrr,
-        cast(
-            ending_mrr - (starting_mrr + movements_mrr) as {{ money }}
-        ) as difference,
+        cast(ending_mrr - computed_ending_mrr as {{ money }}) as difference,
 
         ---------- booleans: the verdict
-        abs(ending_mrr - (starting_mrr + movements_mrr))
+        abs(ending_mrr - computed_ending_mrr)
         <= {{ tolerance }} as is_reconciled
-    from summed
+    from computed
 )
 
 select * from final
