@@ -33,6 +33,18 @@ bridge_with_previous as (
     from bridge
 ),
 
+-- false in the first month, which has no month before it
+gaps_flagged as (
+    select
+        *,
+        coalesce(
+            {{ cs_metrics.add_months('previous_month_start', 1) }}
+            <> month_start,
+            false
+        ) as has_month_gap
+    from bridge_with_previous
+),
+
 final as (
     select
         ---------- keys
@@ -44,22 +56,14 @@ final as (
         cast(starting_mrr - previous_ending_mrr as {{ money }}) as difference,
 
         ---------- booleans
-        coalesce(
-            {{ cs_metrics.add_months('previous_month_start', 1) }}
-            <> month_start,
-            false
-        ) as has_month_gap,
-        coalesce(
-            {{ cs_metrics.add_months('previous_month_start', 1) }}
-            = month_start,
-            true
-        )
+        has_month_gap,
+        not has_month_gap
         and abs(starting_mrr - previous_ending_mrr)
         <= {{ tolerance }} as is_reconciled,
 
         ---------- dates
         previous_month_start
-    from bridge_with_previous
+    from gaps_flagged
 )
 
 select * from final
