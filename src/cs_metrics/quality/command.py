@@ -230,6 +230,7 @@ def write_quality_report(
         absolute_tolerance=absolute,
         generated_at=generated_at,
         provenance=provenance,
+        money_tolerance=money_tolerance,
     )
     say("Rendering the quality report ...")
     html = render_html(report)
