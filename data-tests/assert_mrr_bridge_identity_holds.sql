@@ -90,8 +90,7 @@ broken_bridge_continuity as (
 -- a month missing from a mart shows its figure as null
 broken_mrr_totals as (
     select
-        'bridge ending_mrr = sum of account mrr = revenue recognition mrr'
-        as check_name,
+        'bridge ending_mrr = sum of account mrr = revrec mrr' as check_name,
         'all accounts' as subject,
         month_start,
         ending_mrr as actual_value,
