@@ -1,12 +1,18 @@
 {#-
-    The MRR identity (doc block revenue_movements), on every account-month and every bridge
-    row, within 0.01:
+    The MRR identity (doc block revenue_movements), on every account-month
+    within var reconciliation_tolerance:
       mrr(M) = mrr(M - 1) + new + reactivation + expansion + contraction
                + churned + fx_impact
-    plus, for the bridge: starting_mrr(M) = ending_mrr(M - 1), ending_mrr =
-    the sum of the account-months, and the customer counts add up.
-    Returns one row per broken check.
+    and the bridge's reconciliations, whose rules live in their models
+    (models/marts/reports/quality/, which the quality report shows): the
+    bridge identity (fct_mrr_bridge_identity_monthly), starting_mrr(M) =
+    ending_mrr(M - 1) with no month missing
+    (fct_mrr_bridge_continuity_monthly), Σ account-month mrr = ending_mrr
+    = revenue recognition mrr (fct_mrr_totals_monthly); plus the bridge's
+    customer counts add up. Returns one row per broken check.
 -#}
+{%- set tolerance = cs_metrics.setting_sql('reconciliation_tolerance') -%}
+
 with
 
 account_months as (
@@ -15,6 +21,18 @@ account_months as (
 
 bridge as (
     select * from {{ ref('fct_mrr_bridge_monthly') }}
+),
+
+bridge_identity as (
+    select * from {{ ref('fct_mrr_bridge_identity_monthly') }}
+),
+
+bridge_continuity as (
+    select * from {{ ref('fct_mrr_bridge_continuity_monthly') }}
+),
+
+mrr_totals as (
+    select * from {{ ref('fct_mrr_totals_monthly') }}
 ),
 
 account_identity as (
@@ -39,52 +57,46 @@ account_identity as (
     from account_months
 ),
 
-bridge_identity as (
+broken_account_identity as (
+    select * from account_identity
+    where
+        abs(actual_value - expected_value) > {{ tolerance }}
+        or actual_value is null
+        or expected_value is null
+),
+
+broken_bridge_identity as (
     select
         'bridge identity' as check_name,
         'all accounts' as subject,
         month_start,
         ending_mrr as actual_value,
-        starting_mrr
-        + new_mrr
-        + reactivation_mrr
-        + expansion_mrr
-        + contraction_mrr
-        + churned_mrr
-        + fx_impact_mrr as expected_value
-    from bridge
+        computed_ending_mrr as expected_value
+    from bridge_identity
+    where not is_reconciled
 ),
 
-bridge_continuity as (
+broken_bridge_continuity as (
     select
         'bridge starting_mrr = previous ending_mrr' as check_name,
         'all accounts' as subject,
         month_start,
         starting_mrr as actual_value,
-        coalesce(
-            lag(ending_mrr) over (order by month_start), 0
-        ) as expected_value
-    from bridge
+        previous_ending_mrr as expected_value
+    from bridge_continuity
+    where not is_reconciled
 ),
 
-account_totals as (
+-- a month missing from a mart shows its figure as null
+broken_mrr_totals as (
     select
-        month_start,
-        sum(mrr) as mrr
-    from account_months
-    group by month_start
-),
-
-bridge_totals as (
-    select
-        'bridge ending_mrr = sum of account mrr' as check_name,
+        'bridge ending_mrr = sum of account mrr = revrec mrr' as check_name,
         'all accounts' as subject,
-        bridge.month_start,
-        bridge.ending_mrr as actual_value,
-        coalesce(account_totals.mrr, 0) as expected_value
-    from bridge
-    left outer join account_totals
-        on bridge.month_start = account_totals.month_start
+        month_start,
+        ending_mrr as actual_value,
+        account_mrr as expected_value
+    from mrr_totals
+    where not is_reconciled
 ),
 
 customer_counts as (
@@ -100,24 +112,24 @@ customer_counts as (
     from bridge
 ),
 
-all_checks as (
-    select * from account_identity
-    union all
-    select * from bridge_identity
-    union all
-    select * from bridge_continuity
-    union all
-    select * from bridge_totals
-    union all
+broken_customer_counts as (
     select * from customer_counts
+    where
+        actual_value <> expected_value
+        or actual_value is null
+        or expected_value is null
 ),
 
 final as (
-    select * from all_checks
-    where
-        abs(actual_value - expected_value) > 0.01
-        or actual_value is null
-        or expected_value is null
+    select * from broken_account_identity
+    union all
+    select * from broken_bridge_identity
+    union all
+    select * from broken_bridge_continuity
+    union all
+    select * from broken_mrr_totals
+    union all
+    select * from broken_customer_counts
 )
 
 select * from final

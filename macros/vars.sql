@@ -137,6 +137,7 @@
         'nps_trailing_days': {'kind': 'integer', 'min': 1},
         'qbr_window_days': {'kind': 'integer', 'min': 1},
         'close_day': {'kind': 'integer', 'min': 1, 'max': 28},
+        'reconciliation_tolerance': {'kind': 'number', 'min': 0},
         'revrec_tolerance': {'kind': 'number', 'min': 0},
         'revrec_relative_tolerance': {'kind': 'number', 'min': 0},
     }) }}

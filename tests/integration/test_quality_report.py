@@ -6,7 +6,9 @@ The small data set is built once (`built_db`, tests/conftest.py: `dbt build` int
 target path, whose run_results.json and manifest.json are the artifacts read here); the GX
 suites run on the same raw data and marts. The page is opened through tests/browser.py: any
 request that is not file:, data:, blob: or about: and any JavaScript error fail the test. A
-copy of the database with one new_mrr changed must show that month failing the bridge identity.
+copy of the database with one new_mrr changed, its reconciliation marts rebuilt by dbt
+(models/marts/reports/quality/: the warehouse decides, the report shows), must show that month
+failing the bridge identity.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import duckdb
 import pytest
 
 from browser import Guard, guarded_page
-from conftest import SMALL_AS_OF
+from conftest import SMALL_AS_OF, run_dbt
 from cs_metrics.cli import main
 from cs_metrics.quality.command import QualityResult, write_quality_report
 
@@ -358,7 +360,12 @@ def test_revenue_recognition_shows_the_warehouse_verdict(seen: Seen, built_db: P
 
 
 def test_a_tampered_bridge_month_fails(
-    built_db: Path, artifacts: Path, validation: Path, chromium: Path, tmp_path: Path
+    built_db: Path,
+    artifacts: Path,
+    validation: Path,
+    chromium: Path,
+    small_vars: dict,
+    tmp_path: Path,
 ) -> None:
     tampered = tmp_path / "tampered.duckdb"
     shutil.copyfile(built_db, tampered)
@@ -372,6 +379,13 @@ def test_a_tampered_bridge_month_fails(
     finally:
         con.close()
     assert len(changed) == 1
+    # the reconciliations are marts: rebuilt from the tampered bridge, as a build would
+    run_dbt(
+        ["run", "--select", "path:models/marts/reports/quality"],
+        db_path=tampered,
+        target_path=tmp_path / "target",
+        vars_=small_vars,
+    )
     result = write_quality_report(
         tmp_path / "tampered.html",
         target="duckdb",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 DEFAULT_OUT = Path("target/quality_report.html")
 DEFAULT_ARTIFACTS = Path("target")
 DEFAULT_VALIDATION = Path("target/validation")
+TOLERANCE_VARS = ("reconciliation_tolerance", "revrec_tolerance", "revrec_relative_tolerance")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -154,6 +155,7 @@ def write_quality_report(
     currency = str(dbt_vars.get("reporting_currency") or "USD")
     relative = Decimal(str(dbt_vars.get("revrec_relative_tolerance", "0.01")))
     absolute = Decimal(str(dbt_vars.get("revrec_tolerance", "0.05")))
+    money_tolerance = Decimal(str(dbt_vars.get("reconciliation_tolerance", "0.01")))
     validations = [load_validation(validation, kind) for kind in VALIDATION_FILES]
 
     wh = open_warehouse(
@@ -170,11 +172,11 @@ def write_quality_report(
         wh.close()
 
     checks = [
-        reconcile.bridge_identity(data.bridge),
-        reconcile.bridge_continuity(data.bridge),
-        reconcile.mrr_totals(data.bridge, data.account_months, data.revrec_months),
+        reconcile.bridge_identity(data.bridge_identity, money_tolerance),
+        reconcile.bridge_continuity(data.bridge_continuity, money_tolerance),
+        reconcile.mrr_totals(data.mrr_totals, money_tolerance),
         reconcile.mrr_by_currency(
-            data.bridge, data.currency_items, currency, skipped=data.currency_note
+            data.counted_items, data.currency_items, currency, money_tolerance, data.currency_note
         ),
         reconcile.revenue_recognition(
             data.revrec_months, data.revrec_reasons, absolute, relative, currency
@@ -208,11 +210,11 @@ def write_quality_report(
         *((f"GX {v.kind} results", _file(v.path)) for v in validations),
         (
             "tolerances",
-            f"money 0.01 {currency} (the bridge test); revrec_tolerance {absolute:.2f} {currency};"
-            f" revrec_relative_tolerance {relative}"
+            f"money {money_tolerance} {currency} (the bridge test); revrec_tolerance"
+            f" {absolute:.2f} {currency}; revrec_relative_tolerance {relative}"
             + (
                 " (from the build's --vars)"
-                if {"revrec_tolerance", "revrec_relative_tolerance"} & set(build.vars)
+                if set(TOLERANCE_VARS) & set(build.vars)
                 else " (dbt_project.yml defaults)"
             ),
         ),
@@ -228,6 +230,7 @@ def write_quality_report(
         absolute_tolerance=absolute,
         generated_at=generated_at,
         provenance=provenance,
+        money_tolerance=money_tolerance,
     )
     say("Rendering the quality report ...")
     html = render_html(report)

@@ -1,11 +1,17 @@
 """What the quality report reads from the warehouse: data-quality issues with the money they
-touch, and the rows the reconciliations compare.
+touch, and the reconciliations as the warehouse decided them.
 
 All reads go through `cs_metrics.warehouse.Warehouse` in SQL that runs on DuckDB and PostgreSQL
 (and on the Parquet files of a Spark build): no `::`, `qualify` or `group by all`; dates are
-`date '…'` literals built from Python dates. Only public marts are read, except the per-currency
-reconciliation, which needs `intermediate.int_subscription_items_counted_monthly` (skipped with
-a note when the warehouse does not expose it).
+`date '…'` literals built from Python dates. Only public marts are read, except the amounts per
+month and currency shown with the counted-items reconciliation, which need
+`intermediate.int_subscription_items_counted_monthly` (left out with a note when the warehouse
+does not expose it).
+
+Each reconciliation is a mart with one row per month, the numbers it compares and its verdict
+(`is_reconciled`): fct_mrr_bridge_identity_monthly, fct_mrr_bridge_continuity_monthly,
+fct_mrr_totals_monthly, fct_mrr_counted_items_monthly (models/marts/reports/quality/) and
+fct_revenue_recognition_monthly. The report reads their rows as they are.
 
 Which issues changed a figure is the warehouse's call (fct_data_quality_issues.metric_effect:
 left_out, assumed or none); the report only reads it. Money at stake ("MRR at stake"): for the
@@ -36,8 +42,15 @@ from cs_metrics.warehouse import Warehouse
 
 M = MARTS_SCHEMA
 COUNTED_ITEMS = "int_subscription_items_counted_monthly"
+RECONCILIATIONS = (  # the marts of the reconciliations, one row per month
+    "fct_mrr_bridge_identity_monthly",
+    "fct_mrr_bridge_continuity_monthly",
+    "fct_mrr_totals_monthly",
+    "fct_mrr_counted_items_monthly",
+)
 REQUIRED_MARTS = (
     "fct_mrr_bridge_monthly",
+    *RECONCILIATIONS,
     "fct_account_months",
     "fct_data_quality_issues",
     "fct_revenue_recognition_monthly",
@@ -49,7 +62,11 @@ REVREC_ACCOUNT_ROWS = 25  # account-months listed for the revenue recognition ch
 # The columns of this report's marts that older builds lack: without them, rebuild.
 NEEDED_COLUMNS = {
     "fct_data_quality_issues": ("metric_effect",),
-    "fct_revenue_recognition_monthly": ("is_reconciled", "expected_revenue"),
+    "fct_revenue_recognition_monthly": (
+        "is_reconciled",
+        "expected_revenue",
+        "explained_difference",
+    ),
     "fct_revenue_recognition_check": ("is_reconciled", "unexplained_difference"),
 }
 EFFECTS = ("left_out", "assumed", "none")  # fct_data_quality_issues.metric_effect
@@ -78,8 +95,10 @@ class QualityData:
     issue_summary: list[dict[str, Any]]
     issue_total: dict[str, Any]
     issue_details: list[dict[str, Any]]
-    bridge: list[dict[str, Any]]
-    account_months: list[dict[str, Any]]
+    bridge_identity: list[dict[str, Any]]
+    bridge_continuity: list[dict[str, Any]]
+    mrr_totals: list[dict[str, Any]]
+    counted_items: list[dict[str, Any]]
     revrec_months: list[dict[str, Any]]
     revrec_reasons: list[dict[str, Any]]
     revrec_accounts: list[dict[str, Any]]
@@ -235,9 +254,9 @@ def _currency_items(wh: Warehouse) -> tuple[list[dict[str, Any]] | None, str | N
             else f"target {wh.target!r} has no such table"
         )
         return None, (
-            f"{INTERMEDIATE_SCHEMA}.{COUNTED_ITEMS} is not readable ({where}); the per-currency"
-            " totals are intermediate data, so this check is skipped. The MRR total check"
-            " above still compares the public marts."
+            f"{INTERMEDIATE_SCHEMA}.{COUNTED_ITEMS} is not readable ({where}); the amounts per"
+            " currency are intermediate data, so they are not shown. The months' totals and"
+            f" verdicts are {M}.fct_mrr_counted_items_monthly's."
         )
     rows = wh.rows(
         f"""
@@ -311,28 +330,16 @@ def load_quality_data(wh: Warehouse) -> QualityData:
     check_marts(wh)
     first, as_of_month, latest = _months(wh)
     summary, total, details = _issues(wh, as_of_month, latest)
-    bridge = wh.rows(
-        f"""
-        select month_start, is_month_complete, starting_mrr, new_mrr, reactivation_mrr,
-               expansion_mrr, contraction_mrr, churned_mrr, fx_impact_mrr, ending_mrr
-        from {M}.fct_mrr_bridge_monthly
-        order by month_start
-        """
-    )
-    account_months = wh.rows(
-        f"""
-        select month_start, count(*) as account_months, sum(mrr) as mrr
-        from {M}.fct_account_months
-        group by month_start
-        order by month_start
-        """
-    )
-    revrec_months = wh.rows(
-        f"select * from {M}.fct_revenue_recognition_monthly order by month_start"
-    )
+    months = {
+        name: wh.rows(f"select * from {M}.{name} order by month_start")
+        for name in (*RECONCILIATIONS, "fct_revenue_recognition_monthly")
+    }
     revrec_reasons, revrec_accounts, unreconciled = _revrec(wh)
     items, currency_note = _currency_items(wh)
-    endings = {row["month_start"]: row["ending_mrr"] for row in bridge}
+    endings = {
+        row["month_start"]: row["ending_mrr"]
+        for row in wh.rows(f"select month_start, ending_mrr from {M}.fct_mrr_bridge_monthly")
+    }
     notes = []
     as_of_date = _as_of_date(wh)
     if as_of_date is None:
@@ -351,9 +358,11 @@ def load_quality_data(wh: Warehouse) -> QualityData:
         issue_summary=summary,
         issue_total=total,
         issue_details=details,
-        bridge=bridge,
-        account_months=account_months,
-        revrec_months=revrec_months,
+        bridge_identity=months["fct_mrr_bridge_identity_monthly"],
+        bridge_continuity=months["fct_mrr_bridge_continuity_monthly"],
+        mrr_totals=months["fct_mrr_totals_monthly"],
+        counted_items=months["fct_mrr_counted_items_monthly"],
+        revrec_months=months["fct_revenue_recognition_monthly"],
         revrec_reasons=revrec_reasons,
         revrec_accounts=revrec_accounts,
         revrec_unreconciled=unreconciled,

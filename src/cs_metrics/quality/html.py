@@ -53,6 +53,7 @@ class QualityReport:
     absolute_tolerance: Decimal
     generated_at: dt.datetime
     provenance: list[tuple[str, str]] = field(default_factory=list)
+    money_tolerance: Decimal = Decimal("0.01")  # var reconciliation_tolerance
 
 
 # ------------------------------------------------------------------------------ small parts

@@ -6,8 +6,10 @@
     whose own unexplained difference exceeds revrec_tolerance (and
     revrec_relative_tolerance of their expected revenue). The month is
     reconciled when no account-month is over revrec_tolerance and no rate
-    is missing. relative_difference = difference / mrr (null when mrr is 0
-    or the difference is unknown).
+    is missing: the quality report shows this verdict and these amounts
+    (explained_difference = expected_revenue - mrr, what the reasons
+    explain in total). relative_difference = difference / mrr (null when
+    mrr is 0 or the difference is unknown).
 -#}
 {%- set money = cs_metrics.type_money() -%}
 {%- set ratio = cs_metrics.type_ratio() -%}
@@ -93,6 +95,11 @@ final as (
             when accounts_with_missing_fx_rate = 0
                 then cast(expected_revenue as {{ money }})
         end as expected_revenue,
+        -- what the reasons explain in total (expected_revenue - mrr)
+        case
+            when accounts_with_missing_fx_rate = 0
+                then cast(expected_revenue - mrr as {{ money }})
+        end as explained_difference,
         {%- for reason in reasons %}
         case
             when accounts_with_missing_fx_rate = 0
