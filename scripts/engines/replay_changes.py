@@ -202,6 +202,11 @@ def engine_changes(raw: Path, day: dt.date) -> None:
         for row, loaded_at in zip(events.to_pylist(), loaded, strict=True)
         if loaded_at is not None and loaded_at < first_day - dt.timedelta(days=5)
     )
+    # A warehouse's loads only move forward: the rows loaded now carry a later _loaded_at
+    # than every row already there (the generated data holds loads up to the end of `day`,
+    # after the first build's as-of date; an earlier stamp would be a load the first build
+    # had already seen, and no incremental run looks for those).
+    load = max([first_day, *(value for value in loaded if value is not None)])
     subscription = pick_subscription(raw)
     add_events(
         raw,
@@ -210,9 +215,9 @@ def engine_changes(raw: Path, day: dt.date) -> None:
                 **template,
                 "event_id": "evt_replay_late_inside",
                 "occurred_at": first_day - dt.timedelta(days=6) + dt.timedelta(hours=11),
-                "_loaded_at": first_day + dt.timedelta(hours=7),
+                "_loaded_at": load + dt.timedelta(minutes=1),
             },
-            {**copied, "_loaded_at": first_day + dt.timedelta(hours=7, minutes=30)},
+            {**copied, "_loaded_at": load + dt.timedelta(minutes=2)},
         ],
     )
     cancel_back_dated(subscription)(raw)
