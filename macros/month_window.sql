@@ -51,8 +51,11 @@
     rewrite every month when those values changed since the last completed
     run. Calling it also makes the model depend on the planner. In a unit
     test (which gives no planner input) the window is every month.
+    lead_months: for a model whose month M is computed from the months
+    after it (M + 1 .. M + lead_months): its window starts that many months
+    earlier, so every month that reads a rewritten month is rewritten too.
 -#}
-{% macro month_window(scope='months') %}
+{% macro month_window(scope='months', lead_months=0) %}
     {#- a unit test renders the model on its given rows only: every month -#}
     {%- if model is mapping and model.get('resource_type') == 'unit_test' -%}
         {{ return('1900-01-01') }}
@@ -72,7 +75,13 @@
     {%- set value = run_query(
         'select ' ~ column ~ ' from ' ~ planner
     ).columns[0].values()[0] -%}
-    {{ return((value | string)[:10]) }}
+    {%- set start = (value | string)[:10] -%}
+    {%- if lead_months | int > 0 and start > '1900-01-01' -%}
+        {%- set index = (start[:4] | int) * 12 + (start[5:7] | int) - 1
+            - (lead_months | int) -%}
+        {%- set start = '%04d-%02d-01' | format(index // 12, index % 12 + 1) -%}
+    {%- endif -%}
+    {{ return(start) }}
 {% endmacro %}
 
 
@@ -269,9 +278,11 @@
     added (every month is then rewritten: the code changed); the contract,
     not the stored table, decides the types (PostgreSQL stores a contract's
     varchar where the model's new rows are text).
+    lead_months: see month_window() (the months a month's row reads after
+    it); the rewrite starts that many months before the window.
     Usage: {{ config(**cs_metrics.month_window_config()) }}
 -#}
-{% macro month_window_config(scope='months') %}
+{% macro month_window_config(scope='months', lead_months=0) %}
     {%- set spark = target.type == 'spark' -%}
     {{ return({
         'materialized': 'incremental',
@@ -279,7 +290,7 @@
         'partition_by': ['month_start'] if spark else none,
         'on_schema_change': 'append_new_columns',
         'tags': ['month_window'] + (['month_window_crm'] if scope == 'crm' else []),
-        'meta': {'month_window_scope': scope},
+        'meta': {'month_window_scope': scope, 'month_window_lead_months': lead_months},
     }) }}
 {% endmacro %}
 
@@ -296,8 +307,11 @@
     {%- set columns = get_quoted_csv(
         arg_dict['dest_columns'] | map(attribute='name')
     ) -%}
-    {%- set scope = (config.get('meta') or {}).get('month_window_scope', 'months') -%}
-    {%- set window_start = cs_metrics.month_window(scope) -%}
+    {%- set meta = config.get('meta') or {} -%}
+    {%- set window_start = cs_metrics.month_window(
+        meta.get('month_window_scope', 'months'),
+        meta.get('month_window_lead_months', 0),
+    ) -%}
     delete from {{ target }}
     where {{ cs_metrics.in_month_window('month_start', window_start) }};
     insert into {{ target }} ({{ columns }})

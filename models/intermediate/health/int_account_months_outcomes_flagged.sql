@@ -10,18 +10,25 @@
                                               movement in one of them.
     An outcome is known (has_<k>m_outcome) when M + k is on or before the
     latest complete month; while it is not, its flags are null.
-    A table rebuilt on every run (not incremental by month): a month's
-    outcome changes with the six months after it, and whether it is known
-    with the as-of date.
+    Incremental by month (doc block month_window) with a lead of six
+    months: a month's outcome changes with the six months after it, so a
+    run rewrites from six months before its window, reading the account
+    months from there on. Whether an outcome is known moves with the
+    latest complete month, which is inside the window.
 -#}
+{{ config(**cs_metrics.month_window_config(lead_months=6)) }}
+{%- set window_start = cs_metrics.month_window(lead_months=6) %}
+
 with
 
 spined_months as (
     select * from {{ ref('int_account_months_spined') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 classified_months as (
     select * from {{ ref('int_account_months_classified') }}
+    where {{ cs_metrics.in_month_window('month_start', window_start) }}
 ),
 
 account_months as (
