@@ -3,13 +3,20 @@
     run can be reproduced for any date with --vars '{as_of_date: 2025-06-15}'.
     Returns a SQL date expression; as_of_date_string() returns the text
     'YYYY-MM-DD' (var as_of_date, checked as a calendar date that exists by
-    macros/vars.sql; null or empty: today in UTC, whatever the machine's
-    zone).
+    macros/vars.sql; null, empty or `today`: the day the run started in
+    UTC, whatever the machine's zone; `yesterday`: the day before it).
+    A scheduled job passing `yesterday` gives dbt the same --vars every
+    day, so dbt keeps its partial parse (a changed var re-parses the whole
+    project, about 11 s).
 -#}
 {% macro as_of_date_string() -%}
     {%- set value = cs_metrics.setting('as_of_date') -%}
-    {%- if value is none -%}
-        {%- set value = run_started_at.astimezone(modules.pytz.utc).strftime('%Y-%m-%d') -%}
+    {%- if value is none or value in ['today', 'yesterday'] -%}
+        {%- set started = run_started_at.astimezone(modules.pytz.utc) -%}
+        {%- if value == 'yesterday' -%}
+            {%- set started = started - modules.datetime.timedelta(days=1) -%}
+        {%- endif -%}
+        {%- set value = started.strftime('%Y-%m-%d') -%}
     {%- endif -%}
     {{- return(value) -}}
 {%- endmacro %}

@@ -95,7 +95,7 @@
         'segment_group_account_id_column': {'kind': 'name'},
         'segment_account_id_column': {'kind': 'name', 'null': true},
         'bi_role': {'kind': 'name', 'null': true},
-        'as_of_date': {'kind': 'date', 'null': true},
+        'as_of_date': {'kind': 'date', 'null': true, 'relative': true},
         'reporting_currency': {'kind': 'currency'},
         'tier_enterprise_min_arr': {'kind': 'number', 'min': 0},
         'tier_mid_market_min_arr': {'kind': 'number', 'min': 0},
@@ -182,7 +182,8 @@
             {%- set text = noun -%}
         {%- endif -%}
     {%- elif kind == 'date' -%}
-        {%- set text = 'a calendar date YYYY-MM-DD that exists' -%}
+        {%- set text = 'a calendar date YYYY-MM-DD that exists'
+            ~ (', today or yesterday' if form.get('relative') else '') -%}
     {%- elif kind == 'currency' -%}
         {%- set text = 'a three-letter currency code, e.g. USD' -%}
     {%- elif kind == 'boolean' -%}
@@ -277,6 +278,11 @@
     {%- elif kind == 'date' -%}
         {%- if value is not string and value.isoformat is defined -%}
             {%- set text = value.isoformat()[:10] -%}
+        {%- endif -%}
+        {#- today / yesterday: the UTC day the run starts on, or the day
+            before (as_of_date_string resolves it) -#}
+        {%- if form.get('relative') and (text or '') | lower in ['today', 'yesterday'] -%}
+            {{ return({'value': text | lower, 'problem': none}) }}
         {%- endif -%}
         {%- set found = modules.re.match('^([0-9]{4})-([0-9]{2})-([0-9]{2})$', text or '') -%}
         {%- if not found -%}

@@ -110,7 +110,7 @@ REFUSALS = {
         lines=[
             'var close_day = "eight": expected an integer from 1 to 28.',
             'var as_of_date = "2026-13-01": expected a calendar date YYYY-MM-DD that exists,'
-            " or null; there is no month 13.",
+            " today or yesterday, or null; there is no month 13.",
             "var reporting_currency = \"USD' or 'a'='a\": expected a three-letter currency"
             " code, e.g. USD.",
             "var health_weight_nps = -1: expected a number of at least 0.",
@@ -142,7 +142,7 @@ REFUSALS = {
         },
         lines=[
             'var as_of_date = "2026-02-30": expected a calendar date YYYY-MM-DD that exists,'
-            " or null; 2026-02 has 28 days.",
+            " today or yesterday, or null; 2026-02 has 28 days.",
             "vars health_weight_utilization, health_weight_usage_trend,"
             " health_weight_feature_breadth, health_weight_payment, health_weight_nps,"
             " health_weight_support are all 0: at least one must be above 0 (the health score"
