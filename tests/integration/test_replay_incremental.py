@@ -222,8 +222,8 @@ def test_each_day_rewrites_only_the_months_its_changes_reach(replay: dict) -> No
     plans = replay["plans"]
     month = dt.date
     assert plans[FIRST_DAY]["from"] == month(1900, 1, 1), "the first build writes every month"
-    # the window: the month in progress and the one before it
-    assert plans[dt.date(2025, 6, 28)]["from"] == month(2025, 5, 1)
+    # the window: the month in progress (the event look-back, 06-18 on, is in June too)
+    assert plans[dt.date(2025, 6, 28)]["from"] == month(2025, 6, 1)
     # the back-dated cancellation reaches April
     assert plans[dt.date(2025, 6, 29)]["from"] == month(2025, 4, 1)
     # the late NPS response (May) and ticket (June)

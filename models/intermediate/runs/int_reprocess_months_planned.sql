@@ -4,7 +4,7 @@
     reprocess_from on and never touch the earlier ones. reprocess_from is
     the earliest of
       - the as-of month minus var reprocess_window_months (the window every
-        run rewrites: the month in progress and the one before it);
+        run rewrites: by default the month in progress);
       - the previous completed run's as-of month (its month in progress was
         evaluated on that day, and became complete if the month turned);
       - the earliest month whose input fingerprint changed since the last
