@@ -23,7 +23,9 @@ then for each layout:
 5. daily run  - `dbt run` as of --end after one more day of events was appended (the
                 generator's last day, plus an event 20 days late and a second copy of an
                 event already loaded): the account-month tables rewrite their month window;
-6. again      - the same run once more without new data.
+6. again      - the same run once more without new data (same --vars: dbt's partial parse);
+7. parse      - `dbt parse --no-partial-parse`: what the daily run spends parsing the whole
+                project again because its --vars (as_of_date) changed.
 
 With --engine spark the same company (contract layout) is loaded into a local Spark session
 (`cs-metrics load --target spark`: tables over the Parquet files, Java 17 needed; the spark
@@ -357,6 +359,15 @@ def _layout_steps(
         _run(
             f"dbt run (again, no new data, {layout})",
             _dbt("run", target_run, before, end, layout),
+            env_run,
+        )
+    )
+    # what the daily run spends re-parsing the project because --vars changed (as_of_date);
+    # a job passing `as_of_date: yesterday` keeps the same --vars and dbt's partial parse
+    steps.append(
+        _run(
+            f"dbt parse (whole project, {layout})",
+            _dbt("parse", work / f"t-parse-{layout}", before, end, layout, "--no-partial-parse"),
             env_run,
         )
     )
