@@ -88,6 +88,27 @@
 
 
 {#-
+    The materialization of the staging model of a contract table: a view
+    over the raw contract (filters reach the raw files); a table when a
+    connector preset produces it, so the preset's joins and history rules
+    run once per run instead of inside every model that reads the staging
+    model (the month spine, the input fingerprints, the CS touches, the
+    data-quality listing); a table on PostgreSQL always (its planner cannot
+    estimate a view's contract-violation filters). stg_product__events
+    stays a view everywhere: the incremental de-duplication filters it by
+    day. Usage, in the staging model:
+        {{ config(materialized=cs_metrics.staging_materialization('crm', 'activities')) }}
+-#}
+{% macro staging_materialization(source_name, table_name) %}
+    {%- if target.type == 'postgres'
+        or cs_metrics.input_preset_of_table(source_name, table_name) != 'contract' -%}
+        {{ return('table') }}
+    {%- endif -%}
+    {{ return('view') }}
+{% endmacro %}
+
+
+{#-
     The relation a staging model reads for a contract table: the raw
     contract source, or the selected preset's model producing that table
     (`<preset>__<source>_<table>`, with exactly the contract table's

@@ -1,3 +1,5 @@
+{{ config(materialized=cs_metrics.staging_materialization('billing', 'invoices')) }}
+
 with
 
 invoices as (

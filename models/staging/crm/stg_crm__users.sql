@@ -1,3 +1,5 @@
+{{ config(materialized=cs_metrics.staging_materialization('crm', 'users')) }}
+
 with
 
 users as (

@@ -1,3 +1,5 @@
+{{ config(materialized=cs_metrics.staging_materialization('finance', 'fx_rates')) }}
+
 with
 
 rates as (
