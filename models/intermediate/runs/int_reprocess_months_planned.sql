@@ -38,10 +38,6 @@ fingerprints as (
     select * from {{ ref('int_input_months_fingerprinted') }}
 ),
 
-loaded_events as (
-    select * from {{ ref('stg_product__events') }}
-),
-
 -- each event once, its first-loaded copy: a re-delivered copy of an old
 -- event changes no month and does not widen the window
 events as (
@@ -82,9 +78,14 @@ crm_values as (
     where scope = 'crm'
 ),
 
+-- the latest load of a kept copy: every event loaded after it is new to
+-- the next run (a later copy of a known event changes nothing). Read from
+-- the de-duplicated events, not the raw table: an event loaded while this
+-- run was going is then found by the next run, and a connector's events
+-- view is not computed again.
 events_watermark as (
     select max(loaded_at) as events_loaded_at
-    from loaded_events
+    from events
 ),
 
 current_run as (
