@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('billing', 'customers')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'billing', 'customers'
+    )
+) }}
 
 with
 

@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('billing', 'invoice_lines')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'billing', 'invoice_lines'
+    )
+) }}
 
 with
 

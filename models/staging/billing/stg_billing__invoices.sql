@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('billing', 'invoices')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'billing', 'invoices'
+    )
+) }}
 
 with
 

@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('billing', 'plans')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'billing', 'plans'
+    )
+) }}
 
 with
 

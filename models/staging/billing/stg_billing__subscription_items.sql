@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('billing', 'subscription_items')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'billing', 'subscription_items'
+    )
+) }}
 
 with
 

@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('billing', 'subscriptions')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'billing', 'subscriptions'
+    )
+) }}
 
 with
 

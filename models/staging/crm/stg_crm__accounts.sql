@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('crm', 'accounts')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'crm', 'accounts'
+    )
+) }}
 
 with
 

@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('crm', 'contacts')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'crm', 'contacts'
+    )
+) }}
 
 with
 

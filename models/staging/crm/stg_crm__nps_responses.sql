@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('crm', 'nps_responses')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'crm', 'nps_responses'
+    )
+) }}
 
 with
 

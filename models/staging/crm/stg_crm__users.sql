@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('crm', 'users')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'crm', 'users'
+    )
+) }}
 
 with
 

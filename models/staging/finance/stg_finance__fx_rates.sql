@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('finance', 'fx_rates')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'finance', 'fx_rates'
+    )
+) }}
 
 with
 

@@ -1,4 +1,8 @@
-{{ config(materialized=cs_metrics.staging_materialization('support', 'tickets')) }}
+{{ config(
+    materialized=cs_metrics.staging_materialization(
+        'support', 'tickets'
+    )
+) }}
 
 with
 
