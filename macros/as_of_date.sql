@@ -6,8 +6,8 @@
     macros/vars.sql; null, empty or `today`: the day the run started in
     UTC, whatever the machine's zone; `yesterday`: the day before it).
     A scheduled job passing `yesterday` gives dbt the same --vars every
-    day, so dbt keeps its partial parse (a changed var re-parses the whole
-    project, about 11 s).
+    day, so dbt keeps its partial parse (a changed var makes dbt parse the
+    whole project again).
 -#}
 {% macro as_of_date_string() -%}
     {%- set value = cs_metrics.setting('as_of_date') -%}

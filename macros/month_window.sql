@@ -77,9 +77,7 @@
     ).columns[0].values()[0] -%}
     {%- set start = (value | string)[:10] -%}
     {%- if lead_months | int > 0 and start > '1900-01-01' -%}
-        {%- set index = (start[:4] | int) * 12 + (start[5:7] | int) - 1
-            - (lead_months | int) -%}
-        {%- set start = '%04d-%02d-01' | format(index // 12, index % 12 + 1) -%}
+        {%- set start = cs_metrics.month_shifted(start, -(lead_months | int)) -%}
     {%- endif -%}
     {{ return(start) }}
 {% endmacro %}
@@ -319,13 +317,18 @@
 {% endmacro %}
 
 
+{#- A month ('YYYY-MM-DD', a first day) moved by n months, as the text
+    'YYYY-MM-01'. -#}
+{% macro month_shifted(month, n) %}
+    {%- set index = (month[:4] | int) * 12 + (month[5:7] | int) - 1 + n -%}
+    {{ return('%04d-%02d-01' | format(index // 12, index % 12 + 1)) }}
+{% endmacro %}
+
+
 {#- A month ('YYYY-MM-DD', a first day) moved by n months, as a SQL date
     literal: the months before a window that a windowed model reads. -#}
 {% macro month_literal(month, n=0) -%}
-    {%- set year = month[:4] | int -%}
-    {%- set index = year * 12 + (month[5:7] | int) - 1 + n -%}
-    {%- set shifted = '%04d-%02d-01' | format(index // 12, index % 12 + 1) -%}
-    cast('{{ shifted }}' as date)
+    cast('{{ cs_metrics.month_shifted(month, n) }}' as date)
 {%- endmacro %}
 
 
