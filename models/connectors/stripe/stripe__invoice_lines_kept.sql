@@ -10,7 +10,13 @@
     coupon), and the service period as UTC instants.
 -#}
 
-{{ config(enabled=cs_metrics.preset_selected('stripe')) }}
+-- a table: a hub read by the invoice lines, the item versions and the
+-- discounts (each reading it several times through stripe_discount_at); as
+-- a view every read repeated its joins over all the lines
+{{ config(
+    enabled=cs_metrics.preset_selected('stripe'),
+    materialized='table'
+) }}
 
 {%- set lines_relation = source('stripe', 'invoice_line_item') -%}
 
