@@ -40,7 +40,14 @@ READERS = {
         "{tmp}/validation",
     ],
     "calibrate": ["calibrate", "--out-dir", "{tmp}/calibration", "--no-write"],
-    "validate": ["validate", "--marts", "--out", "{tmp}/marts.json"],
+    "validate": [
+        "validate",
+        "--marts",
+        "--out",
+        "{tmp}/marts.json",
+        "--artifacts",
+        "{tmp}/artifacts",
+    ],
 }
 
 
@@ -213,15 +220,38 @@ BAD_DATABASES = {
 }
 
 
+# a build's manifest holding one test of one mart: what `validate --marts` checks
+_ONE_MART_TEST = {
+    "nodes": {
+        "model.cs_metrics.fct_account_months": {
+            "resource_type": "model",
+            "name": "fct_account_months",
+            "schema": "marts",
+            "fqn": ["cs_metrics", "marts", "fct_account_months"],
+        },
+        "test.cs_metrics.not_null_fct_account_months_account_id": {
+            "resource_type": "test",
+            "unique_id": "test.cs_metrics.not_null_fct_account_months_account_id",
+            "name": "not_null_fct_account_months_account_id",
+            "schema": "audit",
+            "depends_on": {"nodes": ["model.cs_metrics.fct_account_months"]},
+            "config": {},
+        },
+    }
+}
+
+
 def _reader_args(command: str, db: Path, tmp_path: Path) -> list[str]:
     args = [arg.replace("{tmp}", str(tmp_path)) for arg in READERS[command]]
-    if command == "quality-report":  # artifacts of a build, so the database is what fails
+    if "--artifacts" in args:  # artifacts of a build, so the database is what fails
         artifacts = tmp_path / "artifacts"
         artifacts.mkdir(exist_ok=True)
         (artifacts / "run_results.json").write_text(
             json.dumps({"results": [], "metadata": {}, "args": {"which": "build"}})
         )
-        (artifacts / "manifest.json").write_text("{}")
+        (artifacts / "manifest.json").write_text(
+            json.dumps(_ONE_MART_TEST if command == "validate" else {})
+        )
     return [*args, "--db", str(db)]
 
 
