@@ -22,10 +22,15 @@ then for each layout:
                 --end on the data loaded by then;
 5. daily run  - `dbt run` as of --end after one more day of events was appended (the
                 generator's last day, plus an event 20 days late and a second copy of an
-                event already loaded): the account-month tables rewrite their month window;
-6. again      - the same run once more without new data (same --vars: dbt's partial parse);
-7. parse      - `dbt parse --no-partial-parse`: what the daily run spends parsing the whole
-                project again because its --vars (as_of_date) changed.
+                event already loaded): the account-month tables rewrite their month window.
+                It runs as the daily job of the README's "Run it every day" does: that job
+                passes `as_of_date: yesterday`, the same --vars every day, so dbt starts from
+                the previous day's partial parse (an untimed `dbt parse` with the day's
+                --vars stands for that previous day);
+6. again      - the same run once more without new data;
+7. parse      - `dbt parse --no-partial-parse`: what a daily run passing a new date in
+                --vars every day spends parsing the whole project first (the summary gives
+                the daily run with and without it).
 
 With --engine spark the same company (contract layout) is loaded into a local Spark session
 (`cs-metrics load --target spark`: tables over the Parquet files, Java 17 needed; the spark
@@ -228,6 +233,17 @@ def _floor(raw: Path, work: Path, memory_limit: str, threads: int) -> list[str]:
     return [sys.executable, "-c", code]
 
 
+def _prepare_parse(command: list[str], env: dict[str, str]) -> None:
+    """Run `dbt parse` untimed, so that the next command with the same --vars and target path
+    starts from dbt's partial parse."""
+    print(f"\n(untimed) {' '.join(command[:2])} with the next step's --vars", flush=True)
+    done = subprocess.run(
+        command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"dbt parse failed:\n{done.stdout[-2000:]}")
+
+
 def _split_last_day(full: Path, before: Path, last_day: dt.date) -> None:
     """`before` holds what the loader had written before last_day (every table of `full`,
     whatever its layout, and the events loaded before that day); the events of the last
@@ -348,17 +364,23 @@ def _layout_steps(
     )
     appended = _append_last_day(full, before, end)
     print(f"\nappended {appended:,} events loaded on {end} (incl. a late one and a copy)")
+    # the daily job of "Run it every day" passes `as_of_date: yesterday`: its --vars are the
+    # same every day, so dbt keeps yesterday's parse; an untimed parse with the day's --vars
+    # (in the daily run's own target path) stands for yesterday's run of that job
+    target_daily = work / f"t-daily-{layout}"
+    shutil.rmtree(target_daily, ignore_errors=True)
+    _prepare_parse(_dbt("parse", target_daily, before, end, layout), env_run)
     steps.append(
         _run(
             f"dbt run (daily: next day, {layout})",
-            _dbt("run", target_run, before, end, layout),
+            _dbt("run", target_daily, before, end, layout),
             env_run,
         )
     )
     steps.append(
         _run(
             f"dbt run (again, no new data, {layout})",
-            _dbt("run", target_run, before, end, layout),
+            _dbt("run", target_daily, before, end, layout),
             env_run,
         )
     )
@@ -508,13 +530,16 @@ def main(argv: list[str] | None = None) -> int:
         build = by_name.get(f"dbt build (full, {layout})")
         run_full = by_name[f"dbt run (full, {layout})"]
         incremental = by_name[f"dbt run (daily: next day, {layout})"]
+        parse = by_name[f"dbt parse (whole project, {layout})"]
         peak = max(s.peak_mib for s in steps if s.name.startswith("dbt") and layout in s.name)
         build_ratio = f"{build.seconds / floor.seconds:.2f}x" if build else "not run"
         print(
             f"\n{layout}: dbt run <= 3x floor: "
             f"{run_full.seconds / floor.seconds:.2f}x; dbt build <= 6x floor: "
             f"{build_ratio}; daily run <= 15% of dbt run: "
-            f"{100 * incremental.seconds / run_full.seconds:.0f}%; peak memory <= 6 GiB: "
+            f"{100 * incremental.seconds / run_full.seconds:.0f}%"
+            f" ({100 * (incremental.seconds + parse.seconds) / run_full.seconds:.0f}% with"
+            " the whole-project parse of changed --vars); peak memory <= 6 GiB: "
             f"{peak / 1024:.1f} GiB"
         )
     if len(layouts) == 2 and not args.no_build:
