@@ -39,13 +39,13 @@ core_events as (
     where is_core
 ),
 
--- read by three counts (macro usage_summed_ctes): each scans the events
+-- read by two counts (macro usage_summed_ctes): each scans the events
 -- again rather than holding them all in memory
 keyed_events as {{ cs_metrics.inline_cte() }} (
     select
         events.account_id,
         {{ cs_metrics.month_start_of('events.activity_date') }} as month_start,
-        events.activity_date,
+        extract(day from events.activity_date) - 1 as day_index,
         events.user_id,
         core_events.feature
     from events

@@ -40,13 +40,15 @@ core_events as (
     where is_core
 ),
 
--- read by three counts (macro usage_summed_ctes): each scans the events
+-- read by two counts (macro usage_summed_ctes): each scans the events
 -- again rather than holding them all in memory
 keyed_events as {{ cs_metrics.inline_cte() }} (
     select
         events.account_id,
         windows.window_offset,
-        events.activity_date,
+        {{ dbt.datediff(
+            'windows.window_start_date', 'events.activity_date', 'day'
+        ) }} as day_index,
         events.user_id,
         core_events.feature
     from events
