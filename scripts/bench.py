@@ -233,17 +233,6 @@ def _floor(raw: Path, work: Path, memory_limit: str, threads: int) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def _prepare_parse(command: list[str], env: dict[str, str]) -> None:
-    """Run `dbt parse` untimed, so that the next command with the same --vars and target path
-    starts from dbt's partial parse."""
-    print(f"\n(untimed) {' '.join(command[:2])} with the next step's --vars", flush=True)
-    done = subprocess.run(
-        command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"dbt parse failed:\n{done.stdout[-2000:]}")
-
-
 def _split_last_day(full: Path, before: Path, last_day: dt.date) -> None:
     """`before` holds what the loader had written before last_day (every table of `full`,
     whatever its layout, and the events loaded before that day); the events of the last
@@ -369,7 +358,11 @@ def _layout_steps(
     # (in the daily run's own target path) stands for yesterday's run of that job
     target_daily = work / f"t-daily-{layout}"
     shutil.rmtree(target_daily, ignore_errors=True)
-    _prepare_parse(_dbt("parse", target_daily, before, end, layout), env_run)
+    _run(  # not a step: untimed in the summary
+        f"dbt parse (the previous day's, {layout})",
+        _dbt("parse", target_daily, before, end, layout),
+        env_run,
+    )
     steps.append(
         _run(
             f"dbt run (daily: next day, {layout})",
