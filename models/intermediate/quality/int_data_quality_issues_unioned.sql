@@ -68,7 +68,12 @@ usage_months as (
     select * from {{ ref('int_account_months_usage_summed') }}
 ),
 
--- the events worth a listing: broken, duplicated, or dated after as_of
+-- the events worth a listing: broken, duplicated, or dated after as_of.
+-- One branch per reason, each row in exactly one (is_contract_violation and
+-- copy_count are never null): each branch's filter is applied by the scan
+-- of the 50 million events itself, where an `or` of the three reads every
+-- listed column of every event first (2 s instead of 0.4 s at 100,000
+-- accounts on DuckDB)
 flagged_events as (
     select
         event_id,
@@ -78,10 +83,36 @@ flagged_events as (
         is_contract_violation,
         activity_date
     from {{ ref('int_product_events_deduplicated') }}
+    where is_contract_violation
+
+    union all
+
+    select
+        event_id,
+        account_id,
+        contract_violation_reason,
+        copy_count,
+        is_contract_violation,
+        activity_date
+    from {{ ref('int_product_events_deduplicated') }}
     where
-        is_contract_violation
-        or copy_count > 1
-        or activity_date > {{ as_of_date() }}
+        copy_count > 1
+        and not is_contract_violation
+
+    union all
+
+    select
+        event_id,
+        account_id,
+        contract_violation_reason,
+        copy_count,
+        is_contract_violation,
+        activity_date
+    from {{ ref('int_product_events_deduplicated') }}
+    where
+        activity_date > {{ as_of_date() }}
+        and copy_count = 1
+        and not is_contract_violation
 ),
 
 {% for model, source_table, key, account, metric, excluded, amount, currency
