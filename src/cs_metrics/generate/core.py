@@ -246,7 +246,9 @@ def generate(
         with phase("events"):
             plan = EventPlan(cal, prof, am, seed, _account_ids(np.arange(prof.n)))
             events = table("product", "events")
-            chunked = w.ChunkedWriter(out_dir, events)
+            # a loader appends events in load order, and a daily run's look-back then reads
+            # the file's last row groups only (their occurred_at and _loaded_at statistics)
+            chunked = w.ChunkedWriter(out_dir, events, order_by=("_loaded_at",))
             try:
                 with _bar(show, plan.expected_total, "events", "event") as bar:
                     rows[events.key] = n_events = write_events(plan, chunked.write, bar)

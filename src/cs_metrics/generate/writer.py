@@ -165,14 +165,24 @@ def write_table(out_dir: Path, definition: Table, table: pa.Table) -> int:
     return table.num_rows
 
 
-class ChunkedWriter:
-    """Write a table chunk by chunk (one row group per chunk); renamed into place on close."""
+# rows per row group of a table re-sorted on close (DuckDB's own row group size)
+SORTED_ROW_GROUP_ROWS = 122_880
 
-    def __init__(self, out_dir: Path, definition: Table):
+
+class ChunkedWriter:
+    """Write a table chunk by chunk (one row group per chunk); renamed into place on close.
+
+    With `order_by` (column names), the file is re-sorted by them on close, before the rename:
+    the chunks are generated in another order (accounts) than the one the table is delivered
+    in (load time).
+    """
+
+    def __init__(self, out_dir: Path, definition: Table, order_by: Sequence[str] = ()):
         self.path = table_path(out_dir, definition)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = self.path.with_suffix(".parquet.tmp")
         self._schema = definition.schema
+        self._order_by = tuple(order_by)
         self._writer = pq.ParquetWriter(self._tmp, self._schema, compression=COMPRESSION)
         self.rows = 0
 
@@ -185,8 +195,36 @@ class ChunkedWriter:
 
     def close(self) -> None:
         self._writer.close()
+        if self._order_by:
+            self._sort()
         os.replace(self._tmp, self.path)
 
     def abort(self) -> None:
         self._writer.close()
         self._tmp.unlink(missing_ok=True)
+        self._tmp.with_suffix(".sorting").unlink(missing_ok=True)
+
+    def _sort(self) -> None:
+        """Rewrite the written file ordered by `order_by` (every column after them, so the
+        order is total and the bytes are the same on every run), in the contract's types.
+        DuckDB sorts within a bounded memory (spilling next to the file); the rows stream
+        back through Arrow batches."""
+        import duckdb
+
+        sorted_tmp = self._tmp.with_suffix(".sorting")
+        keys = list(self._order_by) + [n for n in self._schema.names if n not in self._order_by]
+        order = ", ".join(f'"{name}" asc nulls last' for name in keys)
+        try:
+            with duckdb.connect() as con:
+                con.execute("set memory_limit = '2GB'; set preserve_insertion_order = true")
+                con.execute("set temp_directory = ?", [str(self.path.parent / ".sort.tmp")])
+                reader = con.execute(
+                    f"select * from read_parquet(?) order by {order}", [str(self._tmp)]
+                ).fetch_record_batch(SORTED_ROW_GROUP_ROWS)
+                with pq.ParquetWriter(sorted_tmp, self._schema, compression=COMPRESSION) as out:
+                    for batch in reader:
+                        table = pa.Table.from_batches([batch]).cast(self._schema)
+                        out.write_table(table, row_group_size=table.num_rows)
+            os.replace(sorted_tmp, self._tmp)
+        finally:
+            sorted_tmp.unlink(missing_ok=True)
