@@ -571,6 +571,24 @@ def test_duplicate_and_late_events(con) -> None:
     assert late > 0
 
 
+def test_events_are_in_load_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a loader appends them: a daily run's look-back reads the last row groups only."""
+    monkeypatch.setattr(writer, "SORTED_ROW_GROUP_ROWS", 2_000)
+    generate(tmp_path / "d", 40, SMALL_START, SMALL_END, seed=3, progress=False)
+    path = tmp_path / "d" / "product" / "events.parquet"
+    loaded = pq.read_table(path, columns=["_loaded_at"]).column("_loaded_at").to_pylist()
+    assert loaded == sorted(loaded)
+    metadata = pq.ParquetFile(path).metadata
+    assert metadata.num_row_groups > 2
+    index = metadata.schema.names.index("occurred_at")
+    # the first row group ends before the last one starts: its statistics rule it out
+    first, last = (
+        metadata.row_group(i).column(index).statistics for i in (0, metadata.num_row_groups - 1)
+    )
+    assert first.max < last.min
+    assert not list((tmp_path / "d").rglob("*.sorting"))
+
+
 def test_events_for_unknown_accounts(con) -> None:
     unknown = scalar(
         con,
