@@ -9,11 +9,12 @@
     dates of Stripe's period timestamps.
 -#}
 
--- a table: rebuilding it from the lines costs more than one read (every
--- staging read and test would repeat it as a view)
+-- a view: its one reader, stg_billing__invoice_lines, is a table with a preset
+-- (macro staging_materialization) and stores these rows; a table here would
+-- write them twice
 {{ config(
     enabled=cs_metrics.preset_selected('stripe'),
-    materialized='table'
+    materialized='view'
 ) }}
 
 with

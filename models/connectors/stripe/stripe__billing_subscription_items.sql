@@ -26,11 +26,12 @@
     and are not subscription items of the contract.
 -#}
 
--- a table: rebuilding it from the lines costs more than one read (every
--- staging read and test would repeat it as a view)
+-- a view: its one reader, stg_billing__subscription_items, is a table with a preset
+-- (macro staging_materialization) and stores these rows; a table here would
+-- write them twice
 {{ config(
     enabled=cs_metrics.preset_selected('stripe'),
-    materialized='table'
+    materialized='view'
 ) }}
 
 {%- set items_relation = source('stripe', 'subscription_item') -%}
