@@ -9,9 +9,9 @@
     dates of Stripe's period timestamps.
 -#}
 
--- a view: its one reader, stg_billing__invoice_lines, is a table with a preset
--- (macro staging_materialization) and stores these rows; a table here would
--- write them twice
+-- a view: its one reader, stg_billing__invoice_lines,
+-- is a table with a preset (macro staging_materialization) and stores
+-- these rows; a table here would write them twice
 {{ config(
     enabled=cs_metrics.preset_selected('stripe'),
     materialized='view'

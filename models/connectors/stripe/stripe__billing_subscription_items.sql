@@ -26,9 +26,9 @@
     and are not subscription items of the contract.
 -#}
 
--- a view: its one reader, stg_billing__subscription_items, is a table with a preset
--- (macro staging_materialization) and stores these rows; a table here would
--- write them twice
+-- a view: its one reader, stg_billing__subscription_items,
+-- is a table with a preset (macro staging_materialization) and stores
+-- these rows; a table here would write them twice
 {{ config(
     enabled=cs_metrics.preset_selected('stripe'),
     materialized='view'
