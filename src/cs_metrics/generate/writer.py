@@ -202,7 +202,6 @@ class ChunkedWriter:
     def abort(self) -> None:
         self._writer.close()
         self._tmp.unlink(missing_ok=True)
-        self._tmp.with_suffix(".sorting").unlink(missing_ok=True)
 
     def _sort(self) -> None:
         """Rewrite the written file ordered by `order_by` (every column after them, so the
