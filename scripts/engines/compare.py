@@ -339,7 +339,7 @@ def read_duckdb(path: Path, mart: Mart) -> pa.Table:
     import duckdb
 
     with duckdb.connect(str(path), read_only=True) as connection:
-        return connection.execute(f'select * from "{mart.schema}"."{mart.name}"').to_arrow_table()
+        return connection.sql(f'select * from "{mart.schema}"."{mart.name}"').to_arrow_table()
 
 
 def read_postgres(connection: Any, mart: Mart) -> list[dict[str, Any]]:

@@ -92,6 +92,7 @@ def csv_reader_sql(connection: Any, path: Path, table: Table) -> str:
 
 _TYPE_WORDS = {
     "INTEGER": "a whole number",
+    "BIGINT": "a whole number",
     "DECIMAL": "a number (e.g. 1234.5)",
     "BOOLEAN": "a boolean (true or false)",
     "DATE": "a date (YYYY-MM-DD)",
@@ -138,7 +139,7 @@ def file_schema(path: Path, table: Table) -> pa.Schema:
     try:
         connection.execute("set TimeZone = 'UTC'")
         sql = csv_reader_sql(connection, path, table)
-        return connection.execute(f"select * from {sql} limit 0").to_arrow_table().schema
+        return connection.sql(f"select * from {sql} limit 0").to_arrow_table().schema
     except duckdb.Error as exc:
         raise ValueError(read_problem(path, exc)) from exc
     finally:

@@ -112,7 +112,7 @@ class Warehouse:
                 {name: list(values) for name, values in zip(names, columns, strict=True)}
             )
         with self._read_errors():
-            table = self._connection.execute(sql, parameters or []).to_arrow_table()
+            table = self._connection.sql(sql, params=parameters or None).to_arrow_table()
         return table.rename_columns([name.lower() for name in table.column_names])
 
     @contextmanager
@@ -133,6 +133,11 @@ class Warehouse:
                 f"the marts in {self.duckdb_path} lack what cs-metrics reads ({detail}): they"
                 f" were built by another version of the project; build them again ({BUILD_HINT})."
             ) from exc
+        except duckdb.Error as exc:
+            # DuckDB 2 raises a damaged page's checksum error as its base class
+            if "corrupt database file" not in str(exc).lower():
+                raise
+            raise WarehouseError(duckdb_problem(self.duckdb_path, exc)) from exc
 
     def batches(
         self, sql: str, parameters: list[Any] | None = None, *, batch_rows: int = 100_000
@@ -159,7 +164,9 @@ class Warehouse:
                     )
             return
         with self._read_errors():
-            reader = self._connection.execute(sql, parameters or []).to_arrow_reader(batch_rows)
+            reader = self._connection.sql(sql, params=parameters or None).to_arrow_reader(
+                batch_rows
+            )
             for batch in reader:
                 table = pa.Table.from_batches([batch])
                 yield table.rename_columns([name.lower() for name in table.column_names])

@@ -176,15 +176,15 @@ def _damaged(tmp_path: Path) -> Path:
     for start in range(100, len(data), block):
         path.write_bytes(data[:start] + b"\xff" * 1_000 + data[start + 1_000 :])
         try:
-            with duckdb.connect(str(path), read_only=True) as con:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error:
+            continue  # the catalog: the file does not even open
+        with con:
+            try:
                 con.execute("select * from marts.fct_mrr_bridge_monthly").fetchall()
-        except duckdb.IOException as exc:
-            if "Corrupt database file" in str(exc) and "does not match" in str(exc):
-                try:
-                    duckdb.connect(str(path), read_only=True).close()
-                except duckdb.Error:
-                    continue  # the catalog: the file does not even open
-                return path
+            except duckdb.Error as exc:
+                if "Corrupt database file" in str(exc) and "does not match" in str(exc):
+                    return path
     raise AssertionError("no block whose damage leaves the file openable")
 
 

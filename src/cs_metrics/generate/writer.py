@@ -217,9 +217,9 @@ class ChunkedWriter:
             with duckdb.connect() as con:
                 con.execute("set memory_limit = '2GB'; set preserve_insertion_order = true")
                 con.execute("set temp_directory = ?", [str(self.path.parent / ".sort.tmp")])
-                reader = con.execute(
-                    f"select * from read_parquet(?) order by {order}", [str(self._tmp)]
-                ).fetch_record_batch(SORTED_ROW_GROUP_ROWS)
+                reader = con.sql(
+                    f"select * from read_parquet(?) order by {order}", params=[str(self._tmp)]
+                ).to_arrow_reader(SORTED_ROW_GROUP_ROWS)
                 with pq.ParquetWriter(sorted_tmp, self._schema, compression=COMPRESSION) as out:
                     for batch in reader:
                         table = pa.Table.from_batches([batch]).cast(self._schema)

@@ -125,7 +125,7 @@ class ParquetSource:
         try:
             if is_csv(path):  # read with the contract's types (cs_metrics.rawfiles)
                 sql = csv_reader_sql(self.connection, path, table)
-                schema = self.connection.execute(f"select * from {sql} limit 0").arrow().schema
+                schema = self.connection.sql(f"select * from {sql} limit 0").to_arrow_table().schema
             else:
                 sql, schema = reader_sql(path), pq.read_schema(path)
         except duckdb.Error as exc:
@@ -155,7 +155,7 @@ class ParquetSource:
 
         with _poll(self.connection, progress):
             try:
-                reader = self.connection.execute(sql).to_arrow_reader(chunk_rows)
+                reader = self.connection.sql(sql).to_arrow_reader(chunk_rows)
                 empty = True
                 for batch in reader:
                     if batch.num_rows:

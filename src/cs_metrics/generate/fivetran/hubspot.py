@@ -142,7 +142,7 @@ def convert(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
 
 
 def _owners(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select
             o.owner_id,
@@ -175,7 +175,7 @@ def _role_and_team_ids(con: duckdb.DuckDBPyConnection) -> None:
 
 def _users(con: duckdb.DuckDBPyConnection) -> pa.Table:
     _role_and_team_ids(con)
-    return con.execute(
+    return con.sql(
         f"""
         select
             o.owner_id - {OWNER_ID_BASE} + {USER_ID_BASE} as id,
@@ -193,15 +193,15 @@ def _users(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _roles(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute("select id, name from role_ids order by id").to_arrow_table()
+    return con.sql("select id, name from role_ids order by id").to_arrow_table()
 
 
 def _teams(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute("select id, name from team_ids order by id").to_arrow_table()
+    return con.sql("select id, name from team_ids order by id").to_arrow_table()
 
 
 def _companies(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         with
         current_versions as (
@@ -238,7 +238,7 @@ def _companies(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _contacts(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select
             {CONTACT_ID_BASE} + row_number() over (order by contact_id) as id,
@@ -281,7 +281,7 @@ def _deal_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 def _deals(con: duckdb.DuckDBPyConnection) -> pa.Table:
     _deal_rows(con)
-    return con.execute(
+    return con.sql(
         f"""
         select
             deal_id,
@@ -303,7 +303,7 @@ def _deals(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _deal_companies(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select deal_id, company_id, 5 as type_id
         from deals
@@ -317,7 +317,7 @@ def _deal_companies(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 def _stages(con: duckdb.DuckDBPyConnection) -> pa.Table:
     label = "replace(upper(left(stage, 1)) || substr(stage, 2), '_', ' ')"
-    return con.execute(
+    return con.sql(
         f"""
         select distinct
             stage_id,
@@ -358,7 +358,7 @@ def _engagements(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
     )
 
     def of_type(engagement_type: str) -> pa.Table:
-        return con.execute(
+        return con.sql(
             f"""
             select id as engagement_id, activity_type as property_hs_activity_type,
                 is_deleted as _fivetran_deleted
@@ -369,13 +369,13 @@ def _engagements(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
         ).to_arrow_table()
 
     return {
-        "engagement": con.execute(
+        "engagement": con.sql(
             """
             select id, type, occurred_at as "timestamp", owner_id
             from engagements order by id
             """
         ).to_arrow_table(),
-        "engagement_company": con.execute(
+        "engagement_company": con.sql(
             """
             select id as engagement_id, company_id
             from engagements where company_id is not null order by engagement_id

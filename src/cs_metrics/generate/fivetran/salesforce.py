@@ -103,7 +103,7 @@ def _role_id(name: str) -> str:
 
 
 def _users(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select
             user_id as id,
@@ -120,7 +120,7 @@ def _users(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _roles(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select distinct {_role_id("name")} as id, name
         from (select {ROLE_NAME_SQL} as name from users)
@@ -130,7 +130,7 @@ def _roles(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _accounts(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         with
         versions as (
@@ -175,7 +175,7 @@ def _accounts(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _contacts(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         """
         select
             contact_id as id,
@@ -199,7 +199,7 @@ def _contacts(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 def _opportunities(con: duckdb.DuckDBPyConnection) -> pa.Table:
     stage = "replace(upper(left(stage, 1)) || substr(stage, 2), '_', ' ')"
-    return con.execute(
+    return con.sql(
         f"""
         select
             opportunity_id as id,
@@ -238,7 +238,7 @@ _SUBTYPES = {kind: subtype for kind, (_, _, subtype) in _ACTIVITIES.items()}
 
 
 def _tasks(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select
             activity_id as id,
@@ -268,7 +268,7 @@ def _tasks(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _events(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select
             activity_id as id,

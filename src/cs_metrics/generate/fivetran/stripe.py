@@ -259,7 +259,7 @@ def convert(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
 
 
 def _customers(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select
             customer_id as id,
@@ -287,7 +287,7 @@ def _product_id(expression: str) -> str:
 
 
 def _products(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select
             {_product_id("product_name")} as id,
@@ -305,7 +305,7 @@ def _products(con: duckdb.DuckDBPyConnection) -> pa.Table:
 def _prices(con: duckdb.DuckDBPyConnection) -> pa.Table:
     interval = "case billing_interval when 'quarter' then 'month' else billing_interval end"
     count = "case billing_interval when 'quarter' then 3 else 1 end * interval_count"
-    return con.execute(
+    return con.sql(
         f"""
         with
         custom as (
@@ -341,7 +341,7 @@ def _prices(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _subscriptions(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         with
         periods as (
@@ -401,7 +401,7 @@ def _subscriptions(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _items(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         """
         with
         firsts as (
@@ -437,7 +437,7 @@ def _items(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _invoices(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         """
         with
         pre_discount as (
@@ -482,7 +482,7 @@ def _invoices(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _lines(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         """
         select
             l.invoice_line_id as id,
@@ -578,7 +578,7 @@ left join amount_off as a using (subscription_item_id, run_no);
 
 
 def _coupons(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select
             'pct_' || cast(bp as varchar) as id,
@@ -603,7 +603,7 @@ _AMOUNT_OFF_COUPON = "'amount_off_' || cast(amount_off as varchar) || '_' || low
 
 
 def _discounts(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select
             'di_' || subscription_item_id || '_' || cast(run_no as varchar) as id,

@@ -142,7 +142,7 @@ def convert(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
 
 def _tickets(con: duckdb.DuckDBPyConnection) -> pa.Table:
     priorities = ", ".join(f"'{p}'" for p in PRIORITIES)
-    return con.execute(
+    return con.sql(
         f"""
         with
         first_opened as (select min(opened_at) as first_at from t),
@@ -189,7 +189,7 @@ def _tickets(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _organizations(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select distinct
             organization_id as id,
@@ -206,7 +206,7 @@ def _organizations(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _users(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select
             id,
@@ -235,7 +235,7 @@ def reply_minutes(opened_at: str, first_response_at: str) -> str:
 
 
 def _ticket_metrics(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         select
             row_number() over (order by number) as id,
@@ -251,7 +251,7 @@ def _ticket_metrics(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _comments(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         """
         with
         comments as (
@@ -297,7 +297,7 @@ def _comments(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _field_history(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.execute(
+    return con.sql(
         f"""
         with
         changes as (
