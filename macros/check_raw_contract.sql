@@ -107,11 +107,12 @@ or the location vars, or skip this check with --vars '{check_raw_contract: false
             )) -%}
         {%- elif expected is not none and found not in accepted -%}
             {%- set hint = ' (a column written without a type, e.g. only'
-                ~ ' nulls, reads as INTEGER)'
-                if (present[column] | upper) == 'INTEGER' else '' -%}
+                ~ ' nulls)'
+                if (present[column] | replace('"', '') | upper) == 'NULL'
+                else '' -%}
             {%- do problems.append(
                 'Raw table ' ~ table.label ~ ': column ' ~ column
-                ~ ' has type ' ~ present[column] ~ hint
+                ~ ' has type ' ~ (present[column] | replace('"', '')) ~ hint
                 ~ ', but the contract type is ' ~ contract_type ~ ' (accepted: '
                 ~ cs_metrics.raw_type_family_accepts(expected) ~ ').'
             ) -%}

@@ -171,8 +171,8 @@ CONTRACT_FAULTS = {
         " is timestamp"
     ),
     "untyped_null_column": (
-        "Raw table crm.users: column team has type INTEGER (a column written without a type,"
-        " e.g. only nulls, reads as INTEGER), but the contract type is text"
+        "Raw table crm.users: column team has type NULL (a column written without a type,"
+        " e.g. only nulls), but the contract type is text"
     ),
 }
 

@@ -127,7 +127,7 @@ def _heldout_outcomes_by_sql(db_path: Path, train_end: dt.date, horizon: int) ->
     """(account_id, month_start) -> (health_score, churned) of held-out rows, by a self-join
     written from the backtest's definition (not the window functions calibrate uses)."""
     with duckdb.connect(str(db_path), read_only=True) as con:
-        latest = con.sql(
+        latest = con.execute(
             "select max(month_start) from marts.fct_account_months where is_month_complete"
         ).fetchone()[0]
         rows = con.execute(
