@@ -106,13 +106,13 @@ or the location vars, or skip this check with --vars '{check_raw_contract: false
                 table, column, present[column]
             )) -%}
         {%- elif expected is not none and found not in accepted -%}
+            {#- DuckDB describes an untyped column as "NULL", quoted -#}
+            {%- set shown = present[column] | replace('"', '') -%}
             {%- set hint = ' (a column written without a type, e.g. only'
-                ~ ' nulls)'
-                if (present[column] | replace('"', '') | upper) == 'NULL'
-                else '' -%}
+                ~ ' nulls)' if (shown | upper) == 'NULL' else '' -%}
             {%- do problems.append(
                 'Raw table ' ~ table.label ~ ': column ' ~ column
-                ~ ' has type ' ~ (present[column] | replace('"', '')) ~ hint
+                ~ ' has type ' ~ shown ~ hint
                 ~ ', but the contract type is ' ~ contract_type ~ ' (accepted: '
                 ~ cs_metrics.raw_type_family_accepts(expected) ~ ').'
             ) -%}

@@ -126,6 +126,13 @@ def read_problem(path: Path | None, exc: BaseException) -> str:
     return f"{path}: cannot be read: {first}"
 
 
+def csv_schema(connection: Any, path: Path, table: Table) -> tuple[str, pa.Schema]:
+    """The SQL that reads a CSV file with the contract's types, and the columns it gives
+    (DuckDB reads the header and a sample). Raises duckdb.Error when it cannot be read."""
+    sql = csv_reader_sql(connection, path, table)
+    return sql, connection.sql(f"select * from {sql} limit 0").to_arrow_table().schema
+
+
 def file_schema(path: Path, table: Table) -> pa.Schema:
     """The columns of a raw file and the types it is read with (reads no rows of Parquet; the
     header and a sample of a CSV file). Raises OSError or ValueError when it cannot be read."""
@@ -138,8 +145,7 @@ def file_schema(path: Path, table: Table) -> pa.Schema:
     connection = duckdb.connect(":memory:")
     try:
         connection.execute("set TimeZone = 'UTC'")
-        sql = csv_reader_sql(connection, path, table)
-        return connection.sql(f"select * from {sql} limit 0").to_arrow_table().schema
+        return csv_schema(connection, path, table)[1]
     except duckdb.Error as exc:
         raise ValueError(read_problem(path, exc)) from exc
     finally:

@@ -48,6 +48,21 @@ class WarehouseError(Exception):
 BUILD_HINT = "`make build`, or `dbt build --profiles-dir profiles`"
 
 
+def _detail(exc: BaseException) -> str:
+    """The first line of DuckDB's error (its type's name when it has no message)."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return detail.removeprefix("IO Error: ")
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """True when DuckDB's error says the file is truncated or damaged."""
+    lowered = _detail(exc).lower()
+    return any(
+        word in lowered
+        for word in ("could not read enough bytes", "corrupt", "checksum", "truncat", "serializ")
+    )
+
+
 def duckdb_problem(path: Path, exc: BaseException) -> str:
     """One line saying why a DuckDB file cannot be read, and what to do.
 
@@ -56,8 +71,7 @@ def duckdb_problem(path: Path, exc: BaseException) -> str:
     """
     import re
 
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    detail = detail.removeprefix("IO Error: ")
+    detail = _detail(exc)
     lowered = detail.lower()
     if "could not set lock" in lowered or "conflicting lock" in lowered:
         holder = re.search(r"\(PID (\d+)\)", detail)
@@ -77,10 +91,7 @@ def duckdb_problem(path: Path, exc: BaseException) -> str:
             f"{path} was written by another DuckDB version ({detail}): rebuild it with this"
             f" installation ({BUILD_HINT})."
         )
-    if any(
-        word in lowered
-        for word in ("could not read enough bytes", "corrupt", "checksum", "truncat", "serializ")
-    ):
+    if is_damaged(exc):
         return (
             f"{path} is truncated or damaged ({detail}): restore it from a backup or rebuild it"
             f" ({BUILD_HINT})."
@@ -135,7 +146,7 @@ class Warehouse:
             ) from exc
         except duckdb.Error as exc:
             # DuckDB 2 raises a damaged page's checksum error as its base class
-            if "corrupt database file" not in str(exc).lower():
+            if not is_damaged(exc):
                 raise
             raise WarehouseError(duckdb_problem(self.duckdb_path, exc)) from exc
 

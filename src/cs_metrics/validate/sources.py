@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cs_metrics.contract import Table
-from cs_metrics.rawfiles import csv_reader_sql, is_csv, read_problem, reader_sql, sql_literal
+from cs_metrics.rawfiles import csv_schema, is_csv, read_problem, reader_sql, sql_literal
 from cs_metrics.validate.checks import ColumnRef, Dialect, Relation
 from cs_metrics.validate.contract import (
     missing_file_problem,
@@ -124,8 +124,7 @@ class ParquetSource:
             return stored
         try:
             if is_csv(path):  # read with the contract's types (cs_metrics.rawfiles)
-                sql = csv_reader_sql(self.connection, path, table)
-                schema = self.connection.sql(f"select * from {sql} limit 0").to_arrow_table().schema
+                sql, schema = csv_schema(self.connection, path, table)
             else:
                 sql, schema = reader_sql(path), pq.read_schema(path)
         except duckdb.Error as exc:
