@@ -110,9 +110,7 @@ sides as (
         '{{ metric }}' as metric,
         1 as side_sign,
         {{ metric }}_term as term,
-        previous_{{ metric }}_term as counterpart_term,
-        movement_type,
-        previous_movement_type
+        previous_{{ metric }}_term as counterpart_term
     from account_terms
     where {{ metric }}_term <> 0
 
@@ -125,9 +123,7 @@ sides as (
         '{{ metric }}' as metric,
         -1 as side_sign,
         previous_{{ metric }}_term as term,
-        {{ metric }}_term as counterpart_term,
-        movement_type,
-        previous_movement_type
+        {{ metric }}_term as counterpart_term
     from account_terms
     where previous_{{ metric }}_term <> 0
     {{ 'union all' if not loop.last }}
@@ -186,8 +182,6 @@ contributions as (
         segment_type,
         segment_value,
         metric,
-        max(movement_type) as movement_type,
-        max(previous_movement_type) as previous_movement_type,
         max(case when side_sign = 1 then 1 else 0 end) as has_current,
         max(case when side_sign = -1 then 1 else 0 end) as has_previous,
         max(abs(counterpart_term)) as counterpart_size,
@@ -291,9 +285,20 @@ ranked as (
     where contributions.contribution <> 0
 ),
 
+-- the top accounts with their movements at M and M - 1 (read here, not
+-- carried through the contributions: two strings less in a group by of
+-- every account, month, segment and metric)
 top_accounts as (
-    select * from ranked
-    where driver_rank <= {{ top }}
+    select
+        ranked.*,
+        account_terms.movement_type,
+        account_terms.previous_movement_type
+    from ranked
+    inner join account_terms
+        on
+            ranked.account_id = account_terms.account_id
+            and ranked.month_start = account_terms.month_start
+    where ranked.driver_rank <= {{ top }}
 ),
 
 others as (
