@@ -20,8 +20,12 @@
     a group by of its own.
     Used by int_account_months_usage_summed (calendar months) and
     int_account_windows_usage_summed (the windows of the month in progress).
+    features_where: a condition on the key columns of keyed_events for the
+    periods whose core features are counted, so that count reads only their
+    events (the others get 0; the caller says what that means); none counts
+    every period.
 -#}
-{% macro usage_summed_ctes(keyed_events, keys) -%}
+{% macro usage_summed_ctes(keyed_events, keys, features_where=none) -%}
 {%- set key_list = keys | join(', ') -%}
 {%- set key_cols = keys | join(',\n        ') -%}
 usage_by_user as (
@@ -39,7 +43,11 @@ usage_by_feature as (
         {{ key_cols }},
         feature
     from {{ keyed_events }}
-    where feature is not null
+    where
+        feature is not null
+        {%- if features_where %}
+        and {{ features_where }}
+        {%- endif %}
     group by {{ key_list }}, feature
 ),
 

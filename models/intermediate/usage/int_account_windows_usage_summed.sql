@@ -5,7 +5,9 @@
     events on or before as_of_date; events breaking the raw contract are
     left out. Counted like int_account_months_usage_summed (macro
     usage_summed_ctes), over the window's days instead of a calendar
-    month. Only account-windows with at least one event have a row. Reads
+    month; core features only for window 0 (null for the prior windows,
+    whose active users are all the usage trend reads). Only
+    account-windows with at least one event have a row. Reads
     the last var usage_trend_months + 1 months of events only; rebuilt on
     every run (its windows move with as_of_date).
 -#}
@@ -60,8 +62,11 @@ keyed_events as {{ cs_metrics.inline_cte() }} (
         on events.event_name = core_events.event_name
 ),
 
+-- the core features of window 0 only: the prior windows give the usage
+-- trend their active users and nothing else (int_account_months_usage_scored)
 {{ cs_metrics.usage_summed_ctes(
-    'keyed_events', ['account_id', 'window_offset']
+    'keyed_events', ['account_id', 'window_offset'],
+    features_where='window_offset = 0'
 ) }},
 
 final as (
@@ -74,7 +79,8 @@ final as (
         active_users,
         active_days,
         event_count,
-        core_features_used
+        case when window_offset = 0 then core_features_used end
+            as core_features_used
     from usage_summed
 )
 
