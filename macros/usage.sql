@@ -22,8 +22,8 @@
     int_account_windows_usage_summed (the windows of the month in progress).
     features_where: a condition on the key columns of keyed_events for the
     periods whose core features are counted, so that count reads only their
-    events (the others get 0; the caller says what that means); none counts
-    every period.
+    events; the other periods get a null core_features_used (not counted,
+    rather than none used). none counts every period.
 -#}
 {% macro usage_summed_ctes(keyed_events, keys, features_where=none) -%}
 {%- set key_list = keys | join(', ') -%}
@@ -57,6 +57,9 @@ users_summed as (
         count(*) as active_users,
         sum(event_count) as event_count,
         {{ cs_metrics.bits_set('bit_or(day_bits)') }} as active_days
+        {%- if features_where %},
+        {{ features_where }} as is_feature_period
+        {%- endif %}
     from usage_by_user
     group by {{ key_list }}
 ),
@@ -78,7 +81,15 @@ usage_summed as (
         cast(users_summed.active_days as {{ dbt.type_int() }}) as active_days,
         cast(users_summed.event_count as {{ dbt.type_bigint() }}) as event_count,
         cast(
-            coalesce(features_summed.core_features_used, 0) as {{ dbt.type_int() }}
+            {%- if features_where %}
+            case
+                when users_summed.is_feature_period
+                    then coalesce(features_summed.core_features_used, 0)
+            end
+            {%- else %}
+            coalesce(features_summed.core_features_used, 0)
+            {%- endif %}
+            as {{ dbt.type_int() }}
         ) as core_features_used
     from users_summed
     left outer join features_summed

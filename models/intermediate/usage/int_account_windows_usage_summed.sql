@@ -79,8 +79,7 @@ final as (
         active_users,
         active_days,
         event_count,
-        case when window_offset = 0 then core_features_used end
-            as core_features_used
+        core_features_used
     from usage_summed
 )
 
