@@ -24,10 +24,6 @@
 
 with
 
-tracks as (
-    select * from {{ tracks_relation }}
-),
-
 user_groups as (
     select * from {{ ref('segment__user_groups') }}
 ),
@@ -59,7 +55,10 @@ events as (
             ) }},
             {{ cs_metrics.utc_timestamp(tracks_relation, 'received_at') }}
         ) as loaded_at
-    from tracks
+    -- the source itself, not an import CTE: DuckDB pushes a filter on the
+    -- computed occurred_at into the Parquet scan (skipping the row groups
+    -- outside an incremental run's days) only when it sits right on the scan
+    from {{ tracks_relation }}
 ),
 
 final as (
