@@ -12,6 +12,7 @@ comparison rules (money 0.01, ratios 1e-9 relative).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -19,12 +20,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, import_script
+from conftest import ROOT, generate_small, import_script, run_dbt
+from cs_metrics.generate.fivetran.registry import layout_vars
 
 pytestmark = pytest.mark.slow
 # nothing closed has changed yet on a first build: no restatements
@@ -142,3 +145,81 @@ def test_build_under_another_zone_and_locale_on_zone_aware_data_equals_utc_build
             assert expected.num_rows > 0, mart.name
         differences += compare.compare_mart(mart, expected, actual, LOCAL_ZONE)
     assert not differences, "\n".join(d.describe("utc", LOCAL_ZONE) for d in differences[:20])
+
+
+# the events file and its time column per layout: the contract's (a copy with the column made
+# zone aware) and Segment's tracks (zone aware as the connector writes it)
+EVENT_FILES = {
+    "contract": ("product/events.parquet", "occurred_at"),
+    "fivetran": ("segment/tracks.parquet", "timestamp"),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(EVENT_FILES))
+def test_day_filter_on_zone_aware_events_reaches_the_parquet_scan(
+    layout: str,
+    small_raw_dir: Path,
+    small_vars: dict,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """An incremental run reads only its days of zone-aware events: a filter on
+    stg_product__events.occurred_at (computed from a `timestamp with time zone`) skips the
+    Parquet row groups outside it, from the contract's events and through Segment's view.
+    DuckDB does so only when the computation reads the file directly, not through an import
+    CTE; this is what keeps a daily run from reading every event ever loaded."""
+    work = tmp_path_factory.mktemp(f"zone_aware_scan_{layout}")
+    raw = work / "raw"
+    if layout == "contract":
+        shutil.copytree(small_raw_dir, raw)
+    else:
+        generate_small(raw, layout=layout)
+    relative, column = EVENT_FILES[layout]
+    events_path = raw / relative
+    table = pq.read_table(events_path).sort_by(column)
+    stored = table.column(column)
+    if stored.type.tz is None:
+        stored = pc.assume_timezone(stored, "UTC").cast(
+            pa.timestamp(stored.type.unit, tz=STORED_ZONE)
+        )
+        table = table.set_column(table.schema.get_field_index(column), column, stored)
+    row_groups = 20
+    pq.write_table(table, events_path, row_group_size=-(-table.num_rows // row_groups))
+    assert pq.ParquetFile(events_path).metadata.num_row_groups == row_groups
+    assert pa.types.is_timestamp(stored.type) and stored.type.tz is not None
+
+    # the last tenth of the events by time (UTC), counted here from the file itself
+    instants = sorted(value.astimezone(dt.UTC) for value in stored.to_pylist() if value)
+    cutoff = instants[len(instants) * 9 // 10]
+    expected = sum(1 for value in instants if value >= cutoff)
+
+    db_path = work / "scan.duckdb"
+    before = os.environ.get("CS_METRICS_DB")
+    try:
+        run_dbt(
+            ["run", "--select", "+stg_product__events"],
+            db_path=db_path,
+            target_path=work / "target",
+            vars_={**small_vars, "raw_data_dir": str(raw), **layout_vars(layout)},
+        )
+    finally:
+        if before is None:
+            os.environ.pop("CS_METRICS_DB", None)
+        else:
+            os.environ["CS_METRICS_DB"] = before
+
+    profile = work / "profile.json"
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(f"pragma enable_profiling = 'json'; pragma profiling_output = '{profile}'")
+        counted = con.execute(
+            "select count(*) from staging.stg_product__events"
+            f" where occurred_at >= cast('{cutoff:%Y-%m-%d %H:%M:%S.%f}' as timestamp)"
+        ).fetchone()[0]
+        con.execute("pragma disable_profiling")
+    assert counted == expected
+    query = json.loads(profile.read_text())["query"]
+    # Segment's view also reads the group memberships, a table of the database
+    assert query["total_row_groups_to_scan"] >= row_groups
+    others = query["total_row_groups_to_scan"] - row_groups
+    # the tenth of the file after the cutoff, plus the row group the cutoff falls in
+    assert query["total_row_groups_scanned"] - others <= 3, query

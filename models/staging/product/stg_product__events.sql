@@ -7,11 +7,9 @@
 -#}
 {{ config(materialized='view') }}
 
-with
+{%- set events_relation = cs_metrics.raw_input('product', 'events') -%}
 
-events as (
-    select * from {{ cs_metrics.raw_input('product', 'events') }}
-),
+with
 
 renamed as (
     select
@@ -25,12 +23,16 @@ renamed as (
 
         ---------- timestamps
         {{ cs_metrics.utc_timestamp(
-            cs_metrics.raw_input('product', 'events'), 'occurred_at'
+            events_relation, 'occurred_at'
         ) }} as occurred_at,
         {{ source_column_or_null(
-            cs_metrics.raw_input('product', 'events'), '_loaded_at', dbt.type_timestamp()
+            events_relation, '_loaded_at', dbt.type_timestamp()
         ) }} as loaded_at
-    from events
+    -- the input itself, not an import CTE: DuckDB pushes the incremental
+    -- de-duplication's filter on occurred_at into the Parquet scan when the
+    -- column is time-zone aware (a computed value) only when it sits right
+    -- on the scan (else every row group is read)
+    from {{ events_relation }}
 ),
 
 checked as (
