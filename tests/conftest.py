@@ -186,18 +186,23 @@ def as_csv(parquet_dir: Path, out: Path) -> Path:
     return out
 
 
-def build_apart(work: Path, vars_: dict) -> Path:
-    """`dbt build` into work/built.duckdb, leaving CS_METRICS_DB as it was (the session's build
-    stays the default database of the tests that rely on it)."""
-    db_path = work / "built.duckdb"
+def run_dbt_apart(args: list[str], *, db_path: Path, target_path: Path, vars_: dict) -> None:
+    """run_dbt into db_path, leaving CS_METRICS_DB as it was (the session's build stays the
+    default database of the tests that rely on it)."""
     before = os.environ.get("CS_METRICS_DB")
     try:
-        run_dbt(["build"], db_path=db_path, target_path=work / "target", vars_=vars_)
+        run_dbt(args, db_path=db_path, target_path=target_path, vars_=vars_)
     finally:
         if before is None:
             os.environ.pop("CS_METRICS_DB", None)
         else:
             os.environ["CS_METRICS_DB"] = before
+
+
+def build_apart(work: Path, vars_: dict) -> Path:
+    """`dbt build` into work/built.duckdb, apart from the session's build (run_dbt_apart)."""
+    db_path = work / "built.duckdb"
+    run_dbt_apart(["build"], db_path=db_path, target_path=work / "target", vars_=vars_)
     return db_path
 
 

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, generate_small, import_script, run_dbt
+from conftest import ROOT, generate_small, import_script, run_dbt_apart
 from cs_metrics.generate.fivetran.registry import layout_vars
 
 pytestmark = pytest.mark.slow
@@ -193,19 +193,12 @@ def test_day_filter_on_zone_aware_events_reaches_the_parquet_scan(
     expected = sum(1 for value in instants if value >= cutoff)
 
     db_path = work / "scan.duckdb"
-    before = os.environ.get("CS_METRICS_DB")
-    try:
-        run_dbt(
-            ["run", "--select", "+stg_product__events"],
-            db_path=db_path,
-            target_path=work / "target",
-            vars_={**small_vars, "raw_data_dir": str(raw), **layout_vars(layout)},
-        )
-    finally:
-        if before is None:
-            os.environ.pop("CS_METRICS_DB", None)
-        else:
-            os.environ["CS_METRICS_DB"] = before
+    run_dbt_apart(
+        ["run", "--select", "+stg_product__events"],
+        db_path=db_path,
+        target_path=work / "target",
+        vars_={**small_vars, "raw_data_dir": str(raw), **layout_vars(layout)},
+    )
 
     profile = work / "profile.json"
     with duckdb.connect(str(db_path), read_only=True) as con:
